@@ -1,0 +1,101 @@
+// File: directory/repository.h
+//
+// What the directory needs from a store. Implemented by store_sqlite/ (and later
+// store_postgres/) and exercised by one contract suite, testing/directory_contract.h,
+// against every backend. Methods take the caller's transaction; none commits.
+// Every string is bound as a parameter, never spliced into SQL.
+#ifndef CADUCE_DIRECTORY_REPOSITORY_H_
+#define CADUCE_DIRECTORY_REPOSITORY_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "directory/model.h"
+#include "storage/database.h"
+
+namespace caduce::directory {
+
+struct AccountFilter {
+  std::vector<int64_t> structure_ids;  // empty: every structure
+  std::optional<AccountType> type;
+  std::optional<AccountStatus> status;
+  int64_t after_id = 0;  // keyset paging: accounts with id > after_id, ordered by id
+  int limit = 1000;
+};
+
+struct SearchQuery {
+  // A prefix of the address, of NOM or of Prénom (or "prénom nom" / "nom prénom"),
+  // compared on folded text (text::Fold): case and accents ignored.
+  std::string prefix;
+  std::vector<int64_t> structure_ids;  // empty: every structure
+  bool only_visible = false;           // only accounts visible in the directory
+  bool only_nominative = false;        // only PER, INT and MED
+  int limit = 50;
+};
+
+class DirectoryRepository {
+ public:
+  virtual ~DirectoryRepository() = default;
+
+  // Structures. InsertStructure returns the new id; kAlreadyExists when the name is taken.
+  virtual Result<int64_t> InsertStructure(storage::Tx& tx, const Structure& s) = 0;
+  virtual Result<std::optional<Structure>> FindStructure(storage::Tx& tx, int64_t id) = 0;
+  virtual Result<std::optional<Structure>> FindStructureByName(storage::Tx& tx,
+                                                               std::string_view name) = 0;
+  virtual Result<std::vector<Structure>> ListStructures(storage::Tx& tx) = 0;
+
+  // Administrators and operators. AddAdministrator is idempotent.
+  virtual Status AddAdministrator(storage::Tx& tx, int64_t person_id, int64_t structure_id) = 0;
+  virtual Result<std::vector<int64_t>> StructuresAdministeredBy(storage::Tx& tx,
+                                                                int64_t person_id) = 0;
+  virtual Result<std::vector<int64_t>> AdministratorsOf(storage::Tx& tx,
+                                                        int64_t structure_id) = 0;
+  virtual Status SetOperator(storage::Tx& tx, int64_t person_id, bool is_operator) = 0;
+  virtual Result<bool> IsOperator(storage::Tx& tx, int64_t person_id) = 0;
+
+  // Accounts. InsertAccount returns the new id (account.id is ignored);
+  // kAlreadyExists when the address is taken. UpdateAccount writes every column of
+  // `account` (found by account.id); kNotFound when there is none.
+  virtual Result<int64_t> InsertAccount(storage::Tx& tx, const Account& account) = 0;
+  virtual Status UpdateAccount(storage::Tx& tx, const Account& account) = 0;
+  virtual Result<std::optional<Account>> FindAccount(storage::Tx& tx, int64_t id) = 0;
+  virtual Result<std::optional<Account>> FindAccountByAddress(storage::Tx& tx,
+                                                              std::string_view address) = 0;
+  virtual Result<std::vector<Account>> ListAccounts(storage::Tx& tx, const AccountFilter& f) = 0;
+  // True when an account other than `except_id` has MSSanté local part `local` in a
+  // structure whose MSSanté domain is `domain`.
+  virtual Result<bool> MssLocalPartTaken(storage::Tx& tx, std::string_view local,
+                                         std::string_view domain, int64_t except_id) = 0;
+
+  // At most q.limit accounts whose folded address, NOM, Prénom, "prénom nom" or
+  // "nom prénom" starts with the folded q.prefix, ordered by the matching term.
+  virtual Result<std::vector<Account>> Search(storage::Tx& tx, const SearchQuery& q) = 0;
+
+  // Connection rights. InsertRight returns false when the right already existed;
+  // DeleteRight returns false when there was none.
+  virtual Result<bool> InsertRight(storage::Tx& tx, const ConnectionRight& right) = 0;
+  virtual Result<bool> DeleteRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) = 0;
+  virtual Result<bool> HasRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) = 0;
+  // The rights on one ORG/APP mailbox, ordered by person id.
+  virtual Result<std::vector<ConnectionRight>> RightsOnMailbox(storage::Tx& tx,
+                                                               int64_t mailbox_id) = 0;
+  // The rights one person holds, ordered by mailbox id.
+  virtual Result<std::vector<ConnectionRight>> RightsOfPerson(storage::Tx& tx,
+                                                              int64_t person_id) = 0;
+  // Nominative accounts whose default mailbox is `mailbox_id`.
+  virtual Result<std::vector<int64_t>> PersonsWithDefault(storage::Tx& tx,
+                                                          int64_t mailbox_id) = 0;
+
+  // Ids of accounts not yet disabled whose "Date de péremption" is on or before
+  // `today` ("YYYY-MM-DD").
+  virtual Result<std::vector<int64_t>> AccountsExpiringBy(storage::Tx& tx,
+                                                          std::string_view today) = 0;
+};
+
+}  // namespace caduce::directory
+
+#endif  // CADUCE_DIRECTORY_REPOSITORY_H_

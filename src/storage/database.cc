@@ -1,0 +1,2 @@
+// The storage interfaces are abstract; this unit anchors their vtables.
+#include "storage/database.h"

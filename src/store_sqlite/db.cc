@@ -1,0 +1,275 @@
+// SQLite connections, transactions and migrations.
+#include "store_sqlite/db.h"
+
+#include <fmt/format.h>
+
+#include "store_sqlite/migrations.h"
+
+namespace caduce::store_sqlite {
+namespace {
+
+Status MapError(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = fmt::format("{}: {}", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xFF) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return UnavailableError(std::move(msg));
+    case SQLITE_CONSTRAINT:
+      if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return AlreadyExistsError(std::move(msg));
+      }
+      return FailedPreconditionError(std::move(msg));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return DataLossError(std::move(msg));
+    case SQLITE_FULL:
+      return ResourceExhaustedError(std::move(msg));
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_READONLY:
+      return UnavailableError(std::move(msg));
+    default:
+      return InternalError(std::move(msg));
+  }
+}
+
+}  // namespace
+
+// ---- Stmt -------------------------------------------------------------------------
+
+Stmt::Stmt(Connection& conn, std::string_view sql) : conn_(conn) {
+  stmt_ = conn_.Prepare(sql, &status_);
+}
+
+Stmt::~Stmt() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Stmt& Stmt::Bind(int index, int64_t v) {
+  if (stmt_ && status_.ok()) sqlite3_bind_int64(stmt_, index, v);
+  return *this;
+}
+
+Stmt& Stmt::Bind(int index, std::string_view v) {
+  if (stmt_ && status_.ok()) {
+    sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  return *this;
+}
+
+Stmt& Stmt::BindBlob(int index, const void* data, size_t size) {
+  if (stmt_ && status_.ok()) {
+    sqlite3_bind_blob(stmt_, index, data, static_cast<int>(size), SQLITE_TRANSIENT);
+  }
+  return *this;
+}
+
+Stmt& Stmt::BindNull(int index) {
+  if (stmt_ && status_.ok()) sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Stmt& Stmt::BindOrNull(int index, std::string_view v) {
+  return v.empty() ? BindNull(index) : Bind(index, v);
+}
+
+bool Stmt::Step() {
+  if (!stmt_ || !status_.ok()) return false;
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = MapError(conn_.handle(), rc, "sqlite step");
+  return false;
+}
+
+Status Stmt::Run() {
+  while (Step()) {
+  }
+  return status_;
+}
+
+int64_t Stmt::Int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Stmt::Text(int col) const { return std::string(TextView(col)); }
+
+std::string_view Stmt::TextView(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  if (p == nullptr) return {};
+  return std::string_view(reinterpret_cast<const char*>(p),
+                          static_cast<size_t>(sqlite3_column_bytes(stmt_, col)));
+}
+
+std::string Stmt::Blob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  if (p == nullptr || n <= 0) return {};
+  return std::string(static_cast<const char*>(p), static_cast<size_t>(n));
+}
+
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+// ---- Connection -------------------------------------------------------------------
+
+Connection::~Connection() {
+  for (auto& [sql, st] : cache_) sqlite3_finalize(st);
+  sqlite3_close_v2(db_);
+}
+
+sqlite3_stmt* Connection::Prepare(std::string_view sql, Status* status) {
+  std::string key(sql);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) return it->second;
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
+                              SQLITE_PREPARE_PERSISTENT, &st, nullptr);
+  if (rc != SQLITE_OK) {
+    *status = MapError(db_, rc, "sqlite prepare");
+    return nullptr;
+  }
+  cache_.emplace(std::move(key), st);
+  return st;
+}
+
+Status Connection::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    Status st = MapError(nullptr, rc, "sqlite exec");
+    return Status(st.code(), "sqlite exec: " + msg);
+  }
+  return OkStatus();
+}
+
+Status Connection::LastError(std::string_view what) const {
+  return MapError(db_, sqlite3_extended_errcode(db_), what);
+}
+
+// ---- SqliteDatabase ---------------------------------------------------------------
+
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const Options& options) {
+  std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(options));
+  CADUCE_RETURN_IF_ERROR(db->Migrate());
+  return db;
+}
+
+SqliteDatabase::~SqliteDatabase() = default;
+
+Result<std::unique_ptr<Connection>> SqliteDatabase::OpenConnection() {
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(options_.path.c_str(), &handle,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = MapError(handle, rc, fmt::format("cannot open database {}", options_.path));
+    sqlite3_close_v2(handle);
+    return UnavailableError(st.message());
+  }
+  std::unique_ptr<Connection> conn(new Connection(handle));
+  sqlite3_extended_result_codes(handle, 1);
+  sqlite3_busy_timeout(handle, options_.busy_timeout_ms);
+  CADUCE_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
+  CADUCE_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
+  CADUCE_RETURN_IF_ERROR(conn->Exec(options_.synchronous_full ? "PRAGMA synchronous=FULL"
+                                                              : "PRAGMA synchronous=OFF"));
+  CADUCE_RETURN_IF_ERROR(conn->Exec("PRAGMA temp_store=MEMORY"));
+  CADUCE_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-65536"));
+  return conn;
+}
+
+Result<std::unique_ptr<Connection>> SqliteDatabase::Acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+  }
+  return OpenConnection();
+}
+
+void SqliteDatabase::Release(std::unique_ptr<Connection> conn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (static_cast<int>(idle_.size()) < options_.max_connections) idle_.push_back(std::move(conn));
+}
+
+Result<std::unique_ptr<storage::Tx>> SqliteDatabase::Begin(storage::TxMode mode) {
+  CADUCE_TRY(auto conn, Acquire());
+  Status st = conn->Exec(mode == storage::TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+  if (!st.ok()) return st.WithContext("begin transaction");
+  return std::unique_ptr<storage::Tx>(new SqliteTx(*this, std::move(conn), mode));
+}
+
+Result<int> SqliteDatabase::SchemaVersion() {
+  CADUCE_TRY(auto tx, Begin(storage::TxMode::kRead));
+  Stmt st(SqliteTx::ConnOf(*tx), "SELECT coalesce(max(version), 0) FROM schema_migrations");
+  int v = 0;
+  if (st.Step()) v = static_cast<int>(st.Int64(0));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return v;
+}
+
+Status SqliteDatabase::Migrate() {
+  CADUCE_TRY(auto conn, OpenConnection());
+  CADUCE_RETURN_IF_ERROR(conn->Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  int current = 0;
+  {
+    Stmt st(*conn, "SELECT coalesce(max(version), 0) FROM schema_migrations");
+    if (st.Step()) current = static_cast<int>(st.Int64(0));
+    CADUCE_RETURN_IF_ERROR(st.status());
+  }
+  const auto& all = Migrations();
+  int newest = all.empty() ? 0 : all.back().version;
+  if (current > newest) {
+    return FailedPreconditionError(fmt::format(
+        "database {} is at schema version {}, newer than this caduce ({}): upgrade caduce",
+        options_.path, current, newest));
+  }
+  for (const Migration& m : all) {
+    if (m.version <= current) continue;
+    CADUCE_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE"));
+    Status st = conn->Exec(m.sql);
+    if (st.ok()) {
+      Stmt ins(*conn, "INSERT INTO schema_migrations(version, name, applied_at) "
+                      "VALUES (?1, ?2, strftime('%s','now'))");
+      ins.Bind(1, m.version).Bind(2, m.name);
+      st = ins.Run();
+    }
+    if (st.ok()) st = conn->Exec("COMMIT");
+    if (!st.ok()) {
+      (void)conn->Exec("ROLLBACK");
+      return st.WithContext(fmt::format("migration {:04d}_{}", m.version, m.name));
+    }
+  }
+  Release(std::move(conn));
+  return OkStatus();
+}
+
+// ---- SqliteTx ---------------------------------------------------------------------
+
+SqliteTx::~SqliteTx() {
+  if (!done_ && conn_) {
+    (void)conn_->Exec("ROLLBACK");
+  }
+  if (conn_) db_.Release(std::move(conn_));
+}
+
+Status SqliteTx::Commit() {
+  if (done_) return FailedPreconditionError("transaction already finished");
+  done_ = true;
+  Status st = conn_->Exec("COMMIT");
+  if (!st.ok()) {
+    (void)conn_->Exec("ROLLBACK");
+    return st.WithContext("commit");
+  }
+  return OkStatus();
+}
+
+}  // namespace caduce::store_sqlite

@@ -1,0 +1,143 @@
+// File: store_sqlite/db.h
+//
+// The SQLite backend's Database and Tx: one file in WAL mode, foreign keys on,
+// synchronous=FULL (a commit is on disk when it returns), a busy timeout so that
+// colliding writers wait instead of failing, and versioned migrations applied at
+// open. Connections come from a small pool; each Tx holds one for its lifetime.
+// Statements are prepared once per connection and cached (Stmt below).
+#ifndef CADUCE_STORE_SQLITE_DB_H_
+#define CADUCE_STORE_SQLITE_DB_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "storage/database.h"
+
+namespace caduce::store_sqlite {
+
+struct Options {
+  std::string path;              // the database file; created when absent
+  int busy_timeout_ms = 10000;   // how long a writer waits for the lock
+  int max_connections = 8;
+  bool synchronous_full = true;  // false only for throwaway benchmark files
+};
+
+class Connection;
+
+// A prepared statement bound to one connection, reset when it goes out of scope.
+//   Stmt st(conn, "SELECT id FROM accounts WHERE address = ?1");
+//   st.Bind(1, address);
+//   while (st.Step()) id = st.Int64(0);
+//   CADUCE_RETURN_IF_ERROR(st.status());
+class Stmt {
+ public:
+  Stmt(Connection& conn, std::string_view sql);
+  ~Stmt();
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(int index, int64_t v);
+  Stmt& Bind(int index, std::string_view v);
+  Stmt& BindBlob(int index, const void* data, size_t size);
+  Stmt& BindNull(int index);
+  // Binds v, or NULL when v is empty.
+  Stmt& BindOrNull(int index, std::string_view v);
+
+  // Advances to the next row: true when a row is available; false when done or on
+  // error (then status() says which).
+  bool Step();
+  // Runs a statement that returns no rows.
+  Status Run();
+
+  int64_t Int64(int col) const;
+  std::string Text(int col) const;
+  std::string_view TextView(int col) const;  // valid until the next Step
+  std::string Blob(int col) const;
+  bool IsNull(int col) const;
+
+  Status status() const { return status_; }
+
+ private:
+  Connection& conn_;
+  sqlite3_stmt* stmt_ = nullptr;
+  Status status_;
+};
+
+// One sqlite3 handle and its statement cache.
+class Connection {
+ public:
+  ~Connection();
+  sqlite3* handle() { return db_; }
+  Status Exec(std::string_view sql);
+  // Maps the last sqlite3 error to a Status.
+  Status LastError(std::string_view what) const;
+
+ private:
+  friend class SqliteDatabase;
+  friend class Stmt;
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3_stmt* Prepare(std::string_view sql, Status* status);
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class SqliteTx;
+
+class SqliteDatabase final : public storage::Database {
+ public:
+  // Opens (creating if needed) and migrates the database. kUnavailable when the file
+  // cannot be opened; kFailedPrecondition when it was written by a newer caduce.
+  static Result<std::unique_ptr<SqliteDatabase>> Open(const Options& options);
+  ~SqliteDatabase() override;
+
+  Result<std::unique_ptr<storage::Tx>> Begin(storage::TxMode mode) override;
+
+  // The schema version the file is at.
+  Result<int> SchemaVersion();
+  const Options& options() const { return options_; }
+
+ private:
+  friend class SqliteTx;
+  explicit SqliteDatabase(Options options) : options_(std::move(options)) {}
+  Result<std::unique_ptr<Connection>> OpenConnection();
+  Result<std::unique_ptr<Connection>> Acquire();
+  void Release(std::unique_ptr<Connection> conn);
+  Status Migrate();
+
+  Options options_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mu_)
+};
+
+// The SQLite Tx; repositories downcast the storage::Tx they are given to reach the
+// connection. REQUIRES: the Tx comes from a SqliteDatabase.
+class SqliteTx final : public storage::Tx {
+ public:
+  ~SqliteTx() override;
+  Status Commit() override;
+  storage::TxMode mode() const override { return mode_; }
+  Connection& conn() { return *conn_; }
+
+  static Connection& ConnOf(storage::Tx& tx) { return static_cast<SqliteTx&>(tx).conn(); }
+
+ private:
+  friend class SqliteDatabase;
+  SqliteTx(SqliteDatabase& db, std::unique_ptr<Connection> conn, storage::TxMode mode)
+      : db_(db), conn_(std::move(conn)), mode_(mode) {}
+  SqliteDatabase& db_;
+  std::unique_ptr<Connection> conn_;
+  storage::TxMode mode_;
+  bool done_ = false;
+};
+
+}  // namespace caduce::store_sqlite
+
+#endif  // CADUCE_STORE_SQLITE_DB_H_

@@ -1,0 +1,125 @@
+// The SQLite schema, one migration a step (DESIGN.md "Data").
+#include "store_sqlite/migrations.h"
+
+namespace caduce::store_sqlite {
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kAll = {
+      {1, "directory", R"sql(
+CREATE TABLE structures (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL UNIQUE,
+  id_type     TEXT NOT NULL DEFAULT '',
+  id_value    TEXT NOT NULL DEFAULT '',
+  mss_domain  TEXT NOT NULL DEFAULT '',
+  created_at  INTEGER NOT NULL
+);
+
+-- One column per field of FIELDS.md (keys of directory/fields.cc), in stored form.
+CREATE TABLE accounts (
+  id                   INTEGER PRIMARY KEY,
+  structure_id         INTEGER NOT NULL REFERENCES structures(id),
+  type                 TEXT NOT NULL CHECK (type IN ('PER','INT','MED','ORG','APP')),
+  address              TEXT NOT NULL UNIQUE,
+  status               TEXT NOT NULL CHECK (status IN ('pending','active','disabled')),
+  disabled_reason      TEXT NOT NULL DEFAULT '',
+  visible_in_directory INTEGER NOT NULL DEFAULT 0,
+  default_mailbox_id   INTEGER REFERENCES accounts(id),
+  password_hash        TEXT,
+  nom                  TEXT NOT NULL DEFAULT '',
+  prenom               TEXT NOT NULL DEFAULT '',
+  rpps                 TEXT NOT NULL DEFAULT '',
+  adeli                TEXT NOT NULL DEFAULT '',
+  raison_sociale       TEXT NOT NULL DEFAULT '',
+  service              TEXT NOT NULL DEFAULT '',
+  adresse_1            TEXT NOT NULL DEFAULT '',
+  adresse_2            TEXT NOT NULL DEFAULT '',
+  cp                   TEXT NOT NULL DEFAULT '',
+  ville                TEXT NOT NULL DEFAULT '',
+  departement          TEXT NOT NULL DEFAULT '',
+  region               TEXT NOT NULL DEFAULT '',
+  telephone_1          TEXT NOT NULL DEFAULT '',
+  telephone_2          TEXT NOT NULL DEFAULT '',
+  profession           TEXT NOT NULL DEFAULT '',
+  specialite           TEXT NOT NULL DEFAULT '',
+  diplome              TEXT NOT NULL DEFAULT '',
+  activite_liberale    TEXT NOT NULL DEFAULT '',
+  type_id_structure    TEXT NOT NULL DEFAULT '',
+  id_structure         TEXT NOT NULL DEFAULT '',
+  adresse_retour       TEXT NOT NULL DEFAULT '',
+  nom_resp             TEXT NOT NULL DEFAULT '',
+  prenom_resp          TEXT NOT NULL DEFAULT '',
+  profession_resp      TEXT NOT NULL DEFAULT '',
+  identifiant_resp     TEXT NOT NULL DEFAULT '',
+  description          TEXT NOT NULL DEFAULT '',
+  civilite_exercice    TEXT NOT NULL DEFAULT '',
+  mss_address          TEXT NOT NULL DEFAULT '',
+  apicrypt_address     TEXT NOT NULL DEFAULT '',
+  apicrypt_specialite  TEXT NOT NULL DEFAULT '',
+  date_peremption      TEXT NOT NULL DEFAULT '',
+  alias                TEXT NOT NULL DEFAULT '',
+  created_at           INTEGER NOT NULL,
+  updated_at           INTEGER NOT NULL
+);
+CREATE INDEX accounts_by_structure ON accounts(structure_id, id);
+CREATE INDEX accounts_by_mss ON accounts(mss_address) WHERE mss_address <> '';
+CREATE INDEX accounts_by_expiry ON accounts(date_peremption)
+  WHERE date_peremption <> '' AND status <> 'disabled';
+CREATE INDEX accounts_by_default ON accounts(default_mailbox_id)
+  WHERE default_mailbox_id IS NOT NULL;
+
+-- Folded search terms (address, NOM, Prénom, "prénom nom", "nom prénom").
+CREATE TABLE account_search (
+  term         TEXT NOT NULL,
+  account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  structure_id INTEGER NOT NULL,
+  PRIMARY KEY (term, account_id)
+) WITHOUT ROWID;
+CREATE INDEX account_search_by_structure ON account_search(structure_id, term);
+CREATE INDEX account_search_by_account ON account_search(account_id);
+
+CREATE TABLE connection_rights (
+  mailbox_id  INTEGER NOT NULL REFERENCES accounts(id),
+  person_id   INTEGER NOT NULL REFERENCES accounts(id),
+  created_at  INTEGER NOT NULL,
+  created_by  TEXT NOT NULL,
+  PRIMARY KEY (mailbox_id, person_id)
+) WITHOUT ROWID;
+CREATE INDEX connection_rights_by_person ON connection_rights(person_id, mailbox_id);
+
+CREATE TABLE administrators (
+  person_id    INTEGER NOT NULL REFERENCES accounts(id),
+  structure_id INTEGER NOT NULL REFERENCES structures(id),
+  PRIMARY KEY (person_id, structure_id)
+) WITHOUT ROWID;
+CREATE INDEX administrators_by_structure ON administrators(structure_id, person_id);
+
+CREATE TABLE operators (
+  person_id INTEGER PRIMARY KEY REFERENCES accounts(id)
+);
+)sql"},
+      {2, "audit", R"sql(
+-- The hash-chained trail (docs/formats/audit-chain.md). No foreign keys: the trail
+-- outlives what it speaks of.
+CREATE TABLE audit (
+  seq              INTEGER PRIMARY KEY,
+  at               INTEGER NOT NULL,
+  actor_person_id  INTEGER NOT NULL DEFAULT 0,
+  actor            TEXT NOT NULL,
+  mailbox_id       INTEGER NOT NULL DEFAULT 0,
+  action           TEXT NOT NULL,
+  object           TEXT NOT NULL,
+  ip               TEXT NOT NULL,
+  detail           TEXT NOT NULL,
+  prev_hash        BLOB NOT NULL,
+  hash             BLOB NOT NULL
+);
+CREATE INDEX audit_by_mailbox ON audit(mailbox_id, seq) WHERE mailbox_id <> 0;
+CREATE INDEX audit_by_actor ON audit(actor_person_id, seq) WHERE actor_person_id <> 0;
+CREATE INDEX audit_by_time ON audit(at);
+)sql"},
+  };
+  return kAll;
+}
+
+}  // namespace caduce::store_sqlite
