@@ -73,6 +73,31 @@ Result<Entry> AuditLog::Append(storage::Tx& tx, Event event) {
   return e;
 }
 
+Status AuditLog::AppendAll(storage::Tx& tx, std::vector<Event> events) {
+  if (events.empty()) return OkStatus();
+  if (tx.mode() != storage::TxMode::kWrite) {
+    return FailedPreconditionError("audit append needs a write transaction");
+  }
+  CADUCE_TRY(std::optional<Entry> last, repo_.Last(tx));
+  Entry e;
+  if (last) e = std::move(*last);
+  bool has_prev = last.has_value();
+  int64_t now = clock_.NowMicros();
+  for (Event& ev : events) {
+    Entry next;
+    next.seq = has_prev ? e.seq + 1 : 1;
+    next.at = (has_prev && now < e.at) ? e.at : now;
+    next.event = std::move(ev);
+    if (next.event.detail.empty()) next.event.detail = "{}";
+    if (has_prev) next.prev_hash = e.hash;
+    next.hash = ComputeHash(next);
+    CADUCE_RETURN_IF_ERROR(repo_.Insert(tx, next));
+    e = std::move(next);
+    has_prev = true;
+  }
+  return OkStatus();
+}
+
 Result<VerifyReport> AuditLog::Verify(storage::Tx& tx) {
   VerifyReport report;
   Hash prev{};

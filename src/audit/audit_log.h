@@ -84,6 +84,10 @@ class AuditLog {
   // Appends `event` in `tx`. REQUIRES: tx.mode() == kWrite.
   Result<Entry> Append(storage::Tx& tx, Event event);
 
+  // Appends `events` in order in `tx`, reading the chain's tail once (bulk changes:
+  // an import, a batch of rights). REQUIRES: tx.mode() == kWrite.
+  Status AppendAll(storage::Tx& tx, std::vector<Event> events);
+
   // Walks the whole chain and reports the first entry that does not verify.
   Result<VerifyReport> Verify(storage::Tx& tx);
 

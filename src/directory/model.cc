@@ -1,0 +1,22 @@
+// Names of account statuses.
+#include "directory/model.h"
+
+namespace caduce::directory {
+
+std::string_view AccountStatusName(AccountStatus s) {
+  switch (s) {
+    case AccountStatus::kPending: return "pending";
+    case AccountStatus::kActive: return "active";
+    case AccountStatus::kDisabled: return "disabled";
+  }
+  return "?";
+}
+
+std::optional<AccountStatus> ParseAccountStatus(std::string_view s) {
+  if (s == "pending") return AccountStatus::kPending;
+  if (s == "active") return AccountStatus::kActive;
+  if (s == "disabled") return AccountStatus::kDisabled;
+  return std::nullopt;
+}
+
+}  // namespace caduce::directory
