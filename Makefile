@@ -1,0 +1,40 @@
+# caduce: the two commands of the README, and a few more for developers.
+#   make run    install what is missing, build (release), create the demo database, serve
+#   make test   install what is missing, build (ASan+UBSan), run every test suite
+#   make bench  build (release) and run the benchmarks under bench/
+SHELL := /bin/bash
+DEV := build/dev
+REL := build/release
+DB ?= var/caduce.db
+CADUCE := $(REL)/src/cli/caduce
+
+.PHONY: all setup build-dev build-release run test bench fuzz clean
+
+all: build-release
+
+setup:
+	@bash scripts/setup.sh
+
+build-dev: setup
+	@cmake -S . -B $(DEV) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCADUCE_SANITIZE=ON >/dev/null
+	@ninja -C $(DEV)
+
+build-release: setup
+	@cmake -S . -B $(REL) -G Ninja -DCMAKE_BUILD_TYPE=Release -DCADUCE_BUILD_TESTS=OFF \
+	  -DCADUCE_BUILD_BENCH=ON >/dev/null
+	@ninja -C $(REL)
+
+run: build-release
+	@bash scripts/run.sh $(CADUCE) $(DB)
+
+test: setup
+	@bash scripts/test.sh
+
+bench: build-release
+	@bash scripts/bench.sh $(REL)
+
+fuzz: setup
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash scripts/fuzz.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds caduce with AddressSanitizer and UndefinedBehaviorSanitizer and runs every
+# test suite, then prints one summary line per suite. Exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+DEV=build/dev
+summary=()
+failed=0
+
+cmake -S . -B "$DEV" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCADUCE_SANITIZE=ON >/dev/null || exit 1
+ninja -C "$DEV" || exit 1
+
+# Suite 1: C++ unit and integration tests (ctest).
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest_log=$(mktemp)
+(cd "$DEV" && ctest --output-on-failure -j2 2>&1) | tee "$ctest_log"
+ctest_rc=${PIPESTATUS[0]}
+line=$(grep -E "tests passed, [0-9]+ tests failed out of" "$ctest_log" | tail -n 1)
+summary+=("ctest: ${line:-no summary (ctest exit $ctest_rc)}")
+[ "$ctest_rc" -eq 0 ] || failed=1
+rm -f "$ctest_log"
+
+# Suite 2: fuzzers, a bounded run each (libFuzzer, clang).
+if [ -f fuzz/CMakeLists.txt ]; then
+  fuzz_line=$(FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh | tee /dev/stderr | tail -n 1)
+  fuzz_rc=${PIPESTATUS[0]}
+  summary+=("$fuzz_line")
+  [ "$fuzz_rc" -eq 0 ] || failed=1
+fi
+
+echo
+echo "== summary =="
+for s in "${summary[@]}"; do echo "$s"; done
+exit $failed

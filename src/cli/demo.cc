@@ -1,0 +1,122 @@
+// Demonstration data for `caduce init --demo`.
+#include "cli/demo.h"
+
+#include <initializer_list>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace caduce::cli {
+namespace {
+
+using directory::Account;
+using directory::AccountDraft;
+using directory::Field;
+
+AccountDraft Draft(std::initializer_list<std::pair<Field, const char*>> values) {
+  AccountDraft d;
+  for (const auto& [f, v] : values) d.values[directory::FieldIndex(f)] = v;
+  return d;
+}
+
+// The address block every demo account shares.
+constexpr std::pair<Field, const char*> kCp{Field::kCp, "31059"};
+constexpr std::pair<Field, const char*> kVille{Field::kVille, "Toulouse"};
+constexpr std::pair<Field, const char*> kDep{Field::kDepartement, "31"};
+constexpr std::pair<Field, const char*> kReg{Field::kRegion, "Occitanie"};
+constexpr std::pair<Field, const char*> kRs{Field::kRaisonSociale, "CHU de Démonstration"};
+constexpr std::pair<Field, const char*> kAdr{Field::kAdresse1, "1 place du Docteur Baylac"};
+
+}  // namespace
+
+Result<bool> CreateDemoData(Context& ctx) {
+  directory::DirectoryService& dir = ctx.directory();
+  const directory::Actor& op = ctx.actor();
+  CADUCE_TRY(std::vector<directory::Structure> existing, dir.ListStructures(op));
+  if (!existing.empty()) return false;
+
+  std::vector<directory::Finding> findings;
+  directory::Structure s;
+  s.name = "CHU de Démonstration";
+  s.id_type = "3";
+  s.id_value = "31000123500012";
+  s.mss_domain = "chu-demo.mssante.fr";
+  CADUCE_TRY(s, dir.CreateStructure(op, s, &findings));
+
+  directory::CreateOptions visible;
+  visible.visible_in_directory = true;
+  auto create = [&](AccountDraft d) -> Result<Account> {
+    Result<Account> a = dir.CreateAccount(op, s.id, d, visible, &findings);
+    if (!a.ok()) {
+      std::string detail;
+      for (const auto& f : findings) detail += " [" + std::string(directory::Spec(f.field).header) + "] " + f.message;
+      return Status(a.status().code(), a.status().message() + detail);
+    }
+    return a;
+  };
+
+  CADUCE_TRY(Account admin, create(Draft({{Field::kType, "MED"},
+                                          {Field::kAddress, "claire.petit@chu-demo.fr"},
+                                          {Field::kNom, "Petit"},
+                                          {Field::kPrenom, "Claire"},
+                                          {Field::kProfession, "Personnel administratif"},
+                                          {Field::kActiviteLiberale, "NON"},
+                                          kRs, kAdr, kCp, kVille, kDep, kReg})));
+  CADUCE_TRY(Account doctor, create(Draft({{Field::kType, "PER"},
+                                           {Field::kAddress, "jean.dupont@chu-demo.fr"},
+                                           {Field::kNom, "Dupont"},
+                                           {Field::kPrenom, "Jean"},
+                                           {Field::kRpps, "10001234565"},
+                                           {Field::kProfession, "Médecin"},
+                                           {Field::kSpecialite, "SM04"},
+                                           {Field::kActiviteLiberale, "NON"},
+                                           {Field::kTelephone1, "05 61 00 00 01"},
+                                           kRs, kAdr, kCp, kVille, kDep, kReg})));
+  CADUCE_TRY(Account secretary, create(Draft({{Field::kType, "MED"},
+                                              {Field::kAddress, "sophie.martin@chu-demo.fr"},
+                                              {Field::kNom, "Martin"},
+                                              {Field::kPrenom, "Sophie"},
+                                              {Field::kProfession, "Secrétaire médical"},
+                                              {Field::kActiviteLiberale, "NON"},
+                                              {Field::kService, "Cardiologie"},
+                                              kRs, kAdr, kCp, kVille, kDep, kReg})));
+  CADUCE_TRY(Account intern, create(Draft({{Field::kType, "INT"},
+                                           {Field::kAddress, "lucas.bernard@chu-demo.fr"},
+                                           {Field::kNom, "Bernard"},
+                                           {Field::kPrenom, "Lucas"},
+                                           {Field::kProfession, "Médecin"},
+                                           {Field::kCiviliteExercice, "DR"},
+                                           {Field::kActiviteLiberale, "NON"},
+                                           {Field::kTypeIdStructure, "3"},
+                                           {Field::kIdStructure, "31000123500012"},
+                                           kRs, kAdr, kCp, kVille, kDep, kReg})));
+  CADUCE_TRY(Account org,
+             create(Draft({{Field::kType, "ORG"},
+                           {Field::kAddress, "secretariat.cardiologie@chu-demo.fr"},
+                           {Field::kDescription, "Secrétariat de cardiologie"},
+                           {Field::kNomResp, "Dupont"},
+                           {Field::kPrenomResp, "Jean"},
+                           {Field::kProfessionResp, "Chef de service"},
+                           {Field::kIdentifiantResp, "Poste 4512"},
+                           {Field::kTypeIdStructure, "3"},
+                           {Field::kIdStructure, "31000123500012"},
+                           {Field::kConnectionAccounts,
+                            "sophie.martin@chu-demo.fr;jean.dupont@chu-demo.fr"},
+                           kRs, kAdr, kCp, kVille, kDep, kReg})));
+  CADUCE_TRY(Account app, create(Draft({{Field::kType, "APP"},
+                                        {Field::kAddress, "laboratoire@chu-demo.fr"},
+                                        {Field::kDescription, "Résultats du laboratoire"},
+                                        {Field::kNomResp, "Bernard"},
+                                        {Field::kPrenomResp, "Lucas"},
+                                        {Field::kTypeIdStructure, "3"},
+                                        {Field::kIdStructure, "31000123500012"},
+                                        kRs, kAdr, kCp, kVille, kDep, kReg})));
+  (void)doctor;
+  (void)intern;
+  (void)app;
+  CADUCE_RETURN_IF_ERROR(dir.AddAdministrator(op, s.id, admin.address()));
+  CADUCE_RETURN_IF_ERROR(dir.SetDefaultMailbox(op, secretary.id, org.id));
+  return true;
+}
+
+}  // namespace caduce::cli
