@@ -196,10 +196,15 @@ Status CsvReader::EndField() {
   if (cells_.size() >= static_cast<size_t>(limits_.max_columns)) {
     return internal::TooManyColumns(limits_.max_columns, row);
   }
-  if (field_.size() >= 2 && field_[0] == '\'') {
-    const char c = field_[1];
-    if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
-      field_.erase(0, 1);
+  // The CSV-injection guard of CsvWriter: one apostrophe removed from
+  // apostrophes followed by '=', '+', '-', '@', tab or CR.
+  if (!field_.empty() && field_[0] == '\'') {
+    const size_t first = field_.find_first_not_of('\'');
+    if (first != std::string::npos) {
+      const char c = field_[first];
+      if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r') {
+        field_.erase(0, 1);
+      }
     }
   }
   cells_.push_back(field_.empty() ? Cell::Empty() : Cell::Text(std::move(field_)));

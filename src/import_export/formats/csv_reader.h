@@ -20,8 +20,8 @@
 //   point-virgule)" on a French Windows), converted to UTF-8.
 // - Every non-empty field is kText, an empty one kEmpty; a line with nothing
 //   on it is skipped (the row numbers count it, like a spreadsheet would).
-// - A leading apostrophe followed by '=', '+', '-', '@', tab or CR is removed: it
-//   is the CSV-injection guard CsvWriter adds (OWASP "CSV Injection"), and a
+// - A leading apostrophe followed by '=', '+', '-', '@', tab or CR (possibly after
+//   more apostrophes) is removed: it is the CSV-injection guard CsvWriter adds (OWASP "CSV Injection"), and a
 //   spreadsheet saving to CSV never keeps such an apostrophe itself, so
 //   removing it makes export then import change nothing.
 #ifndef CADUCE_IMPORT_EXPORT_FORMATS_CSV_READER_H_

@@ -140,6 +140,22 @@ inline std::vector<std::pair<std::string, std::string>> XlsxEntries(const XlsxPa
   return e;
 }
 
+// The content of entry `name` of the ZIP file at `path` ("" when absent).
+inline std::string ReadZipEntry(const std::string& path, const std::string& name) {
+  int err = 0;
+  zip_t* z = zip_open(path.c_str(), ZIP_RDONLY, &err);
+  if (z == nullptr) return "";
+  std::string out;
+  if (zip_file_t* f = zip_fopen(z, name.c_str(), 0)) {
+    char buf[65536];
+    zip_int64_t n;
+    while ((n = zip_fread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    zip_fclose(f);
+  }
+  zip_discard(z);
+  return out;
+}
+
 inline bool WriteXlsx(const std::string& path, const XlsxParts& parts) {
   return WriteZip(path, XlsxEntries(parts));
 }
