@@ -318,10 +318,12 @@ int Run(int argc, char** argv) {
       if (c->json()) {
         arr.push_back(c->AccountJson(a));
       } else {
-        std::cout << fmt::format("{:>7}  {}  {:9}  {}  {} {}\n", a.id,
+        std::string who = directory::IsNominative(a.type)
+                              ? a.get(Field::kNom) + " " + a.get(Field::kPrenom)
+                              : a.get(Field::kDescription);
+        std::cout << fmt::format("{:>7}  {}  {:9}  {}  {}\n", a.id,
                                  directory::AccountTypeCode(a.type),
-                                 directory::AccountStatusName(a.status), a.address(),
-                                 a.get(Field::kNom), a.get(Field::kPrenom));
+                                 directory::AccountStatusName(a.status), a.address(), who);
       }
     }
     if (c->json()) c->PrintJson(arr);

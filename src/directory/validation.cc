@@ -479,7 +479,9 @@ class RowValidator {
                  " » contient un caractère de contrôle invisible : retapez la valeur."}));
       return;
     }
-    if (cps > kMaxValueChars) {
+    // Address lists are bounded per address and by count (CheckAddresses), not by the
+    // 255 characters of a single value: a team's mailbox may have dozens of persons.
+    if (cps > kMaxValueChars && spec.kind != FieldKind::kAddresses) {
       Error(f, "too_long",
             Cat({"La colonne « ", spec.header, " » dépasse ", std::to_string(kMaxValueChars),
                  " caractères : raccourcissez la valeur."}));
@@ -747,6 +749,7 @@ class RowValidator {
     joined.reserve(out.size());
     std::string_view in = out;
     size_t i = 0;
+    size_t count = 0;
     while (i < in.size()) {
       size_t end = in.find_first_of(";, ", i);
       if (end == std::string_view::npos) end = in.size();
@@ -754,6 +757,12 @@ class RowValidator {
       i = end + 1;
       if (address.empty()) continue;
       LowerAsciiInPlace(address);
+      if (++count > kMaxAddressesPerCell) {
+        Error(f, "too_many_addresses",
+              Cat({"La colonne « ", Header(f), " » contient plus de ",
+                   std::to_string(kMaxAddressesPerCell), " adresses : répartissez-les."}));
+        break;
+      }
       if (address.size() > kMaxAddressBytes) {
         Error(f, "too_long",
               Cat({"Une adresse de la colonne « ", Header(f), " » dépasse ",

@@ -55,6 +55,9 @@ struct ValidationResult {
 inline constexpr size_t kMaxValueChars = 255;    // any field, in code points
 inline constexpr size_t kMaxAddressBytes = 254;  // RFC 5321 path limit less the brackets
 inline constexpr size_t kMaxLocalPartBytes = 64;
+// "Alias" and "Compte(s) de connexion" hold up to this many addresses (each at most
+// kMaxAddressBytes); the 255-character limit does not apply to these lists.
+inline constexpr size_t kMaxAddressesPerCell = 1000;
 
 // Validates `draft`. The type column must hold a valid type for the type-dependent
 // rules to run; otherwise only the type error and the format errors are reported.

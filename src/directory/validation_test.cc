@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <set>
 #include <string>
 #include <utility>
@@ -352,6 +354,21 @@ TEST_F(ValidationTest, AddressOver254BytesIsTooLong) {
   EXPECT_TRUE(Clean(With(Per(), Field::kAddress, ok), Field::kAddress));
   EXPECT_TRUE(
       HasFinding(With(Per(), Field::kAddress, "a" + ok), Field::kAddress, kError, "too_long"));
+}
+
+TEST_F(ValidationTest, ConnectionAccountListIsNotBoundBy255Characters) {
+  // A team of 40 persons: far over 255 characters, each address valid.
+  std::string list;
+  for (int i = 0; i < 40; ++i) list += "personne" + std::to_string(i) + "@hopital.fr;";
+  ValidationResult r = With(Org(), Field::kConnectionAccounts, list);
+  EXPECT_TRUE(Clean(r, Field::kConnectionAccounts));
+  EXPECT_EQ(std::count(r.normalized[FieldIndex(Field::kConnectionAccounts)].begin(),
+                       r.normalized[FieldIndex(Field::kConnectionAccounts)].end(), '@'),
+            40);
+  std::string huge;
+  for (size_t i = 0; i <= kMaxAddressesPerCell; ++i) huge += "p" + std::to_string(i) + "@h.fr;";
+  EXPECT_TRUE(HasFinding(With(Org(), Field::kConnectionAccounts, huge),
+                         Field::kConnectionAccounts, kError, "too_many_addresses"));
 }
 
 TEST_F(ValidationTest, SqlFragmentsAreKeptLiterallyAsText) {

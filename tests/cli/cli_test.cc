@@ -17,7 +17,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-struct Run {
+struct CommandRun {
   int code = -1;
   std::string out;  // stdout and stderr together
 };
@@ -25,10 +25,10 @@ struct Run {
 class CliTest : public ::testing::Test {
  protected:
   // Runs caduce with `args` (a shell-quoted string) on this test's database.
-  Run Caduce(const std::string& args) {
+  CommandRun Caduce(const std::string& args) {
     std::string cmd = std::string(CADUCE_BINARY) + " --db '" + dir_.File("c.db") + "' --data '" +
                       caduce::testing::DataDir() + "' " + args + " 2>&1";
-    Run r;
+    CommandRun r;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;
     std::array<char, 4096> buf;
@@ -40,7 +40,7 @@ class CliTest : public ::testing::Test {
   }
 
   void SetUpDemo() {
-    Run r = Caduce("init --demo");
+    CommandRun r = Caduce("init --demo");
     ASSERT_EQ(r.code, 0) << r.out;
   }
 
@@ -49,37 +49,37 @@ class CliTest : public ::testing::Test {
 
 TEST_F(CliTest, InitDemoCreatesTheDemoStructure) {
   SetUpDemo();
-  Run r = Caduce("structure list");
+  CommandRun r = Caduce("structure list");
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("CHU de Démonstration"));
-  Run again = Caduce("init --demo");
+  CommandRun again = Caduce("init --demo");
   EXPECT_EQ(again.code, 0);
   EXPECT_THAT(again.out, HasSubstr("rien d'ajouté"));
 }
 
 TEST_F(CliTest, AccountAddShowsFindingsAndExitsOne) {
   SetUpDemo();
-  Run r = Caduce(
+  CommandRun r = Caduce(
       "account add --type PER --set 'Adresse mail=dr.x@chu-demo.fr' --set NOM=X --set "
       "Prénom=Y --set CP=310 --set VILLE=Toulouse --set Département=31 --set Région=76 "
       "--set Profession=10 --set 'Activité libérale=NON'");
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_THAT(r.out, HasSubstr("[CP]"));
   EXPECT_THAT(r.out, HasSubstr("ERREUR"));
-  Run show = Caduce("account show dr.x@chu-demo.fr");
+  CommandRun show = Caduce("account show dr.x@chu-demo.fr");
   EXPECT_EQ(show.code, 1);
 }
 
 TEST_F(CliTest, AccountAddAndShowJson) {
   SetUpDemo();
-  Run r = Caduce(
+  CommandRun r = Caduce(
       "--json account add --type MED --set 'Adresse mail=Nina.Roux@chu-demo.fr' --set "
       "NOM=Roux --set Prénom=Nina --set CP=31059 --set VILLE=Toulouse --set "
       "'Département=31 - Haute-Garonne' --set Région=Occitanie --set Profession=C01 --set "
       "'Activité libérale=non'");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("\"address\":\"nina.roux@chu-demo.fr\""));
-  Run show = Caduce("--json account show nina.roux@chu-demo.fr");
+  CommandRun show = Caduce("--json account show nina.roux@chu-demo.fr");
   EXPECT_EQ(show.code, 0);
   EXPECT_THAT(show.out, HasSubstr("\"nom\":\"ROUX\""));
   EXPECT_THAT(show.out, HasSubstr("\"departement\":\"31\""));
@@ -89,68 +89,68 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Caduce("").code, 2);
   EXPECT_EQ(Caduce("account frobnicate").code, 2);
   EXPECT_EQ(Caduce("account add").code, 2);  // --type is required
-  Run bad_set = Caduce("init");
+  CommandRun bad_set = Caduce("init");
   EXPECT_EQ(bad_set.code, 0);
   EXPECT_EQ(Caduce("account add --type MED --set NOM").code, 1);
 }
 
 TEST_F(CliTest, RightsAndDefaultMailbox) {
   SetUpDemo();
-  Run add = Caduce("right add secretariat.cardiologie@chu-demo.fr lucas.bernard@chu-demo.fr");
+  CommandRun add = Caduce("right add secretariat.cardiologie@chu-demo.fr lucas.bernard@chu-demo.fr");
   ASSERT_EQ(add.code, 0) << add.out;
-  Run between_persons = Caduce("right add jean.dupont@chu-demo.fr lucas.bernard@chu-demo.fr");
+  CommandRun between_persons = Caduce("right add jean.dupont@chu-demo.fr lucas.bernard@chu-demo.fr");
   EXPECT_EQ(between_persons.code, 1);
   EXPECT_THAT(between_persons.out, HasSubstr("ORG ou APP"));
-  Run def = Caduce("default set lucas.bernard@chu-demo.fr secretariat.cardiologie@chu-demo.fr");
+  CommandRun def = Caduce("default set lucas.bernard@chu-demo.fr secretariat.cardiologie@chu-demo.fr");
   ASSERT_EQ(def.code, 0) << def.out;
   EXPECT_THAT(def.out, HasSubstr("A la prochaine connexion avec l'identifiant "
                                  "lucas.bernard@chu-demo.fr, le compte "
                                  "secretariat.cardiologie@chu-demo.fr sera affiché par défaut."));
-  Run no_right = Caduce("default set jean.dupont@chu-demo.fr laboratoire@chu-demo.fr");
+  CommandRun no_right = Caduce("default set jean.dupont@chu-demo.fr laboratoire@chu-demo.fr");
   EXPECT_EQ(no_right.code, 1);
-  Run remove = Caduce("right remove secretariat.cardiologie@chu-demo.fr lucas.bernard@chu-demo.fr");
+  CommandRun remove = Caduce("right remove secretariat.cardiologie@chu-demo.fr lucas.bernard@chu-demo.fr");
   ASSERT_EQ(remove.code, 0) << remove.out;
-  Run list = Caduce("right list lucas.bernard@chu-demo.fr");
+  CommandRun list = Caduce("right list lucas.bernard@chu-demo.fr");
   EXPECT_THAT(list.out, Not(HasSubstr("secretariat")));
 }
 
 TEST_F(CliTest, AdministratorActsOnlyOnItsStructure) {
   SetUpDemo();
   ASSERT_EQ(Caduce("structure add 'Clinique du Parc'").code, 0);
-  Run r = Caduce(
+  CommandRun r = Caduce(
       "--as claire.petit@chu-demo.fr account add --structure 'Clinique du Parc' --type MED "
       "--set 'Adresse mail=z@parc.fr'");
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.out, HasSubstr("Clinique du Parc"));
-  Run list = Caduce("--as claire.petit@chu-demo.fr structure list");
+  CommandRun list = Caduce("--as claire.petit@chu-demo.fr structure list");
   EXPECT_THAT(list.out, Not(HasSubstr("Clinique du Parc")));
-  Run create_structure = Caduce("--as claire.petit@chu-demo.fr structure add Pirate");
+  CommandRun create_structure = Caduce("--as claire.petit@chu-demo.fr structure add Pirate");
   EXPECT_EQ(create_structure.code, 1);
 }
 
 TEST_F(CliTest, SearchTakesSqlLiterally) {
   SetUpDemo();
-  Run r = Caduce("account search \"'; DROP TABLE accounts; --\"");
+  CommandRun r = Caduce("account search \"'; DROP TABLE accounts; --\"");
   EXPECT_EQ(r.code, 0) << r.out;
-  Run again = Caduce("account search dup");
+  CommandRun again = Caduce("account search dup");
   EXPECT_THAT(again.out, HasSubstr("jean.dupont@chu-demo.fr"));
 }
 
 TEST_F(CliTest, AuditVerifyAndList) {
   SetUpDemo();
-  Run v = Caduce("audit verify");
+  CommandRun v = Caduce("audit verify");
   EXPECT_EQ(v.code, 0) << v.out;
   EXPECT_THAT(v.out, HasSubstr("Chaîne intacte"));
-  Run l = Caduce("audit list --action right.");
+  CommandRun l = Caduce("audit list --action right.");
   EXPECT_EQ(l.code, 0);
   EXPECT_THAT(l.out, HasSubstr("right.granted"));
-  Run wrong_head = Caduce("audit verify --expect-head 00");
+  CommandRun wrong_head = Caduce("audit verify --expect-head 00");
   EXPECT_EQ(wrong_head.code, 1);
 }
 
 TEST_F(CliTest, ExpireRuns) {
   SetUpDemo();
-  Run r = Caduce("expire");
+  CommandRun r = Caduce("expire");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("0 compte(s) désactivé(s)"));
 }
