@@ -172,12 +172,15 @@ Result<std::unique_ptr<Connection>> SqliteDatabase::OpenConnection() {
   std::unique_ptr<Connection> conn(new Connection(handle));
   sqlite3_extended_result_codes(handle, 1);
   sqlite3_busy_timeout(handle, options_.busy_timeout_ms);
-  CADUCE_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
-  CADUCE_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
-  CADUCE_RETURN_IF_ERROR(conn->Exec(options_.synchronous_full ? "PRAGMA synchronous=FULL"
-                                                              : "PRAGMA synchronous=OFF"));
-  CADUCE_RETURN_IF_ERROR(conn->Exec("PRAGMA temp_store=MEMORY"));
-  CADUCE_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-65536"));
+  // The first pragma is the first read of the file: a file that is not a database,
+  // or whose schema is damaged, fails here, and the error must name the file.
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
+        options_.synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF",
+        "PRAGMA temp_store=MEMORY", "PRAGMA cache_size=-65536"}) {
+    Status st = conn->Exec(pragma);
+    if (!st.ok()) return st.WithContext(fmt::format("open database {}", options_.path));
+  }
   return conn;
 }
 

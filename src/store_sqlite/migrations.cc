@@ -68,14 +68,20 @@ CREATE INDEX accounts_by_expiry ON accounts(date_peremption)
 CREATE INDEX accounts_by_default ON accounts(default_mailbox_id)
   WHERE default_mailbox_id IS NOT NULL;
 
--- Folded search terms (address, NOM, Prénom, "prénom nom", "nom prénom").
+-- Folded search terms (address, NOM, Prénom, "prénom nom", "nom prénom"). The
+-- account's structure and directory flags are copied beside each term so that a
+-- search filters while it walks one index, without a lookup per scanned term.
 CREATE TABLE account_search (
   term         TEXT NOT NULL,
   account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
   structure_id INTEGER NOT NULL,
+  visible      INTEGER NOT NULL,  -- accounts.visible_in_directory
+  nominative   INTEGER NOT NULL,  -- 1 for PER, INT and MED
   PRIMARY KEY (term, account_id)
 ) WITHOUT ROWID;
-CREATE INDEX account_search_by_structure ON account_search(structure_id, term);
+-- Covering index of the per-structure search: (term, account_id) order and both flags.
+CREATE INDEX account_search_by_structure
+  ON account_search(structure_id, term, account_id, visible, nominative);
 CREATE INDEX account_search_by_account ON account_search(account_id);
 
 CREATE TABLE connection_rights (

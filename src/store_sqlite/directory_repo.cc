@@ -1,0 +1,692 @@
+// The SQLite directory repository. The account SQL is built once from FieldTable()
+// (the column names are FieldSpec::key), so adding a field to fields.cc and a
+// column to a migration is all it takes; no statement lists the fields by hand.
+// Search terms live in account_search beside each account's structure and
+// directory flags; a prefix becomes the byte range [prefix, successor), walked in
+// (term, account_id) order and cut as soon as the limit of distinct accounts is
+// reached, which keeps a search over a million accounts to a few hundred rows.
+#include "store_sqlite/directory_repo.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "base/text.h"
+#include "directory/fields.h"
+#include "store_sqlite/db.h"
+
+namespace caduce::store_sqlite {
+namespace {
+
+using directory::Account;
+using directory::AccountStatus;
+using directory::AccountType;
+using directory::ConnectionRight;
+using directory::Field;
+using directory::Structure;
+
+// ---- Column mapping ---------------------------------------------------------------
+
+// Stored names of AccountStatus (the CHECK constraint of migration 1). Kept here
+// rather than calling the model's helpers so that the stored form is this file's
+// decision alone.
+std::string_view StatusToSql(AccountStatus s) {
+  switch (s) {
+    case AccountStatus::kPending:
+      return "pending";
+    case AccountStatus::kActive:
+      return "active";
+    case AccountStatus::kDisabled:
+      return "disabled";
+  }
+  return "pending";
+}
+
+std::optional<AccountStatus> StatusFromSql(std::string_view s) {
+  if (s == "pending") return AccountStatus::kPending;
+  if (s == "active") return AccountStatus::kActive;
+  if (s == "disabled") return AccountStatus::kDisabled;
+  return std::nullopt;
+}
+
+// Columns read before the per-field ones, in this order, by every account SELECT.
+constexpr std::string_view kFixedColumns =
+    "id, structure_id, type, address, status, disabled_reason, visible_in_directory, "
+    "default_mailbox_id, created_at, updated_at";
+constexpr int kFirstFieldColumn = 10;
+
+// The account statements, built once from the field table.
+struct AccountSql {
+  std::vector<Field> columns;  // fields stored in a column of their own, in table order
+  std::string find_by_id;
+  std::string find_by_address;
+  std::string list_all;           // ?1 after_id, ?2 type, ?3 status, ?4 limit
+  std::string list_in_structure;  // the same and ?5 structure_id
+  std::string insert;             // BindAccount's parameters, then created_at
+  std::string update;             // BindAccount's parameters, then id
+};
+
+bool HasOwnColumn(Field f) {
+  // The type and the address have dedicated columns read by the fixed part; the
+  // connection accounts and the structure are relations, not columns.
+  return f != Field::kType && f != Field::kAddress && f != Field::kConnectionAccounts &&
+         f != Field::kStructure;
+}
+
+const AccountSql& Sql() {
+  static const AccountSql* const sql = [] {
+    auto* s = new AccountSql;
+    for (const directory::FieldSpec& spec : directory::FieldTable()) {
+      if (HasOwnColumn(spec.field)) s->columns.push_back(spec.field);
+    }
+    std::string select = fmt::format("SELECT {}", kFixedColumns);
+    for (Field f : s->columns) select += fmt::format(", {}", directory::Spec(f).key);
+    select += " FROM accounts";
+    constexpr std::string_view kListFilter =
+        "id > ?1 AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR status = ?3) "
+        "ORDER BY id LIMIT ?4";
+    s->find_by_id = select + " WHERE id = ?1";
+    s->find_by_address = select + " WHERE address = ?1";
+    s->list_all = fmt::format("{} WHERE {}", select, kListFilter);
+    s->list_in_structure = fmt::format("{} WHERE structure_id = ?5 AND {}", select, kListFilter);
+
+    // Parameters 1-8 are the fixed columns below; the fields follow from 9.
+    std::string names =
+        "structure_id, type, address, status, disabled_reason, visible_in_directory, "
+        "default_mailbox_id, updated_at";
+    std::string values = "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8";
+    std::string sets =
+        "structure_id = ?1, type = ?2, address = ?3, status = ?4, disabled_reason = ?5, "
+        "visible_in_directory = ?6, default_mailbox_id = ?7, updated_at = ?8";
+    int n = 9;
+    for (Field f : s->columns) {
+      std::string_view key = directory::Spec(f).key;
+      names += fmt::format(", {}", key);
+      values += fmt::format(", ?{}", n);
+      sets += fmt::format(", {} = ?{}", key, n);
+      ++n;
+    }
+    s->insert =
+        fmt::format("INSERT INTO accounts ({}, created_at) VALUES ({}, ?{})", names, values, n);
+    s->update = fmt::format("UPDATE accounts SET {} WHERE id = ?{}", sets, n);
+    return s;
+  }();
+  return *sql;
+}
+
+// Binds the parameters shared by Sql().insert and Sql().update; returns the index
+// of the next parameter.
+int BindAccount(Stmt& st, const Account& a) {
+  st.Bind(1, a.structure_id)
+      .Bind(2, directory::AccountTypeCode(a.type))
+      .Bind(3, std::string_view(a.address()))
+      .Bind(4, StatusToSql(a.status))
+      .Bind(5, std::string_view(a.disabled_reason))
+      .Bind(6, int64_t{a.visible_in_directory ? 1 : 0});
+  // 0 means "itself": stored as NULL so that the foreign key only sees real ids.
+  if (a.default_mailbox_id == 0) {
+    st.BindNull(7);
+  } else {
+    st.Bind(7, a.default_mailbox_id);
+  }
+  st.Bind(8, a.updated_at);
+  int n = 9;
+  for (Field f : Sql().columns) st.Bind(n++, std::string_view(a.get(f)));
+  return n;
+}
+
+Result<Account> ReadAccount(const Stmt& st) {
+  Account a;
+  a.id = st.Int64(0);
+  a.structure_id = st.Int64(1);
+  std::string_view type = st.TextView(2);
+  std::optional<AccountType> t = directory::ParseAccountType(type);
+  if (!t) return DataLossError(fmt::format("account {} has an unknown type '{}'", a.id, type));
+  a.type = *t;
+  a.get(Field::kType) = std::string(directory::AccountTypeCode(*t));
+  a.get(Field::kAddress) = st.Text(3);
+  std::string_view status = st.TextView(4);
+  std::optional<AccountStatus> s = StatusFromSql(status);
+  if (!s) return DataLossError(fmt::format("account {} has an unknown status '{}'", a.id, status));
+  a.status = *s;
+  a.disabled_reason = st.Text(5);
+  a.visible_in_directory = st.Int64(6) != 0;
+  a.default_mailbox_id = st.IsNull(7) ? 0 : st.Int64(7);
+  a.created_at = st.Int64(8);
+  a.updated_at = st.Int64(9);
+  int col = kFirstFieldColumn;
+  for (Field f : Sql().columns) a.get(f) = st.Text(col++);
+  return a;
+}
+
+Structure ReadStructure(const Stmt& st) {
+  Structure s;
+  s.id = st.Int64(0);
+  s.name = st.Text(1);
+  s.id_type = st.Text(2);
+  s.id_value = st.Text(3);
+  s.mss_domain = st.Text(4);
+  s.created_at = st.Int64(5);
+  return s;
+}
+
+ConnectionRight ReadRight(const Stmt& st) {
+  ConnectionRight r;
+  r.mailbox_id = st.Int64(0);
+  r.person_id = st.Int64(1);
+  r.created_at = st.Int64(2);
+  r.created_by = st.Text(3);
+  return r;
+}
+
+// ---- Errors -----------------------------------------------------------------------
+
+Connection& ConnOf(storage::Tx& tx) { return SqliteTx::ConnOf(tx); }
+
+// A read Tx promises a snapshot and no writes (storage/database.h); SQLite would
+// silently upgrade a deferred transaction to a writer, so the refusal is ours.
+Status RequireWrite(storage::Tx& tx, std::string_view what) {
+  if (tx.mode() == storage::TxMode::kWrite) return OkStatus();
+  return FailedPreconditionError(fmt::format("{} needs a write transaction", what));
+}
+
+// Rewords SQLite's constraint failures into sentences a person can act on: a taken
+// unique key (`on_unique`) or a reference to a row that does not exist
+// (`on_missing`). Other failures keep SQLite's words behind `what`.
+Status Reword(const Status& st, std::string_view what, std::string_view on_unique,
+              std::string_view on_missing) {
+  if (st.ok()) return st;
+  if (st.code() == Code::kAlreadyExists && !on_unique.empty()) {
+    return AlreadyExistsError(std::string(on_unique));
+  }
+  if (st.code() == Code::kFailedPrecondition && !on_missing.empty() &&
+      st.message().find("FOREIGN KEY") != std::string::npos) {
+    return FailedPreconditionError(std::string(on_missing));
+  }
+  return st.WithContext(what);
+}
+
+// Sorted ids without repeats, so that a structure named twice is searched once.
+std::vector<int64_t> UniqueIds(std::vector<int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+// ---- Search -----------------------------------------------------------------------
+
+// The folded terms an account is found by, without repeats or empty ones.
+std::vector<std::string> SearchTerms(const Account& a) {
+  std::vector<std::string> terms;
+  auto add = [&terms](std::string t) {
+    if (!t.empty() && std::find(terms.begin(), terms.end(), t) == terms.end()) {
+      terms.push_back(std::move(t));
+    }
+  };
+  std::string nom = text::Fold(a.get(Field::kNom));
+  std::string prenom = text::Fold(a.get(Field::kPrenom));
+  add(text::Fold(a.address()));
+  add(nom);
+  add(prenom);
+  if (!nom.empty() && !prenom.empty()) {
+    add(prenom + " " + nom);
+    add(nom + " " + prenom);
+  }
+  return terms;
+}
+
+Status WriteSearchTerms(Connection& conn, const Account& a, int64_t id) {
+  Stmt del(conn, "DELETE FROM account_search WHERE account_id = ?1");
+  del.Bind(1, id);
+  CADUCE_RETURN_IF_ERROR(del.Run());
+  for (const std::string& term : SearchTerms(a)) {
+    Stmt ins(conn,
+             "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) "
+             "VALUES (?1, ?2, ?3, ?4, ?5)");
+    ins.Bind(1, std::string_view(term))
+        .Bind(2, id)
+        .Bind(3, a.structure_id)
+        .Bind(4, int64_t{a.visible_in_directory ? 1 : 0})
+        .Bind(5, int64_t{directory::IsNominative(a.type) ? 1 : 0});
+    CADUCE_RETURN_IF_ERROR(ins.Run());
+  }
+  return OkStatus();
+}
+
+// Both statements walk an index in (term, account_id) order: the primary key of
+// account_search for every structure, account_search_by_structure for one. The
+// filters are read from the same index entry. No LIMIT: the caller stops stepping
+// once it holds enough distinct accounts.
+constexpr std::string_view kSearchAll =
+    "SELECT term, account_id FROM account_search "
+    "WHERE term >= ?1 AND term < ?2 AND (?3 = 0 OR visible = 1) AND (?4 = 0 OR nominative = 1) "
+    "ORDER BY term, account_id";
+constexpr std::string_view kSearchInStructure =
+    "SELECT term, account_id FROM account_search "
+    "WHERE structure_id = ?5 AND term >= ?1 AND term < ?2 "
+    "AND (?3 = 0 OR visible = 1) AND (?4 = 0 OR nominative = 1) "
+    "ORDER BY term, account_id";
+
+struct Hit {
+  std::string term;  // the smallest term of the account that matched
+  int64_t account_id;
+};
+
+// Binds the range and filters shared by both search statements.
+void BindSearch(Stmt& st, const std::string& prefix, const std::optional<std::string>& upper,
+                const directory::SearchQuery& q) {
+  st.Bind(1, std::string_view(prefix));
+  if (upper) {
+    st.Bind(2, std::string_view(*upper));
+  } else {
+    // SQLite orders every TEXT value before every BLOB value, so an empty BLOB is
+    // an upper bound that no term reaches: the range stays open.
+    static const char kNothing = 0;
+    st.BindBlob(2, &kNothing, 0);
+  }
+  st.Bind(3, int64_t{q.only_visible ? 1 : 0}).Bind(4, int64_t{q.only_nominative ? 1 : 0});
+}
+
+// Steps `st` until `limit` distinct accounts were seen. Rows come in (term, id)
+// order, so an account's first row carries its smallest matching term.
+Status CollectHits(Stmt& st, size_t limit, std::vector<Hit>* hits) {
+  std::unordered_set<int64_t> seen;
+  size_t found = 0;
+  while (found < limit && st.Step()) {
+    int64_t id = st.Int64(1);
+    if (seen.insert(id).second) {
+      hits->push_back(Hit{st.Text(0), id});
+      ++found;
+    }
+  }
+  return st.status();
+}
+
+}  // namespace
+
+std::optional<std::string> PrefixSuccessor(std::string_view prefix) {
+  std::string s(prefix);
+  while (!s.empty()) {
+    // Start of the last code point: the last byte that is not a continuation byte.
+    size_t start = s.size() - 1;
+    while (start > 0 && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) --start;
+    size_t i = start;
+    char32_t cp = text::DecodeUtf8(s, &i);
+    s.resize(start);
+    if (cp >= 0x10FFFF) continue;  // nothing above it: carry to the previous one
+    char32_t next = cp + 1;
+    if (next >= 0xD800 && next <= 0xDFFF) next = 0xE000;  // surrogates never occur
+    text::AppendUtf8(next, s);
+    return s;
+  }
+  return std::nullopt;
+}
+
+// ---- Structures -------------------------------------------------------------------
+
+Result<int64_t> SqliteDirectoryRepository::InsertStructure(storage::Tx& tx, const Structure& s) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert structure"));
+  Connection& conn = ConnOf(tx);
+  Stmt st(conn,
+          "INSERT INTO structures (name, id_type, id_value, mss_domain, created_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5)");
+  st.Bind(1, std::string_view(s.name))
+      .Bind(2, std::string_view(s.id_type))
+      .Bind(3, std::string_view(s.id_value))
+      .Bind(4, std::string_view(s.mss_domain))
+      .Bind(5, s.created_at);
+  CADUCE_RETURN_IF_ERROR(Reword(st.Run(), fmt::format("insert structure \"{}\"", s.name),
+                                fmt::format("a structure named \"{}\" already exists", s.name),
+                                ""));
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(conn.handle()));
+}
+
+Result<std::optional<Structure>> SqliteDirectoryRepository::FindStructure(storage::Tx& tx,
+                                                                          int64_t id) {
+  Stmt st(ConnOf(tx),
+          "SELECT id, name, id_type, id_value, mss_domain, created_at FROM structures "
+          "WHERE id = ?1");
+  st.Bind(1, id);
+  std::optional<Structure> found;
+  if (st.Step()) found = ReadStructure(st);
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return found;
+}
+
+Result<std::optional<Structure>> SqliteDirectoryRepository::FindStructureByName(
+    storage::Tx& tx, std::string_view name) {
+  Stmt st(ConnOf(tx),
+          "SELECT id, name, id_type, id_value, mss_domain, created_at FROM structures "
+          "WHERE name = ?1");
+  st.Bind(1, name);
+  std::optional<Structure> found;
+  if (st.Step()) found = ReadStructure(st);
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return found;
+}
+
+Result<std::vector<Structure>> SqliteDirectoryRepository::ListStructures(storage::Tx& tx) {
+  Stmt st(ConnOf(tx),
+          "SELECT id, name, id_type, id_value, mss_domain, created_at FROM structures "
+          "ORDER BY id");
+  std::vector<Structure> all;
+  while (st.Step()) all.push_back(ReadStructure(st));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return all;
+}
+
+// ---- Administrators and operators -------------------------------------------------
+
+Status SqliteDirectoryRepository::AddAdministrator(storage::Tx& tx, int64_t person_id,
+                                                   int64_t structure_id) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "add administrator"));
+  Stmt st(ConnOf(tx),
+          "INSERT INTO administrators (person_id, structure_id) VALUES (?1, ?2) "
+          "ON CONFLICT (person_id, structure_id) DO NOTHING");
+  st.Bind(1, person_id).Bind(2, structure_id);
+  return Reword(st.Run(), "add administrator", "",
+                fmt::format("account {} or structure {} does not exist", person_id, structure_id));
+}
+
+Result<std::vector<int64_t>> SqliteDirectoryRepository::StructuresAdministeredBy(
+    storage::Tx& tx, int64_t person_id) {
+  Stmt st(ConnOf(tx),
+          "SELECT structure_id FROM administrators WHERE person_id = ?1 ORDER BY structure_id");
+  st.Bind(1, person_id);
+  std::vector<int64_t> ids;
+  while (st.Step()) ids.push_back(st.Int64(0));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return ids;
+}
+
+Result<std::vector<int64_t>> SqliteDirectoryRepository::AdministratorsOf(storage::Tx& tx,
+                                                                         int64_t structure_id) {
+  Stmt st(ConnOf(tx),
+          "SELECT person_id FROM administrators WHERE structure_id = ?1 ORDER BY person_id");
+  st.Bind(1, structure_id);
+  std::vector<int64_t> ids;
+  while (st.Step()) ids.push_back(st.Int64(0));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return ids;
+}
+
+Status SqliteDirectoryRepository::SetOperator(storage::Tx& tx, int64_t person_id,
+                                              bool is_operator) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "set operator"));
+  if (is_operator) {
+    Stmt st(ConnOf(tx),
+            "INSERT INTO operators (person_id) VALUES (?1) ON CONFLICT (person_id) DO NOTHING");
+    st.Bind(1, person_id);
+    return Reword(st.Run(), "set operator", "",
+                  fmt::format("account {} does not exist", person_id));
+  }
+  Stmt st(ConnOf(tx), "DELETE FROM operators WHERE person_id = ?1");
+  st.Bind(1, person_id);
+  return Reword(st.Run(), "clear operator", "", "");
+}
+
+Result<bool> SqliteDirectoryRepository::IsOperator(storage::Tx& tx, int64_t person_id) {
+  Stmt st(ConnOf(tx), "SELECT 1 FROM operators WHERE person_id = ?1");
+  st.Bind(1, person_id);
+  bool found = st.Step();
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return found;
+}
+
+// ---- Accounts ---------------------------------------------------------------------
+
+Result<int64_t> SqliteDirectoryRepository::InsertAccount(storage::Tx& tx, const Account& a) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert account"));
+  Connection& conn = ConnOf(tx);
+  int64_t id = 0;
+  {
+    Stmt st(conn, Sql().insert);
+    int n = BindAccount(st, a);
+    st.Bind(n, a.created_at);
+    CADUCE_RETURN_IF_ERROR(Reword(
+        st.Run(), fmt::format("insert account {}", a.address()),
+        fmt::format("the address {} is already taken by another account", a.address()),
+        fmt::format("cannot insert account {}: structure {} or default mailbox {} does not exist",
+                    a.address(), a.structure_id, a.default_mailbox_id)));
+    id = sqlite3_last_insert_rowid(conn.handle());
+  }
+  CADUCE_RETURN_IF_ERROR(
+      WriteSearchTerms(conn, a, id).WithContext(fmt::format("index account {}", a.address())));
+  return id;
+}
+
+Status SqliteDirectoryRepository::UpdateAccount(storage::Tx& tx, const Account& a) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "update account"));
+  Connection& conn = ConnOf(tx);
+  {
+    Stmt st(conn, Sql().update);
+    int n = BindAccount(st, a);
+    st.Bind(n, a.id);
+    CADUCE_RETURN_IF_ERROR(Reword(
+        st.Run(), fmt::format("update account {}", a.id),
+        fmt::format("the address {} is already taken by another account", a.address()),
+        fmt::format("cannot update account {}: structure {} or default mailbox {} does not exist",
+                    a.id, a.structure_id, a.default_mailbox_id)));
+    if (sqlite3_changes(conn.handle()) == 0) {
+      return NotFoundError(fmt::format("account {} does not exist", a.id));
+    }
+  }
+  return WriteSearchTerms(conn, a, a.id).WithContext(fmt::format("index account {}", a.id));
+}
+
+Result<std::optional<Account>> SqliteDirectoryRepository::FindAccount(storage::Tx& tx, int64_t id) {
+  Stmt st(ConnOf(tx), Sql().find_by_id);
+  st.Bind(1, id);
+  std::optional<Account> found;
+  if (st.Step()) {
+    CADUCE_TRY(found, ReadAccount(st));
+  }
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return found;
+}
+
+Result<std::optional<Account>> SqliteDirectoryRepository::FindAccountByAddress(
+    storage::Tx& tx, std::string_view address) {
+  Stmt st(ConnOf(tx), Sql().find_by_address);
+  st.Bind(1, address);
+  std::optional<Account> found;
+  if (st.Step()) {
+    CADUCE_TRY(found, ReadAccount(st));
+  }
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return found;
+}
+
+Result<std::vector<Account>> SqliteDirectoryRepository::ListAccounts(
+    storage::Tx& tx, const directory::AccountFilter& f) {
+  std::vector<Account> out;
+  if (f.limit <= 0) return out;
+  // Reads one page through `sql`, appending to `out`.
+  auto read_page = [&](const std::string& sql, std::optional<int64_t> structure_id) -> Status {
+    Stmt st(ConnOf(tx), sql);
+    st.Bind(1, f.after_id);
+    if (f.type) {
+      st.Bind(2, directory::AccountTypeCode(*f.type));
+    } else {
+      st.BindNull(2);
+    }
+    if (f.status) {
+      st.Bind(3, StatusToSql(*f.status));
+    } else {
+      st.BindNull(3);
+    }
+    st.Bind(4, int64_t{f.limit});
+    if (structure_id) st.Bind(5, *structure_id);
+    while (st.Step()) {
+      CADUCE_TRY(Account a, ReadAccount(st));
+      out.push_back(std::move(a));
+    }
+    return st.status();
+  };
+  if (f.structure_ids.empty()) {
+    CADUCE_RETURN_IF_ERROR(read_page(Sql().list_all, std::nullopt));
+    return out;
+  }
+  // One page per structure through accounts_by_structure, then the first `limit` of
+  // their union: bounded work whatever the size of the other structures.
+  for (int64_t sid : UniqueIds(f.structure_ids)) {
+    CADUCE_RETURN_IF_ERROR(read_page(Sql().list_in_structure, sid));
+  }
+  std::sort(out.begin(), out.end(), [](const Account& a, const Account& b) { return a.id < b.id; });
+  if (out.size() > static_cast<size_t>(f.limit)) out.resize(static_cast<size_t>(f.limit));
+  return out;
+}
+
+Result<bool> SqliteDirectoryRepository::MssLocalPartTaken(storage::Tx& tx, std::string_view local,
+                                                          std::string_view domain,
+                                                          int64_t except_id) {
+  if (local.empty()) return false;  // "no MSSanté address" is never taken
+  // `mss_address <> ''` lets SQLite use the partial index accounts_by_mss.
+  Stmt st(ConnOf(tx),
+          "SELECT 1 FROM accounts a JOIN structures s ON s.id = a.structure_id "
+          "WHERE a.mss_address = ?1 AND a.mss_address <> '' AND s.mss_domain = ?2 "
+          "AND a.id <> ?3 LIMIT 1");
+  st.Bind(1, local).Bind(2, domain).Bind(3, except_id);
+  bool taken = st.Step();
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return taken;
+}
+
+// ---- Search -----------------------------------------------------------------------
+
+Result<std::vector<Account>> SqliteDirectoryRepository::Search(storage::Tx& tx,
+                                                               const directory::SearchQuery& q) {
+  std::vector<Account> out;
+  if (q.limit <= 0) return out;
+  const size_t limit = static_cast<size_t>(std::min(q.limit, kMaxSearchResults));
+  const std::string prefix = text::Fold(q.prefix);
+  const std::optional<std::string> upper = PrefixSuccessor(prefix);
+  Connection& conn = ConnOf(tx);
+
+  std::vector<Hit> hits;
+  if (q.structure_ids.empty()) {
+    Stmt st(conn, kSearchAll);
+    BindSearch(st, prefix, upper, q);
+    CADUCE_RETURN_IF_ERROR(CollectHits(st, limit, &hits));
+  } else {
+    // Each structure through its own index range, each cut at the limit; the merge
+    // keeps the global (term, id) order. An account is in one structure only, so
+    // no account appears in two lists.
+    for (int64_t sid : UniqueIds(q.structure_ids)) {
+      Stmt st(conn, kSearchInStructure);
+      BindSearch(st, prefix, upper, q);
+      st.Bind(5, sid);
+      CADUCE_RETURN_IF_ERROR(CollectHits(st, limit, &hits));
+    }
+    std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+      return a.term != b.term ? a.term < b.term : a.account_id < b.account_id;
+    });
+    if (hits.size() > limit) hits.resize(limit);
+  }
+
+  out.reserve(hits.size());
+  for (const Hit& h : hits) {
+    CADUCE_TRY(std::optional<Account> a, FindAccount(tx, h.account_id));
+    if (!a) {
+      return DataLossError(
+          fmt::format("search term '{}' refers to a missing account {}", h.term, h.account_id));
+    }
+    out.push_back(std::move(*a));
+  }
+  return out;
+}
+
+// ---- Connection rights ------------------------------------------------------------
+
+Result<bool> SqliteDirectoryRepository::InsertRight(storage::Tx& tx, const ConnectionRight& r) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert connection right"));
+  Connection& conn = ConnOf(tx);
+  Stmt st(conn,
+          "INSERT INTO connection_rights (mailbox_id, person_id, created_at, created_by) "
+          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (mailbox_id, person_id) DO NOTHING");
+  st.Bind(1, r.mailbox_id)
+      .Bind(2, r.person_id)
+      .Bind(3, r.created_at)
+      .Bind(4, std::string_view(r.created_by));
+  CADUCE_RETURN_IF_ERROR(
+      Reword(st.Run(), "insert connection right", "",
+             fmt::format("mailbox {} or person {} does not exist", r.mailbox_id, r.person_id)));
+  return sqlite3_changes(conn.handle()) > 0;
+}
+
+Result<bool> SqliteDirectoryRepository::DeleteRight(storage::Tx& tx, int64_t mailbox_id,
+                                                    int64_t person_id) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "delete connection right"));
+  Connection& conn = ConnOf(tx);
+  Stmt st(conn, "DELETE FROM connection_rights WHERE mailbox_id = ?1 AND person_id = ?2");
+  st.Bind(1, mailbox_id).Bind(2, person_id);
+  CADUCE_RETURN_IF_ERROR(Reword(st.Run(), "delete connection right", "", ""));
+  return sqlite3_changes(conn.handle()) > 0;
+}
+
+Result<bool> SqliteDirectoryRepository::HasRight(storage::Tx& tx, int64_t mailbox_id,
+                                                 int64_t person_id) {
+  Stmt st(ConnOf(tx), "SELECT 1 FROM connection_rights WHERE mailbox_id = ?1 AND person_id = ?2");
+  st.Bind(1, mailbox_id).Bind(2, person_id);
+  bool found = st.Step();
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return found;
+}
+
+Result<std::vector<ConnectionRight>> SqliteDirectoryRepository::RightsOnMailbox(
+    storage::Tx& tx, int64_t mailbox_id) {
+  Stmt st(ConnOf(tx),
+          "SELECT mailbox_id, person_id, created_at, created_by FROM connection_rights "
+          "WHERE mailbox_id = ?1 ORDER BY person_id");
+  st.Bind(1, mailbox_id);
+  std::vector<ConnectionRight> rights;
+  while (st.Step()) rights.push_back(ReadRight(st));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return rights;
+}
+
+Result<std::vector<ConnectionRight>> SqliteDirectoryRepository::RightsOfPerson(storage::Tx& tx,
+                                                                               int64_t person_id) {
+  Stmt st(ConnOf(tx),
+          "SELECT mailbox_id, person_id, created_at, created_by FROM connection_rights "
+          "WHERE person_id = ?1 ORDER BY mailbox_id");
+  st.Bind(1, person_id);
+  std::vector<ConnectionRight> rights;
+  while (st.Step()) rights.push_back(ReadRight(st));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return rights;
+}
+
+Result<std::vector<int64_t>> SqliteDirectoryRepository::PersonsWithDefault(storage::Tx& tx,
+                                                                           int64_t mailbox_id) {
+  Stmt st(ConnOf(tx),
+          "SELECT id FROM accounts WHERE default_mailbox_id = ?1 "
+          "AND type IN ('PER', 'INT', 'MED') ORDER BY id");
+  st.Bind(1, mailbox_id);
+  std::vector<int64_t> ids;
+  while (st.Step()) ids.push_back(st.Int64(0));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return ids;
+}
+
+Result<std::vector<int64_t>> SqliteDirectoryRepository::AccountsExpiringBy(storage::Tx& tx,
+                                                                           std::string_view today) {
+  // The first two conditions repeat the WHERE of the partial index
+  // accounts_by_expiry, which is what lets SQLite use it; "YYYY-MM-DD" dates
+  // compare as text. Sorted here rather than in SQL so that the plan stays a
+  // range scan of that index instead of a walk of the whole table in id order.
+  Stmt st(ConnOf(tx),
+          "SELECT id FROM accounts WHERE date_peremption <> '' AND status <> 'disabled' "
+          "AND date_peremption <= ?1");
+  st.Bind(1, today);
+  std::vector<int64_t> ids;
+  while (st.Step()) ids.push_back(st.Int64(0));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace caduce::store_sqlite

@@ -1,0 +1,88 @@
+// File: store_sqlite/directory_repo.h
+//
+// The SQLite implementation of directory::DirectoryRepository: structures,
+// administrators, operators, accounts (one column per field of FIELDS.md, named
+// after FieldSpec::key), connection rights, expiry and the autocomplete search.
+// Every statement is a constant SQL text prepared once per connection (Stmt), with
+// every value bound; nothing a caller gives is ever spliced into SQL. The search
+// keeps folded terms (text::Fold) in account_search and answers a prefix with an
+// index range scan that stops after the limit, so its cost does not grow with the
+// number of accounts. Stateless: one instance may serve every thread, each with
+// its own Tx.
+#ifndef CADUCE_STORE_SQLITE_DIRECTORY_REPO_H_
+#define CADUCE_STORE_SQLITE_DIRECTORY_REPO_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "directory/model.h"
+#include "directory/repository.h"
+#include "storage/database.h"
+
+namespace caduce::store_sqlite {
+
+// REQUIRES: every Tx given comes from a SqliteDatabase (store_sqlite/db.h).
+//
+// Besides the contract of directory/repository.h:
+// - Write methods refuse a kRead Tx with kFailedPrecondition.
+// - A reference to a structure or account that does not exist (structure_id,
+//   default_mailbox_id, a right's or an administrator's ids) is kFailedPrecondition.
+// - UpdateAccount keeps created_at as inserted; every other column is written.
+// - Search caps q.limit at kMaxSearchResults; a limit <= 0 returns nothing.
+// - ListAccounts returns nothing for a limit <= 0.
+class SqliteDirectoryRepository final : public directory::DirectoryRepository {
+ public:
+  static constexpr int kMaxSearchResults = 50;
+
+  SqliteDirectoryRepository() = default;
+
+  Result<int64_t> InsertStructure(storage::Tx& tx, const directory::Structure& s) override;
+  Result<std::optional<directory::Structure>> FindStructure(storage::Tx& tx, int64_t id) override;
+  Result<std::optional<directory::Structure>> FindStructureByName(storage::Tx& tx,
+                                                                  std::string_view name) override;
+  Result<std::vector<directory::Structure>> ListStructures(storage::Tx& tx) override;
+
+  Status AddAdministrator(storage::Tx& tx, int64_t person_id, int64_t structure_id) override;
+  Result<std::vector<int64_t>> StructuresAdministeredBy(storage::Tx& tx,
+                                                        int64_t person_id) override;
+  Result<std::vector<int64_t>> AdministratorsOf(storage::Tx& tx, int64_t structure_id) override;
+  Status SetOperator(storage::Tx& tx, int64_t person_id, bool is_operator) override;
+  Result<bool> IsOperator(storage::Tx& tx, int64_t person_id) override;
+
+  Result<int64_t> InsertAccount(storage::Tx& tx, const directory::Account& account) override;
+  Status UpdateAccount(storage::Tx& tx, const directory::Account& account) override;
+  Result<std::optional<directory::Account>> FindAccount(storage::Tx& tx, int64_t id) override;
+  Result<std::optional<directory::Account>> FindAccountByAddress(storage::Tx& tx,
+                                                                 std::string_view address) override;
+  Result<std::vector<directory::Account>> ListAccounts(storage::Tx& tx,
+                                                       const directory::AccountFilter& f) override;
+  Result<bool> MssLocalPartTaken(storage::Tx& tx, std::string_view local, std::string_view domain,
+                                 int64_t except_id) override;
+
+  Result<std::vector<directory::Account>> Search(storage::Tx& tx,
+                                                 const directory::SearchQuery& q) override;
+
+  Result<bool> InsertRight(storage::Tx& tx, const directory::ConnectionRight& right) override;
+  Result<bool> DeleteRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) override;
+  Result<bool> HasRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) override;
+  Result<std::vector<directory::ConnectionRight>> RightsOnMailbox(storage::Tx& tx,
+                                                                  int64_t mailbox_id) override;
+  Result<std::vector<directory::ConnectionRight>> RightsOfPerson(storage::Tx& tx,
+                                                                 int64_t person_id) override;
+  Result<std::vector<int64_t>> PersonsWithDefault(storage::Tx& tx, int64_t mailbox_id) override;
+
+  Result<std::vector<int64_t>> AccountsExpiringBy(storage::Tx& tx, std::string_view today) override;
+};
+
+// The smallest string greater than every string that starts with `prefix`, in
+// byte (= code point) order, or nullopt when there is none (empty prefix, or one
+// made only of U+10FFFF). REQUIRES: prefix is valid UTF-8. Exposed for tests.
+std::optional<std::string> PrefixSuccessor(std::string_view prefix);
+
+}  // namespace caduce::store_sqlite
+
+#endif  // CADUCE_STORE_SQLITE_DIRECTORY_REPO_H_
