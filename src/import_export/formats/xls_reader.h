@@ -2,9 +2,18 @@
 //
 // Reads the rows of an Excel 97-2003 workbook (.xls, BIFF8 in an OLE2 compound
 // file) through FreeXL. Exposure: reads untrusted files uploaded by an
-// administrator. FreeXL loads the whole workbook in memory, so the file size is
-// checked against ReadLimits::max_uncompressed_bytes before it is opened, and
-// rows, columns and cell length are checked on the cells it returns.
+// administrator.
+//
+// FreeXL 1.0.6 is C and not memory-safe on hostile input: fuzzing found a
+// crafted file that makes it read past a stack buffer (into iconv). It therefore
+// runs in a child process (fork) with a CPU-time limit (and an address-space
+// limit outside sanitizer builds); the child sends the rows back through a pipe
+// in a small length-prefixed format that the parent checks against ReadLimits
+// again. A child that crashes, is killed or stops answering makes the file
+// refused as corrupt; the server process is never at risk. Because fork copies
+// the parent's memory, a later split could exec a dedicated helper instead:
+// the pipe protocol would stay the same. FreeXL loads the whole workbook in
+// memory, so the file size is checked against max_uncompressed_bytes first.
 //
 // Limits of FreeXL 1.0.6 that the caller should know:
 // - it does not tell whether a sheet is hidden, so the FIRST sheet is read,
@@ -36,6 +45,7 @@ class XlsReader : public RowReader {
   // FreeXL runs out of memory.
   static Result<std::unique_ptr<XlsReader>> Open(const std::string& path,
                                                  const ReadLimits& limits);
+  // Kills and reaps the child if it still runs.
   ~XlsReader() override;
   XlsReader(const XlsReader&) = delete;
   XlsReader& operator=(const XlsReader&) = delete;
@@ -45,14 +55,23 @@ class XlsReader : public RowReader {
   const std::string& sheet_name() const { return sheet_name_; }
 
  private:
-  XlsReader(const void* handle, const ReadLimits& limits) : handle_(handle), limits_(limits) {}
+  explicit XlsReader(const ReadLimits& limits) : limits_(limits) {}
+  // Reads exactly n bytes from the child; kInvalidArgument when it ended early
+  // (crash) or stopped answering.
+  Status ReadExact(void* out, size_t n);
+  // Reads one record: a row, the end, or the child's error.
+  Result<std::optional<Row>> ReadRecord();
+  // Kills and reaps the child; the status of a file that made it fail.
+  Status ChildFailure();
+  // Reads the child's error after its 'X' tag, and reaps it.
+  Status ReadError();
+  void Reap(bool kill_first);
 
-  const void* handle_;
   ReadLimits limits_;
   std::string sheet_name_;
-  uint32_t rows_ = 0;
-  uint16_t columns_ = 0;
-  uint32_t next_row_ = 0;  // 0-based
+  int pid_ = -1;
+  int fd_ = -1;
+  bool done_ = false;
   Status failed_;
 };
 

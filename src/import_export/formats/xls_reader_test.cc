@@ -1,5 +1,7 @@
 #include "import_export/formats/xls_reader.h"
 
+#include <sys/wait.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -128,6 +130,31 @@ TEST_F(XlsReaderTest, HostileFiles) {
       EXPECT_THAT(s, StatusIs(Code::kInvalidArgument, HasSubstr(kNotXls))) << cut;
     }
   }
+}
+
+// Found by fuzz/xls_fuzz.cc: FreeXL 1.0.6 reads past a stack buffer (into
+// iconv) on this file. FreeXL runs in a child process, so the crash, when a
+// sanitizer or the corrupted memory turns it into one, only refuses the file.
+TEST_F(XlsReaderTest, FreexlMemoryErrorStaysInTheChild) {
+  const std::string path = std::string(CADUCE_FUZZ_CORPUS_DIR) + "/xls/freexl_iconv_overread.xls";
+  Result<std::unique_ptr<XlsReader>> r = XlsReader::Open(path, {});
+  Status s = r.ok() ? ReadAll(**r).status() : r.status();
+  if (!s.ok()) {
+    EXPECT_THAT(s, StatusIs(Code::kInvalidArgument, HasSubstr(kNotXls)));
+  }
+  // This process is intact and reads the next file.
+  ASSERT_OK_AND_ASSIGN(auto reader, XlsReader::Open(dir_.File("main.xls"), {}));
+  ASSERT_OK_AND_ASSIGN(auto rows, ReadAll(*reader));
+  EXPECT_EQ(rows.size(), 5u);
+}
+
+TEST_F(XlsReaderTest, StoppingEarlyEndsTheChild) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto reader, XlsReader::Open(dir_.File("main.xls"), {}));
+    ASSERT_OK_AND_ASSIGN(std::optional<Row> row, reader->Next());
+    ASSERT_TRUE(row.has_value());
+  }  // each reader kills and reaps its child
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);  // no child left behind
 }
 
 }  // namespace
