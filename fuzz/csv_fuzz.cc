@@ -13,7 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_rows = 1000;
   limits.max_columns = 100;
   limits.max_cell_chars = 1000;
-  auto reader = CsvReader::FromString(std::string(reinterpret_cast<const char*>(data), size), limits);
+  auto reader =
+      CsvReader::FromString(std::string(reinterpret_cast<const char*>(data), size), limits);
   if (!reader.ok()) return 0;
   while (true) {
     auto row = (*reader)->Next();

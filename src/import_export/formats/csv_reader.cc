@@ -190,8 +190,7 @@ Status CsvReader::Fail(Status s) {
 Status CsvReader::EndField() {
   const int64_t row = record_number_ + 1;
   if (field_oversize_) {
-    return internal::CellTooLong(limits_.max_cell_chars, static_cast<int32_t>(cells_.size()),
-                                 row);
+    return internal::CellTooLong(limits_.max_cell_chars, static_cast<int32_t>(cells_.size()), row);
   }
   if (cells_.size() >= static_cast<size_t>(limits_.max_columns)) {
     return internal::TooManyColumns(limits_.max_columns, row);

@@ -21,9 +21,9 @@
 // - Every non-empty field is kText, an empty one kEmpty; a line with nothing
 //   on it is skipped (the row numbers count it, like a spreadsheet would).
 // - A leading apostrophe followed by '=', '+', '-', '@', tab or CR (possibly after
-//   more apostrophes) is removed: it is the CSV-injection guard CsvWriter adds (OWASP "CSV Injection"), and a
-//   spreadsheet saving to CSV never keeps such an apostrophe itself, so
-//   removing it makes export then import change nothing.
+//   more apostrophes) is removed: it is the CSV-injection guard CsvWriter adds (OWASP "CSV
+//   Injection"), and a spreadsheet saving to CSV never keeps such an apostrophe itself, so removing
+//   it makes export then import change nothing.
 #ifndef CADUCE_IMPORT_EXPORT_FORMATS_CSV_READER_H_
 #define CADUCE_IMPORT_EXPORT_FORMATS_CSV_READER_H_
 
@@ -46,11 +46,9 @@ class CsvReader : public RowReader {
   // Opens the file at `path`. kNotFound when it cannot be opened,
   // kResourceExhausted when it is larger than limits.max_uncompressed_bytes,
   // kInvalidArgument when it is empty.
-  static Result<std::unique_ptr<CsvReader>> Open(const std::string& path,
-                                                 const ReadLimits& limits);
+  static Result<std::unique_ptr<CsvReader>> Open(const std::string& path, const ReadLimits& limits);
   // Same, over bytes in memory (fuzzers, tests).
-  static Result<std::unique_ptr<CsvReader>> FromString(std::string data,
-                                                       const ReadLimits& limits);
+  static Result<std::unique_ptr<CsvReader>> FromString(std::string data, const ReadLimits& limits);
 
   ~CsvReader() override;
 
@@ -89,9 +87,9 @@ class CsvReader : public RowReader {
   size_t field_chars_ = 0;
   bool field_oversize_ = false;
   std::vector<Cell> cells_;
-  int64_t line_ = 1;             // physical line of the current byte
-  int64_t quote_line_ = 0;       // line where the open quote started
-  int64_t record_number_ = 0;    // records ended so far
+  int64_t line_ = 1;           // physical line of the current byte
+  int64_t quote_line_ = 0;     // line where the open quote started
+  int64_t record_number_ = 0;  // records ended so far
 };
 
 }  // namespace caduce::import_export

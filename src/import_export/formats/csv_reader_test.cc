@@ -11,10 +11,10 @@ namespace caduce::import_export {
 namespace {
 
 using ::caduce::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using test::ReadAll;
 using test::Texts;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 Result<std::vector<Row>> Parse(std::string data, ReadLimits limits = {}) {
   CADUCE_TRY(auto reader, CsvReader::FromString(std::move(data), limits));
@@ -22,7 +22,8 @@ Result<std::vector<Row>> Parse(std::string data, ReadLimits limits = {}) {
 }
 
 TEST(CsvReaderTest, DetectsSemicolon) {
-  ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::FromString("NOM;Prénom;CP\r\nDUPONT;Jean;01000\r\n", {}));
+  ASSERT_OK_AND_ASSIGN(auto reader,
+                       CsvReader::FromString("NOM;Prénom;CP\r\nDUPONT;Jean;01000\r\n", {}));
   EXPECT_EQ(reader->separator(), ';');
   EXPECT_EQ(reader->encoding(), CsvReader::Encoding::kUtf8);
   ASSERT_OK_AND_ASSIGN(auto rows, ReadAll(*reader));
@@ -70,7 +71,9 @@ TEST(CsvReaderTest, Utf8WithBom) {
 
 TEST(CsvReaderTest, Windows1252IsConvertedToUtf8) {
   // "Hélène;Œuvre €;“x” – ‘y’…;Ÿ" in Windows-1252.
-  std::string data = "H\xE9l\xE8ne;\x8C" "uvre \x80;\x93x\x94 \x96 \x91y\x92\x85;\x9F\r\n";
+  std::string data =
+      "H\xE9l\xE8ne;\x8C"
+      "uvre \x80;\x93x\x94 \x96 \x91y\x92\x85;\x9F\r\n";
   ASSERT_OK_AND_ASSIGN(auto reader, CsvReader::FromString(data, {}));
   EXPECT_EQ(reader->encoding(), CsvReader::Encoding::kWindows1252);
   ASSERT_OK_AND_ASSIGN(auto rows, ReadAll(*reader));
@@ -83,8 +86,7 @@ TEST(CsvReaderTest, Windows1252WholeHighRange) {
   for (int b = 0x80; b <= 0x9F; ++b) data.push_back(static_cast<char>(b));
   ASSERT_OK_AND_ASSIGN(auto rows, Parse(data));
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].cells[0].text,
-            "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ");
+  EXPECT_EQ(rows[0].cells[0].text, "€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ");
 }
 
 TEST(CsvReaderTest, Utf8SequenceAcrossChunks) {
@@ -100,12 +102,38 @@ TEST(CsvReaderTest, Utf8SequenceAcrossChunks) {
   EXPECT_THAT(Texts(rows[655]), ElementsAre(std::string(35, 'b') + "é", "c"));
 }
 
+TEST(CsvReaderTest, CrlfAndQuotesAcrossChunks) {
+  // CR ends the first 64 KiB chunk and LF starts the second; then the doubled
+  // quote of a quoted field straddles the second boundary.
+  std::string data;
+  for (int i = 0; i < 655; ++i) data += std::string(98, 'a') + "\r\n";
+  data += std::string(35, 'b') + "\r\n";
+  ASSERT_EQ(data[64 * 1024 - 1], '\r');
+  ASSERT_EQ(data[64 * 1024], '\n');
+  int c_lines = 0;
+  while (data.size() + 3 <= 128 * 1024 - 20) {
+    data += "c\r\n";
+    ++c_lines;
+  }
+  const size_t pad = 128 * 1024 - 1 - (data.size() + 2);
+  data += "\"x" + std::string(pad, 'q') + "\"\"y\";z\r\n";
+  ASSERT_EQ(data.substr(128 * 1024 - 1, 2), "\"\"");
+  ASSERT_OK_AND_ASSIGN(auto rows, Parse(data));
+  ASSERT_EQ(rows.size(), 656u + c_lines + 1);
+  EXPECT_THAT(Texts(rows[655]), ElementsAre(std::string(35, 'b')));
+  EXPECT_THAT(Texts(rows[656]), ElementsAre("c"));
+  EXPECT_EQ(rows.back().number, static_cast<int64_t>(rows.size()));
+  EXPECT_THAT(Texts(rows.back()), ElementsAre("x" + std::string(pad, 'q') + "\"y", "z"));
+}
+
 TEST(CsvReaderTest, QuotedFieldsWithSeparatorsQuotesAndNewlines) {
-  ASSERT_OK_AND_ASSIGN(auto rows,
-                       Parse("a;b;c\r\n\"x;y\";\"il a dit \"\"oui\"\"\";\"ligne 1\r\nligne 2\nligne 3\"\r\n"
-                             "end;;\r\n"));
+  ASSERT_OK_AND_ASSIGN(
+      auto rows,
+      Parse("a;b;c\r\n\"x;y\";\"il a dit \"\"oui\"\"\";\"ligne 1\r\nligne 2\nligne 3\"\r\n"
+            "end;;\r\n"));
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_THAT(Texts(rows[1]), ElementsAre("x;y", "il a dit \"oui\"", "ligne 1\r\nligne 2\nligne 3"));
+  EXPECT_THAT(Texts(rows[1]),
+              ElementsAre("x;y", "il a dit \"oui\"", "ligne 1\r\nligne 2\nligne 3"));
   // The quoted line breaks do not make new rows.
   EXPECT_EQ(rows[2].number, 3);
   EXPECT_THAT(Texts(rows[2]), ElementsAre("end", "", ""));
@@ -156,8 +184,7 @@ TEST(CsvReaderTest, ErrorIsSticky) {
 }
 
 TEST(CsvReaderTest, EmptyFileIsRefused) {
-  EXPECT_THAT(CsvReader::FromString("", {}),
-              StatusIs(Code::kInvalidArgument, HasSubstr("vide")));
+  EXPECT_THAT(CsvReader::FromString("", {}), StatusIs(Code::kInvalidArgument, HasSubstr("vide")));
   EXPECT_THAT(CsvReader::FromString("\xEF\xBB\xBF", {}), StatusIs(Code::kInvalidArgument));
 }
 
@@ -173,9 +200,9 @@ TEST(CsvReaderTest, MaxColumns) {
   ReadLimits limits;
   limits.max_columns = 3;
   EXPECT_OK(Parse("a;b;c\n", limits));
-  EXPECT_THAT(Parse("a;b;c\n1;2;3;4\n", limits),
-              StatusIs(Code::kResourceExhausted,
-                       HasSubstr("La ligne 2 dépasse la limite de 3 colonnes")));
+  EXPECT_THAT(
+      Parse("a;b;c\n1;2;3;4\n", limits),
+      StatusIs(Code::kResourceExhausted, HasSubstr("La ligne 2 dépasse la limite de 3 colonnes")));
 }
 
 TEST(CsvReaderTest, MaxCellChars) {

@@ -50,8 +50,8 @@ Status CsvWriter::WriteRow(const std::vector<std::string>& texts) {
   std::string line;
   for (size_t i = 0; i < texts.size(); ++i) {
     if (!text::IsValidUtf8(texts[i])) {
-      return InvalidArgumentError(
-          fmt::format("La cellule {} n'est pas du texte UTF-8 valide.", ColumnName(static_cast<int32_t>(i))));
+      return InvalidArgumentError(fmt::format("La cellule {} n'est pas du texte UTF-8 valide.",
+                                              ColumnName(static_cast<int32_t>(i))));
     }
     if (i > 0) line += ';';
     line += EncodeField(texts[i]);
@@ -66,7 +66,8 @@ Status CsvWriter::WriteRow(const std::vector<std::string>& texts) {
 Status CsvWriter::WriteRow(const std::vector<Cell>& cells) {
   std::vector<std::string> texts;
   texts.reserve(cells.size());
-  for (const Cell& c : cells) texts.push_back(c.kind == Cell::Kind::kEmpty ? std::string() : c.text);
+  for (const Cell& c : cells)
+    texts.push_back(c.kind == Cell::Kind::kEmpty ? std::string() : c.text);
   return WriteRow(texts);
 }
 

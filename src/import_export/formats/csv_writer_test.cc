@@ -12,10 +12,10 @@ namespace caduce::import_export {
 namespace {
 
 using ::caduce::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using test::ReadAll;
 using test::Texts;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 TEST(CsvWriterTest, EncodeField) {
   EXPECT_EQ(CsvWriter::EncodeField("abc"), "abc");

@@ -89,11 +89,10 @@ std::optional<std::string> SerialToIsoDate(double serial, bool date1904) {
   char buf[32];
   int n;
   if (secs == 0) {
-    n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year), d.month,
-                      d.day);
+    n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(d.year), d.month, d.day);
   } else {
-    n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d",
-                      static_cast<int>(d.year), d.month, d.day, static_cast<int>(secs / 3600),
+    n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(d.year),
+                      d.month, d.day, static_cast<int>(secs / 3600),
                       static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
   }
   return std::string(buf, static_cast<size_t>(n));

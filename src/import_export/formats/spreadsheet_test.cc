@@ -13,12 +13,13 @@ namespace caduce::import_export {
 namespace {
 
 using ::caduce::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using test::ReadAll;
 using test::Texts;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
-constexpr char kNeither[] = "Ce fichier n'est ni un classeur Excel (.xlsx, .xls) ni un fichier CSV.";
+constexpr char kNeither[] =
+    "Ce fichier n'est ni un classeur Excel (.xlsx, .xls) ni un fichier CSV.";
 
 TEST(SniffFormatTest, Table) {
   struct Case {
@@ -35,7 +36,7 @@ TEST(SniffFormatTest, Table) {
       {std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), std::nullopt},
       {std::string("%PDF-1.7\n\x01\x02", 11), std::nullopt},
       {std::string("\xFF\xFEN\0O\0M\0", 8), std::nullopt},  // UTF-16
-      {std::string("PK\x03", 3), std::nullopt},  // too short for ZIP, not text
+      {std::string("PK\x03", 3), std::nullopt},             // too short for ZIP, not text
   };
   for (const auto& c : cases) {
     Result<SpreadsheetFormat> got = SniffFormat(c.head);
@@ -77,11 +78,13 @@ TEST(OpenSpreadsheetTest, ContentDecidesNotTheExtension) {
 TEST(OpenSpreadsheetTest, RefusesWhatIsNotASpreadsheet) {
   caduce::testing::TempDir dir;
   test::WriteFile(dir.File("image.xlsx"), std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16));
-  EXPECT_THAT(OpenSpreadsheet(dir.File("image.xlsx"), {}), StatusIs(Code::kInvalidArgument, kNeither));
+  EXPECT_THAT(OpenSpreadsheet(dir.File("image.xlsx"), {}),
+              StatusIs(Code::kInvalidArgument, kNeither));
   std::string random;
   for (int i = 0; i < 4096; ++i) random.push_back(static_cast<char>((i * 7919 + 13) % 256));
   test::WriteFile(dir.File("random.csv"), random);
-  EXPECT_THAT(OpenSpreadsheet(dir.File("random.csv"), {}), StatusIs(Code::kInvalidArgument, kNeither));
+  EXPECT_THAT(OpenSpreadsheet(dir.File("random.csv"), {}),
+              StatusIs(Code::kInvalidArgument, kNeither));
   test::WriteFile(dir.File("empty.csv"), "");
   EXPECT_THAT(OpenSpreadsheet(dir.File("empty.csv"), {}),
               StatusIs(Code::kInvalidArgument, "Le fichier est vide."));

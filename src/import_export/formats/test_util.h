@@ -98,9 +98,9 @@ struct XlsxParts {
   std::string sheet_data = "<sheetData/>";  // the whole <sheetData> element
   std::string workbook_pr;                  // e.g. <workbookPr date1904="1"/>
   std::string sheets = R"(<sheet name="Feuil1" sheetId="1" r:id="rId1"/>)";
-  std::string shared_strings;               // the whole <sst>, or empty for none
-  std::string styles;                       // the whole <styleSheet>, or empty
-  std::string sheet_prolog;                 // text before <worksheet> (a DOCTYPE...)
+  std::string shared_strings;                              // the whole <sst>, or empty for none
+  std::string styles;                                      // the whole <styleSheet>, or empty
+  std::string sheet_prolog;                                // text before <worksheet> (a DOCTYPE...)
   std::vector<std::pair<std::string, std::string>> extra;  // more parts
 };
 
@@ -109,12 +109,17 @@ inline std::vector<std::pair<std::string, std::string>> XlsxEntries(const XlsxPa
       R"(xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" )"
       R"(xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships")";
   const std::string rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/";
-  std::string rels = R"(<?xml version="1.0" encoding="UTF-8"?>)"
-                     R"(<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">)"
-                     R"(<Relationship Id="rId1" Type=")" + rel + R"(worksheet" Target="worksheets/sheet1.xml"/>)"
-                     R"(<Relationship Id="rId2" Type=")" + rel + R"(worksheet" Target="worksheets/sheet2.xml"/>)";
+  std::string rels =
+      R"(<?xml version="1.0" encoding="UTF-8"?>)"
+      R"(<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">)"
+      R"(<Relationship Id="rId1" Type=")" +
+      rel +
+      R"(worksheet" Target="worksheets/sheet1.xml"/>)"
+      R"(<Relationship Id="rId2" Type=")" +
+      rel + R"(worksheet" Target="worksheets/sheet2.xml"/>)";
   if (!p.shared_strings.empty()) {
-    rels += R"(<Relationship Id="rId8" Type=")" + rel + R"(sharedStrings" Target="sharedStrings.xml"/>)";
+    rels += R"(<Relationship Id="rId8" Type=")" + rel +
+            R"(sharedStrings" Target="sharedStrings.xml"/>)";
   }
   if (!p.styles.empty()) {
     rels += R"(<Relationship Id="rId9" Type=")" + rel + R"(styles" Target="styles.xml"/>)";
@@ -127,7 +132,8 @@ inline std::vector<std::pair<std::string, std::string>> XlsxEntries(const XlsxPa
        R"(<Default Extension="xml" ContentType="application/xml"/></Types>)"},
       {"_rels/.rels",
        R"(<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">)"
-       R"(<Relationship Id="rId1" Type=")" + rel + R"(officeDocument" Target="xl/workbook.xml"/></Relationships>)"},
+       R"(<Relationship Id="rId1" Type=")" +
+           rel + R"(officeDocument" Target="xl/workbook.xml"/></Relationships>)"},
       {"xl/workbook.xml", R"(<?xml version="1.0" encoding="UTF-8"?><workbook )" + ns + ">" +
                               p.workbook_pr + "<sheets>" + p.sheets + "</sheets></workbook>"},
       {"xl/_rels/workbook.xml.rels", rels},

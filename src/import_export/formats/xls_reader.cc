@@ -62,7 +62,11 @@ Status FreexlError(int code) {
     case FREEXL_CFBF_INVALID_SIGNATURE:
       return NotXls("ce n'est pas un fichier OLE2 (Excel 97-2003)");
     case FREEXL_BIFF_WORKBOOK_NOT_FOUND:
-      return NotXls("le fichier ne contient pas de classeur");
+      // Also what a password-protected .xlsx looks like: an OLE2 file holding an
+      // EncryptedPackage stream ([MS-OFFCRYPTO] §2.3.4.4) instead of a workbook.
+      return NotXls(
+          "le fichier ne contient pas de classeur (s'il est protégé par un mot de passe, "
+          "enregistrez-le sans mot de passe)");
     case FREEXL_BIFF_INVALID_BOF:
       return NotXls("version d'Excel non prise en charge ou fichier corrompu");
     case FREEXL_UNSUPPORTED_CHARSET:
@@ -188,7 +192,8 @@ Status ProduceRows(const std::string& path, const ReadLimits& limits, Emitter& o
           if (v.value.text_value == nullptr) break;
           std::string s = v.value.text_value;
           if (!text::IsValidUtf8(s)) {
-            return NotXls(fmt::format("texte illisible dans la cellule {}{}", ColumnName(c), number));
+            return NotXls(
+                fmt::format("texte illisible dans la cellule {}{}", ColumnName(c), number));
           }
           if (internal::CountChars(s) > limits.max_cell_chars) {
             return internal::CellTooLong(limits.max_cell_chars, c, number);
@@ -257,7 +262,8 @@ Result<std::unique_ptr<XlsReader>> XlsReader::Open(const std::string& path,
   const uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) return NotFoundError(fmt::format("Impossible d'ouvrir le fichier « {} ».", path));
   // FreeXL reads the whole file in memory.
-  if (size > limits.max_uncompressed_bytes) return internal::TooLarge(limits.max_uncompressed_bytes);
+  if (size > limits.max_uncompressed_bytes)
+    return internal::TooLarge(limits.max_uncompressed_bytes);
 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {

@@ -43,8 +43,7 @@ class XlsReader : public RowReader {
   // OLE2, no workbook stream, corrupt, password-protected, no sheet);
   // kResourceExhausted when the file exceeds limits.max_uncompressed_bytes or
   // FreeXL runs out of memory.
-  static Result<std::unique_ptr<XlsReader>> Open(const std::string& path,
-                                                 const ReadLimits& limits);
+  static Result<std::unique_ptr<XlsReader>> Open(const std::string& path, const ReadLimits& limits);
   // Kills and reaps the child if it still runs.
   ~XlsReader() override;
   XlsReader(const XlsReader&) = delete;

@@ -1,9 +1,8 @@
 #include "import_export/formats/xls_reader.h"
 
-#include <sys/wait.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include "import_export/formats/test_util.h"
 #include "testing/status_matchers.h"
@@ -13,10 +12,10 @@ namespace caduce::import_export {
 namespace {
 
 using ::caduce::testing::StatusIs;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using test::ReadAll;
 using test::Texts;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using Kind = Cell::Kind;
 
 constexpr char kNotXls[] = "Le fichier n'est pas un classeur Excel 97-2003 valide (.xls)";
@@ -42,19 +41,20 @@ TEST_F(XlsReaderTest, XlwtWorkbook) {
   ASSERT_OK_AND_ASSIGN(auto rows, ReadAll(*reader));
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(rows[0].number, 1);
-  EXPECT_THAT(Texts(rows[0]), ElementsAre("Type de compte", "Adresse mail", "NOM", "Prénom", "CP",
-                                          "Téléphone (1)", "Date de péremption",
-                                          "Activité libérale"));
-  EXPECT_THAT(Texts(rows[1]), ElementsAre("PER", "hélène.dupré@exemple.fr", "DUPRÉ",
-                                          "Hélène-Françoise Œ €", "1000", "612345678",
-                                          "2024-03-01", "1"));
+  EXPECT_THAT(Texts(rows[0]),
+              ElementsAre("Type de compte", "Adresse mail", "NOM", "Prénom", "CP", "Téléphone (1)",
+                          "Date de péremption", "Activité libérale"));
+  EXPECT_THAT(Texts(rows[1]),
+              ElementsAre("PER", "hélène.dupré@exemple.fr", "DUPRÉ", "Hélène-Françoise Œ €", "1000",
+                          "612345678", "2024-03-01", "1"));
   EXPECT_EQ(rows[1].cells[4].kind, Kind::kNumber);
   EXPECT_EQ(rows[1].cells[5].kind, Kind::kNumber);
   EXPECT_EQ(rows[1].cells[6].kind, Kind::kDate);
   EXPECT_EQ(rows[1].cells[7].kind, Kind::kNumber);  // FreeXL gives booleans as numbers
   // Row 3 is empty: absent.
   EXPECT_EQ(rows[2].number, 4);
-  EXPECT_THAT(Texts(rows[2]), ElementsAre("INT", "", "", "", "01000", "", "2024-03-01T14:30:00", "1.5"));
+  EXPECT_THAT(Texts(rows[2]),
+              ElementsAre("INT", "", "", "", "01000", "", "2024-03-01T14:30:00", "1.5"));
   EXPECT_EQ(rows[2].cells[4].kind, Kind::kText);
   EXPECT_EQ(rows[2].cells[1].kind, Kind::kEmpty);
   EXPECT_EQ(rows[3].number, 6);
@@ -153,7 +153,7 @@ TEST_F(XlsReaderTest, StoppingEarlyEndsTheChild) {
     ASSERT_OK_AND_ASSIGN(auto reader, XlsReader::Open(dir_.File("main.xls"), {}));
     ASSERT_OK_AND_ASSIGN(std::optional<Row> row, reader->Next());
     ASSERT_TRUE(row.has_value());
-  }  // each reader kills and reaps its child
+  }                                              // each reader kills and reaps its child
   EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);  // no child left behind
 }
 

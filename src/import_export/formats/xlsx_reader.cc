@@ -415,8 +415,8 @@ class XmlStream {
   static void EntityDecl(void* user, const XML_Char*, int, const XML_Char*, int, const XML_Char*,
                          const XML_Char*, const XML_Char*, const XML_Char*) {
     XmlStream* self = Self(user);
-    self->handler_->Fail(NotXlsx(fmt::format(
-        "« {} » déclare une entité XML, refusée par sécurité", self->entry_.name())));
+    self->handler_->Fail(NotXlsx(
+        fmt::format("« {} » déclare une entité XML, refusée par sécurité", self->entry_.name())));
   }
 
   EntryStream entry_;
@@ -736,7 +736,8 @@ class SheetHandler : public XmlHandler {
       std::string_view ref(r);
       size_t i = 0;
       column = 0;
-      while (i < ref.size() && ((ref[i] >= 'A' && ref[i] <= 'Z') || (ref[i] >= 'a' && ref[i] <= 'z'))) {
+      while (i < ref.size() &&
+             ((ref[i] >= 'A' && ref[i] <= 'Z') || (ref[i] >= 'a' && ref[i] <= 'z'))) {
         if (column <= kExcelColumns) column = column * 26 + ((ref[i] | 0x20) - 'a' + 1);
         ++i;
       }
@@ -910,7 +911,7 @@ Status ZipOpenError(int code) {
 
 class XlsxReader::Impl {
  public:
-  Impl(const ReadLimits& limits) : limits_(limits) {}
+  explicit Impl(const ReadLimits& limits) : limits_(limits) {}
 
   Status OpenPath(const std::string& path) {
     int err = 0;
@@ -991,8 +992,8 @@ class XlsxReader::Impl {
 
     const std::string dir = DirOf(workbook_part);
     RelsHandler rels;
-    CADUCE_RETURN_IF_ERROR(ParseOptional(
-        dir + "_rels/" + workbook_part.substr(dir.size()) + ".rels", &rels));
+    CADUCE_RETURN_IF_ERROR(
+        ParseOptional(dir + "_rels/" + workbook_part.substr(dir.size()) + ".rels", &rels));
 
     const SheetInfo* sheet = nullptr;
     for (const auto& info : workbook.sheets) {
@@ -1024,8 +1025,7 @@ class XlsxReader::Impl {
       return NotXlsx(fmt::format("la feuille « {} » est introuvable dans l'archive", sheet->name));
     }
     CADUCE_RETURN_IF_ERROR(entry);
-    sheet_handler_ =
-        std::make_unique<SheetHandler>(limits_, &strings_, &date_styles_, date1904_);
+    sheet_handler_ = std::make_unique<SheetHandler>(limits_, &strings_, &date_styles_, date1904_);
     sheet_stream_ = std::make_unique<XmlStream>(std::move(*entry), sheet_handler_.get());
     return OkStatus();
   }

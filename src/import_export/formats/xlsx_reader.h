@@ -48,8 +48,7 @@ class XlsxReader : public RowReader {
   static Result<std::unique_ptr<XlsxReader>> Open(const std::string& path,
                                                   const ReadLimits& limits);
   // Same, over the bytes of a file in memory (fuzzers, tests).
-  static Result<std::unique_ptr<XlsxReader>> FromString(std::string data,
-                                                        const ReadLimits& limits);
+  static Result<std::unique_ptr<XlsxReader>> FromString(std::string data, const ReadLimits& limits);
 
   ~XlsxReader() override;
 

@@ -14,12 +14,12 @@ namespace caduce::import_export {
 namespace {
 
 using ::caduce::testing::StatusIs;
-using ::testing::AllOf;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using test::ReadAll;
 using test::Texts;
 using test::XlsxParts;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using Kind = Cell::Kind;
 
 constexpr char kNotXlsx[] = "Le fichier n'est pas un classeur Excel valide (.xlsx)";
@@ -38,8 +38,8 @@ class XlsxReaderTest : public ::testing::Test {
   // Runs tests/fixtures/make_xlsx_fixtures.py (openpyxl) into the temp dir once.
   void MakeOpenpyxlFixtures() {
     std::string out;
-    const std::string script = test::ReadFile(std::string(CADUCE_FIXTURES_DIR) +
-                                              "/make_xlsx_fixtures.py");
+    const std::string script =
+        test::ReadFile(std::string(CADUCE_FIXTURES_DIR) + "/make_xlsx_fixtures.py");
     ASSERT_FALSE(script.empty());
     ASSERT_EQ(test::RunPython(dir_.path(), "fixtures.py", script, "'" + dir_.path() + "'", &out), 0)
         << out;
@@ -59,14 +59,13 @@ TEST_F(XlsxReaderTest, OpenpyxlWorkbook) {
   ASSERT_EQ(rows.size(), 5u);
 
   EXPECT_EQ(rows[0].number, 1);
-  EXPECT_THAT(Texts(rows[0]), ElementsAre("Type de compte", "Adresse mail", "NOM", "Prénom", "CP",
-                                          "Téléphone (1)", "Date de péremption",
-                                          "Activité libérale", "VILLE"));
+  EXPECT_THAT(Texts(rows[0]),
+              ElementsAre("Type de compte", "Adresse mail", "NOM", "Prénom", "CP", "Téléphone (1)",
+                          "Date de péremption", "Activité libérale", "VILLE"));
   const Row& per = rows[1];
   EXPECT_EQ(per.number, 2);
-  EXPECT_THAT(Texts(per), ElementsAre("PER", "hélène.dupré@exemple.fr", "DUPRÉ",
-                                      "Hélène-Françoise", "1000", "612345678", "2024-03-01", "1",
-                                      "SAINT-ÉTIENNE"));
+  EXPECT_THAT(Texts(per), ElementsAre("PER", "hélène.dupré@exemple.fr", "DUPRÉ", "Hélène-Françoise",
+                                      "1000", "612345678", "2024-03-01", "1", "SAINT-ÉTIENNE"));
   EXPECT_EQ(per.cells[4].kind, Kind::kNumber);  // CP typed as a number
   EXPECT_EQ(per.cells[4].number, 1000);
   EXPECT_EQ(per.cells[5].kind, Kind::kNumber);
@@ -125,13 +124,13 @@ TEST_F(XlsxReaderTest, SharedStringsRichTextAndPhonetic) {
       R"(<si><t>a_x000D__x000A_b _x005F_x0041_ _xD83D__xDE00_</t></si>)"
       R"(<si><t/></si>)"
       R"(</sst>)";
-  p.sheet_data = R"(<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>)"
-                 R"(<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c>)"
-                 R"(</row></sheetData>)";
+  p.sheet_data =
+      R"(<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>)"
+      R"(<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c><c r="E1" t="s"><v>4</v></c>)"
+      R"(</row></sheetData>)";
   ASSERT_OK_AND_ASSIGN(auto rows, ReadParts(p));
   ASSERT_EQ(rows.size(), 1u);
-  EXPECT_THAT(Texts(rows[0]),
-              ElementsAre("Hélène", "Saint-Étienne ", "東京", "a\r\nb _x0041_ 😀"));
+  EXPECT_THAT(Texts(rows[0]), ElementsAre("Hélène", "Saint-Étienne ", "東京", "a\r\nb _x0041_ 😀"));
   EXPECT_EQ(rows[0].cells[0].kind, Kind::kText);
 }
 
@@ -208,16 +207,18 @@ TEST_F(XlsxReaderTest, Date1904FromCraftedWorkbook) {
   p.workbook_pr = R"(<workbookPr date1904="true"/>)";
   p.styles = R"(<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
              R"(<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>)";
-  p.sheet_data = R"(<sheetData><row r="1"><c s="1"><v>0</v></c><c s="1"><v>43890</v></c></row></sheetData>)";
+  p.sheet_data =
+      R"(<sheetData><row r="1"><c s="1"><v>0</v></c><c s="1"><v>43890</v></c></row></sheetData>)";
   ASSERT_OK_AND_ASSIGN(auto rows, ReadParts(p));
   EXPECT_THAT(Texts(rows[0]), ElementsAre("1904-01-01", "2024-03-01"));
 }
 
 TEST_F(XlsxReaderTest, PrefixedNamespaceAndAbsoluteTargets) {
   XlsxParts p;
-  p.sheet_data = R"(<x:sheetData xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
-                 R"(<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>ok</x:t></x:is></x:c></x:row>)"
-                 R"(</x:sheetData>)";
+  p.sheet_data =
+      R"(<x:sheetData xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
+      R"(<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>ok</x:t></x:is></x:c></x:row>)"
+      R"(</x:sheetData>)";
   ASSERT_OK_AND_ASSIGN(auto rows, ReadParts(p));
   EXPECT_THAT(Texts(rows[0]), ElementsAre("ok"));
 }
@@ -226,17 +227,19 @@ TEST_F(XlsxReaderTest, AllSheetsHidden) {
   XlsxParts p;
   p.sheets = R"(<sheet name="A" sheetId="1" state="hidden" r:id="rId1"/>)"
              R"(<sheet name="B" sheetId="2" state="veryHidden" r:id="rId2"/>)";
-  EXPECT_THAT(ReadParts(p), StatusIs(Code::kInvalidArgument,
-                                     AllOf(HasSubstr(kNotXlsx), HasSubstr("aucune feuille visible"))));
+  EXPECT_THAT(ReadParts(p),
+              StatusIs(Code::kInvalidArgument,
+                       AllOf(HasSubstr(kNotXlsx), HasSubstr("aucune feuille visible"))));
 }
 
 TEST_F(XlsxReaderTest, VeryHiddenFirstSheetIsSkipped) {
   XlsxParts p;
   p.sheets = R"(<sheet name="Listes" sheetId="1" state="veryHidden" r:id="rId1"/>)"
              R"(<sheet name="Comptes" sheetId="2" r:id="rId2"/>)";
-  p.extra = {{"xl/worksheets/sheet2.xml",
-              R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
-              R"(<sheetData><row r="1"><c t="inlineStr"><is><t>deux</t></is></c></row></sheetData></worksheet>)"}};
+  p.extra = {
+      {"xl/worksheets/sheet2.xml",
+       R"(<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">)"
+       R"(<sheetData><row r="1"><c t="inlineStr"><is><t>deux</t></is></c></row></sheetData></worksheet>)"}};
   ASSERT_OK_AND_ASSIGN(auto reader, XlsxReader::Open(Write(p), {}));
   EXPECT_EQ(reader->sheet_name(), "Comptes");
   ASSERT_OK_AND_ASSIGN(auto rows, ReadAll(*reader));
@@ -249,9 +252,11 @@ TEST_F(XlsxReaderTest, MalformedValues) {
   EXPECT_THAT(ReadParts(p), StatusIs(Code::kInvalidArgument,
                                      HasSubstr("valeur numérique invalide dans la cellule B1")));
   p.sheet_data = R"(<sheetData><row r="1"><c r="A1" t="s"><v>3</v></c></row></sheetData>)";
-  EXPECT_THAT(ReadParts(p), StatusIs(Code::kInvalidArgument, HasSubstr("texte partagé inexistant")));
+  EXPECT_THAT(ReadParts(p),
+              StatusIs(Code::kInvalidArgument, HasSubstr("texte partagé inexistant")));
   p.sheet_data = R"(<sheetData><row r="0"><c><v>1</v></c></row></sheetData>)";
-  EXPECT_THAT(ReadParts(p), StatusIs(Code::kInvalidArgument, HasSubstr("numéro de ligne invalide")));
+  EXPECT_THAT(ReadParts(p),
+              StatusIs(Code::kInvalidArgument, HasSubstr("numéro de ligne invalide")));
   p.sheet_data = R"(<sheetData><row r="1"><c r="12"><v>1</v></c></row></sheetData>)";
   EXPECT_THAT(ReadParts(p), StatusIs(Code::kInvalidArgument, HasSubstr("référence de cellule")));
   p.sheet_data = R"(<sheetData><row r="1"><c><v>1</v></row></sheetData>)";
@@ -276,12 +281,14 @@ TEST_F(XlsxReaderTest, MissingParts) {
 TEST_F(XlsxReaderTest, NotAZip) {
   std::string random;
   for (int i = 0; i < 4096; ++i) random.push_back(static_cast<char>((i * 7919 + 13) % 251));
-  EXPECT_THAT(XlsxReader::FromString(random, {}),
-              StatusIs(Code::kInvalidArgument,
-                       std::string(kNotXlsx) + " : archive ZIP illisible."));
+  EXPECT_THAT(
+      XlsxReader::FromString(random, {}),
+      StatusIs(Code::kInvalidArgument, std::string(kNotXlsx) + " : archive ZIP illisible."));
   std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
-  EXPECT_THAT(XlsxReader::FromString(png, {}), StatusIs(Code::kInvalidArgument, HasSubstr(kNotXlsx)));
-  EXPECT_THAT(XlsxReader::FromString("", {}), StatusIs(Code::kInvalidArgument, HasSubstr(kNotXlsx)));
+  EXPECT_THAT(XlsxReader::FromString(png, {}),
+              StatusIs(Code::kInvalidArgument, HasSubstr(kNotXlsx)));
+  EXPECT_THAT(XlsxReader::FromString("", {}),
+              StatusIs(Code::kInvalidArgument, HasSubstr(kNotXlsx)));
 }
 
 TEST_F(XlsxReaderTest, TruncatedZip) {
@@ -331,7 +338,8 @@ TEST_F(XlsxReaderTest, TotalUncompressedCap) {
   XlsxParts p;
   std::string rows;
   for (int i = 1; i <= 20000; ++i) {
-    rows += "<row r=\"" + std::to_string(i) + "\"><c><v>" + std::to_string(i * 7) + "</v></c></row>";
+    rows +=
+        "<row r=\"" + std::to_string(i) + "\"><c><v>" + std::to_string(i * 7) + "</v></c></row>";
   }
   p.sheet_data = "<sheetData>" + rows + "</sheetData>";
   ReadLimits limits;
@@ -385,8 +393,9 @@ TEST_F(XlsxReaderTest, LyingDeclaredSizeIsCaughtWhileInflating) {
   ASSERT_TRUE(PatchDeclaredSize(bytes, "xl/worksheets/sheet1.xml", 1000));
   Result<std::unique_ptr<XlsxReader>> r = XlsxReader::FromString(bytes, {});
   Status s = r.ok() ? ReadAll(**r).status() : r.status();
-  EXPECT_THAT(s, StatusIs(Code::kInvalidArgument,
-                          AllOf(HasSubstr(kNotXlsx), HasSubstr("dépasse la taille qu'elle annonce"))));
+  EXPECT_THAT(s,
+              StatusIs(Code::kInvalidArgument,
+                       AllOf(HasSubstr(kNotXlsx), HasSubstr("dépasse la taille qu'elle annonce"))));
 }
 
 TEST_F(XlsxReaderTest, BillionLaughsIsRefused) {
@@ -401,12 +410,13 @@ TEST_F(XlsxReaderTest, BillionLaughsIsRefused) {
       R"(<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">)"
       R"(<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">)"
       R"(<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>)";
-  p.sheet_data = R"(<sheetData><row r="1"><c t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData>)";
+  p.sheet_data =
+      R"(<sheetData><row r="1"><c t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData>)";
   Result<std::unique_ptr<XlsxReader>> r = XlsxReader::Open(Write(p), {});
   ASSERT_OK(r);
-  EXPECT_THAT((*r)->Next(), StatusIs(Code::kInvalidArgument,
-                                     AllOf(HasSubstr(kNotXlsx), HasSubstr("DOCTYPE"),
-                                           HasSubstr("refusée par sécurité"))));
+  EXPECT_THAT((*r)->Next(),
+              StatusIs(Code::kInvalidArgument, AllOf(HasSubstr(kNotXlsx), HasSubstr("DOCTYPE"),
+                                                     HasSubstr("refusée par sécurité"))));
 }
 
 TEST_F(XlsxReaderTest, ExternalEntityIsRefused) {
@@ -430,14 +440,16 @@ TEST_F(XlsxReaderTest, ExternalEntityIsRefused) {
   }
   std::string path = dir_.File("wb.xlsx");
   ASSERT_TRUE(test::WriteZip(path, entries));
-  EXPECT_THAT(XlsxReader::Open(path, {}),
-              StatusIs(Code::kInvalidArgument, AllOf(HasSubstr("workbook.xml"), HasSubstr("DOCTYPE"))));
+  EXPECT_THAT(
+      XlsxReader::Open(path, {}),
+      StatusIs(Code::kInvalidArgument, AllOf(HasSubstr("workbook.xml"), HasSubstr("DOCTYPE"))));
 }
 
 TEST_F(XlsxReaderTest, MaxRows) {
   XlsxParts p;
-  p.sheet_data = "<sheetData><row><c><v>1</v></c></row><row><c><v>2</v></c></row>"
-                 "<row><c><v>3</v></c></row></sheetData>";
+  p.sheet_data =
+      "<sheetData><row><c><v>1</v></c></row><row><c><v>2</v></c></row>"
+      "<row><c><v>3</v></c></row></sheetData>";
   ReadLimits limits;
   limits.max_rows = 3;
   EXPECT_OK(ReadParts(p, limits));
@@ -452,40 +464,46 @@ TEST_F(XlsxReaderTest, MaxRows) {
 
 TEST_F(XlsxReaderTest, MaxColumns) {
   XlsxParts p;
-  p.sheet_data = R"(<sheetData><row r="4"><c r="A4"><v>1</v></c><c r="E4"><v>1</v></c></row></sheetData>)";
+  p.sheet_data =
+      R"(<sheetData><row r="4"><c r="A4"><v>1</v></c><c r="E4"><v>1</v></c></row></sheetData>)";
   ReadLimits limits;
   limits.max_columns = 5;
   EXPECT_OK(ReadParts(p, limits));
   limits.max_columns = 4;
-  EXPECT_THAT(ReadParts(p, limits),
-              StatusIs(Code::kResourceExhausted, HasSubstr("La ligne 4 dépasse la limite de 4 colonnes")));
+  EXPECT_THAT(
+      ReadParts(p, limits),
+      StatusIs(Code::kResourceExhausted, HasSubstr("La ligne 4 dépasse la limite de 4 colonnes")));
   // Cells without reference count as well.
-  p.sheet_data = "<sheetData><row><c><v>1</v></c><c><v>1</v></c><c><v>1</v></c><c><v>1</v></c>"
-                 "<c><v>1</v></c></row></sheetData>";
+  p.sheet_data =
+      "<sheetData><row><c><v>1</v></c><c><v>1</v></c><c><v>1</v></c><c><v>1</v></c>"
+      "<c><v>1</v></c></row></sheetData>";
   EXPECT_THAT(ReadParts(p, limits), StatusIs(Code::kResourceExhausted));
   // Beyond XFD, whatever the limit.
   limits.max_columns = 100000;
   p.sheet_data = R"(<sheetData><row r="1"><c r="XFE1"><v>1</v></c></row></sheetData>)";
   EXPECT_THAT(ReadParts(p, limits),
               StatusIs(Code::kResourceExhausted, HasSubstr("limite de 16384 colonnes")));
-  p.sheet_data = R"(<sheetData><row r="1"><c r="ZZZZZZZZZZZZZZZZZZZZ1"><v>1</v></c></row></sheetData>)";
+  p.sheet_data =
+      R"(<sheetData><row r="1"><c r="ZZZZZZZZZZZZZZZZZZZZ1"><v>1</v></c></row></sheetData>)";
   EXPECT_THAT(ReadParts(p, limits), StatusIs(Code::kResourceExhausted));
 }
 
 TEST_F(XlsxReaderTest, CellOver32767Characters) {
   XlsxParts p;
-  p.sheet_data = R"(<sheetData><row r="2"><c r="C2" t="inlineStr"><is><t>)" + std::string(32767, 'x') +
-                 "</t></is></c></row></sheetData>";
+  p.sheet_data = R"(<sheetData><row r="2"><c r="C2" t="inlineStr"><is><t>)" +
+                 std::string(32767, 'x') + "</t></is></c></row></sheetData>";
   EXPECT_OK(ReadParts(p));
-  p.sheet_data = R"(<sheetData><row r="2"><c r="C2" t="inlineStr"><is><t>)" + std::string(32768, 'x') +
-                 "</t></is></c></row></sheetData>";
+  p.sheet_data = R"(<sheetData><row r="2"><c r="C2" t="inlineStr"><is><t>)" +
+                 std::string(32768, 'x') + "</t></is></c></row></sheetData>";
   EXPECT_THAT(ReadParts(p),
               StatusIs(Code::kResourceExhausted,
                        "La cellule C2 (ligne 2) dépasse la limite de 32767 caractères."));
   // In the shared strings: reported on the cell that uses it.
-  p.shared_strings = R"(<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>)" +
-                     std::string(40000, 'y') + "</t></si><si><t>court</t></si></sst>";
-  p.sheet_data = R"(<sheetData><row r="1"><c t="s"><v>1</v></c></row><row r="7"><c r="B7" t="s"><v>0</v></c></row></sheetData>)";
+  p.shared_strings =
+      R"(<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>)" +
+      std::string(40000, 'y') + "</t></si><si><t>court</t></si></sst>";
+  p.sheet_data =
+      R"(<sheetData><row r="1"><c t="s"><v>1</v></c></row><row r="7"><c r="B7" t="s"><v>0</v></c></row></sheetData>)";
   Result<std::vector<Row>> rows = ReadParts(p);
   EXPECT_THAT(rows, StatusIs(Code::kResourceExhausted, HasSubstr("La cellule B7 (ligne 7)")));
   // Characters, not bytes.
@@ -498,7 +516,8 @@ TEST_F(XlsxReaderTest, CellOver32767Characters) {
 
 TEST_F(XlsxReaderTest, ErrorIsSticky) {
   XlsxParts p;
-  p.sheet_data = R"(<sheetData><row r="1"><c><v>1</v></c></row><row r="2"><c><v>x</v></c></row></sheetData>)";
+  p.sheet_data =
+      R"(<sheetData><row r="1"><c><v>1</v></c></row><row r="2"><c><v>x</v></c></row></sheetData>)";
   ASSERT_OK_AND_ASSIGN(auto reader, XlsxReader::Open(Write(p), {}));
   EXPECT_OK(reader->Next());
   EXPECT_THAT(reader->Next(), StatusIs(Code::kInvalidArgument));
@@ -509,8 +528,9 @@ TEST_F(XlsxReaderTest, StreamsManyRows) {
   XlsxParts p;
   std::string rows;
   for (int i = 1; i <= 50000; ++i) {
-    rows += "<row r=\"" + std::to_string(i) + "\"><c t=\"inlineStr\"><is><t>compte" + std::to_string(i) +
-            "@exemple.fr</t></is></c><c><v>" + std::to_string(i) + "</v></c></row>";
+    rows += "<row r=\"" + std::to_string(i) + "\"><c t=\"inlineStr\"><is><t>compte" +
+            std::to_string(i) + "@exemple.fr</t></is></c><c><v>" + std::to_string(i) +
+            "</v></c></row>";
   }
   p.sheet_data = "<sheetData>" + rows + "</sheetData>";
   ASSERT_OK_AND_ASSIGN(auto reader, XlsxReader::Open(Write(p), {}));

@@ -9,24 +9,16 @@
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
-// libxlsxwriter 1.1.4 (Debian 12) never frees the formula string it copies in
-// worksheet_data_validation_range(): a few bytes per drop-down list and export,
-// not ours to fix. The library has no frame pointers, so the leak's stack stops
-// at lxw_strdup and only its module can be named. LeakSanitizer reads this hook
-// from the test binary.
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:libxlsxwriter.so\n";
-}
 
 namespace caduce::import_export {
 namespace {
 
 using ::caduce::testing::StatusIs;
+using test::ReadAll;
+using test::Texts;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using test::ReadAll;
-using test::Texts;
 using Kind = Cell::Kind;
 
 // Prints what openpyxl sees: one line per non-empty cell of every sheet
@@ -78,19 +70,19 @@ TEST_F(XlsxWriterTest, RoundTripThroughOpenpyxlAndOurReader) {
   const std::string path = dir_.File("export.xlsx");
   {
     ASSERT_OK_AND_ASSIGN(auto w, XlsxWriter::Create(path, "Comptes"));
-    ASSERT_OK(w->SetColumns({"Type de compte", "Adresse mail", "CP", "Téléphone (1)", "Département",
-                             "Alias", "Note"},
-                            {16, 30, 8, 14, 30}));
+    ASSERT_OK(w->SetColumns(
+        {"Type de compte", "Adresse mail", "CP", "Téléphone (1)", "Département", "Alias", "Note"},
+        {16, 30, 8, 14, 30}));
     ASSERT_OK(w->AddListValidation(0, {"PER", "INT", "MED", "ORG", "APP"}, 2, 1000));
     ASSERT_OK(w->AddListValidation(4, Departements(), 2, 1000));
     ASSERT_OK(w->AddListValidation(5, {"a,b", "c"}, 2, 1000));
     EXPECT_EQ(w->next_row(), 2);
-    ASSERT_OK(w->WriteRow(std::vector<std::string>{"PER", "hélène.dupré@exemple.fr", "01000",
-                                                   "0612345678", "01 - Département 1", "", "=1+1"}));
-    ASSERT_OK(w->WriteRow(std::vector<Cell>{Cell::Text("ORG"), Cell::Text("@SIDEPE"),
-                                            Cell::Text("-x"), Cell::Text("+33612345678"),
-                                            Cell::Empty(), Cell::Text("_x0041_ ligne\r\nsuite"),
-                                            Cell::Number(3.5)}));
+    ASSERT_OK(
+        w->WriteRow(std::vector<std::string>{"PER", "hélène.dupré@exemple.fr", "01000",
+                                             "0612345678", "01 - Département 1", "", "=1+1"}));
+    ASSERT_OK(w->WriteRow(std::vector<Cell>{
+        Cell::Text("ORG"), Cell::Text("@SIDEPE"), Cell::Text("-x"), Cell::Text("+33612345678"),
+        Cell::Empty(), Cell::Text("_x0041_ ligne\r\nsuite"), Cell::Number(3.5)}));
     ASSERT_OK(w->Close());
     EXPECT_OK(w->Close());  // idempotent
   }
@@ -137,7 +129,9 @@ TEST_F(XlsxWriterTest, RoundTripThroughOpenpyxlAndOurReader) {
 
   // The XML itself: frozen pane, bold header, validations, no formula anywhere.
   const std::string sheet = test::ReadZipEntry(path, "xl/worksheets/sheet1.xml");
-  EXPECT_THAT(sheet, HasSubstr(R"(<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>)"));
+  EXPECT_THAT(
+      sheet,
+      HasSubstr(R"(<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>)"));
   EXPECT_THAT(sheet, HasSubstr(R"(<dataValidation type="list")"));
   EXPECT_THAT(sheet, HasSubstr(R"(<formula1>"PER,INT,MED,ORG,APP"</formula1>)"));
   EXPECT_THAT(sheet, HasSubstr("<t>=1+1</t>"));
@@ -153,8 +147,8 @@ TEST_F(XlsxWriterTest, ManyRowsInConstantMemory) {
   ASSERT_OK_AND_ASSIGN(auto w, XlsxWriter::Create(path, "Comptes"));
   ASSERT_OK(w->SetColumns({"Adresse mail", "CP"}, {}));
   for (int i = 0; i < 20000; ++i) {
-    ASSERT_OK(w->WriteRow(std::vector<std::string>{fmt::format("compte{}@exemple.fr", i),
-                                                   fmt::format("{:05d}", i)}));
+    ASSERT_OK(w->WriteRow(
+        std::vector<std::string>{fmt::format("compte{}@exemple.fr", i), fmt::format("{:05d}", i)}));
   }
   ASSERT_OK(w->Close());
   ASSERT_OK_AND_ASSIGN(auto reader, XlsxReader::Open(path, {}));

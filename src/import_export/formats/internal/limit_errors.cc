@@ -25,8 +25,7 @@ Status CellTooLong(size_t limit, int32_t column, int64_t row) {
 
 Status TooLarge(uint64_t limit) {
   return ResourceExhaustedError(fmt::format(
-      "Le fichier dépasse la taille maximale autorisée ({} octets une fois décompressé).",
-      limit));
+      "Le fichier dépasse la taille maximale autorisée ({} octets une fois décompressé).", limit));
 }
 
 size_t CountChars(const std::string& utf8) {
