@@ -3,6 +3,9 @@
 // lives in directory/ and audit/. See README.md "The caduce command".
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -12,6 +15,9 @@
 #include "base/text.h"
 #include "cli/context.h"
 #include "cli/demo.h"
+#include "import_export/exporter.h"
+#include "import_export/importer.h"
+#include "import_export/report.h"
 
 namespace caduce::cli {
 namespace {
@@ -575,6 +581,132 @@ int Run(int argc, char** argv) {
           "défaut.\n",
           person->address(), text::ToLowerAscii(text::Trim(def_mailbox)));
     }
+  });
+
+  // ---- export / import ----
+  std::string exp_structure, exp_format = "xlsx", exp_output;
+  auto* exp = app.add_subcommand("export", "Exporte la liste des comptes (XLSX ou CSV)");
+  exp->add_option("--structure", exp_structure, "Structure (défaut : toutes celles administrées)");
+  exp->add_option("--format", exp_format, "xlsx ou csv")->check(CLI::IsMember({"xlsx", "csv"}));
+  exp->add_option("-o,--output", exp_output, "Fichier à écrire")->required();
+  exp->callback([&] {
+    Context* c = open();
+    if (!c) return;
+    import_export::ExportOptions opts;
+    opts.format = exp_format == "csv" ? import_export::ExportFormat::kCsv
+                                      : import_export::ExportFormat::kXlsx;
+    if (!exp_structure.empty()) {
+      Result<Structure> s = c->StructureByName(exp_structure);
+      if (!s.ok()) {
+        rc = c->Fail(s.status());
+        return;
+      }
+      opts.structure_ids = {s->id};
+    }
+    Result<import_export::ExportStats> st =
+        import_export::ExportAccounts(c->directory(), c->actor(), exp_output, opts);
+    if (!st.ok()) {
+      rc = c->Fail(st.status());
+      return;
+    }
+    if (c->json()) {
+      c->PrintJson(boost::json::object{{"ok", true}, {"accounts", st->accounts},
+                                       {"file", exp_output}});
+    } else {
+      std::cout << fmt::format("{} compte(s) exporté(s) dans {}.\n", st->accounts, exp_output);
+    }
+  });
+
+  std::string imp_file, imp_structure, imp_report;
+  bool imp_dry = false, imp_all = false, imp_notify = false, imp_visible = false,
+       imp_quiet = false;
+  auto* imp = app.add_subcommand("import", "Importe une liste de comptes (XLSX, XLS ou CSV)");
+  imp->add_option("file", imp_file, "Fichier à importer")->required()->check(CLI::ExistingFile);
+  imp->add_option("--structure", imp_structure, "Structure courante (colonne « Structure » vide)");
+  imp->add_flag("--dry-run", imp_dry, "Simulation : affiche le compte-rendu sans rien enregistrer");
+  imp->add_flag("--all-or-nothing", imp_all, "N'enregistre rien si une ligne est rejetée");
+  imp->add_flag("--notify", imp_notify,
+                "Envoyer une notification aux utilisateurs pour les avertir de leur inscription");
+  imp->add_flag("--visible", imp_visible, "Rendre les utilisateurs visibles dans l'annuaire");
+  imp->add_option("--report", imp_report,
+                  "Écrit le compte-rendu (.json, .csv ou .xlsx selon l'extension)");
+  imp->add_flag("-q,--quiet", imp_quiet, "Sans barre de progression");
+  imp->callback([&] {
+    Context* c = open();
+    if (!c) return;
+    import_export::ImportOptions opts;
+    opts.file_name = std::filesystem::path(imp_file).filename().string();
+    opts.dry_run = imp_dry;
+    opts.all_or_nothing = imp_all;
+    opts.notify = imp_notify;
+    opts.visible = imp_visible;
+    if (!imp_structure.empty()) {
+      Result<Structure> s = c->StructureByName(imp_structure);
+      if (!s.ok()) {
+        rc = c->Fail(s.status());
+        return;
+      }
+      opts.structure_id = s->id;
+    }
+    bool tty = !c->json() && !imp_quiet && isatty(2);
+    if (tty) {
+      opts.progress = [](const import_export::Progress& p) {
+        const char* phase = p.phase == import_export::Progress::Phase::kReading ? "lecture"
+                            : p.phase == import_export::Progress::Phase::kDone  ? "terminé"
+                                                                                : "application";
+        if (p.rows_total > 0) {
+          int width = 30;
+          int done = static_cast<int>(width * p.rows_applied / p.rows_total);
+          std::cerr << fmt::format("\r{:12} [{}{}] {}/{}", phase, std::string(done, '#'),
+                                   std::string(width - done, ' '), p.rows_applied,
+                                   p.rows_total);
+        } else {
+          std::cerr << fmt::format("\r{:12} {} ligne(s)", phase, p.rows_read);
+        }
+        if (p.phase == import_export::Progress::Phase::kDone) std::cerr << "\n";
+      };
+    }
+    Result<import_export::ImportReport> r =
+        import_export::ImportAccounts(c->directory(), c->actor(), imp_file, opts);
+    if (!r.ok()) {
+      rc = c->Fail(r.status());
+      return;
+    }
+    if (!imp_report.empty()) {
+      Status st;
+      std::string ext = std::filesystem::path(imp_report).extension().string();
+      if (ext == ".xlsx") {
+        st = import_export::WriteReportXlsx(*r, imp_report);
+      } else if (ext == ".csv") {
+        st = import_export::WriteReportCsv(*r, imp_report);
+      } else {
+        std::FILE* f = std::fopen(imp_report.c_str(), "w");
+        if (f == nullptr) {
+          st = UnavailableError("Impossible d'écrire " + imp_report);
+        } else {
+          std::string j = import_export::ReportJson(*r);
+          std::fwrite(j.data(), 1, j.size(), f);
+          std::fclose(f);
+        }
+      }
+      if (!st.ok()) {
+        rc = c->Fail(st);
+        return;
+      }
+    }
+    if (c->json()) {
+      std::cout << import_export::ReportJson(*r) << "\n";
+    } else {
+      for (const auto& f : r->file_findings) std::cout << "  ATTENTION " << f.message << "\n";
+      for (const auto& row : r->rows_report) {
+        if (row.action == import_export::RowAction::kUnchanged && row.findings.empty()) continue;
+        std::cout << fmt::format("ligne {:>6}  {:9} {}\n", row.row,
+                                 import_export::RowActionLabel(row.action), row.address);
+        c->PrintFindings(row.findings);
+      }
+      std::cout << import_export::ReportSummary(*r) << "\n";
+    }
+    if (!r->applied && !r->dry_run) rc = kExitRefused;
   });
 
   // ---- expire ----

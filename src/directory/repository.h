@@ -90,6 +90,14 @@ class DirectoryRepository {
   virtual Result<std::vector<int64_t>> PersonsWithDefault(storage::Tx& tx,
                                                           int64_t mailbox_id) = 0;
 
+  // Queues a message for an account ("activation": the link to set a password,
+  // sent by the mail part; DESIGN.md rule 6). Written in the caller's transaction.
+  virtual Status EnqueueNotification(storage::Tx& tx, int64_t account_id, std::string_view kind,
+                                     int64_t at) = 0;
+  // Number of queued messages of `kind` not sent yet, for `account_id` (0: any).
+  virtual Result<int64_t> PendingNotifications(storage::Tx& tx, std::string_view kind,
+                                               int64_t account_id) = 0;
+
   // Ids of accounts not yet disabled whose "Date de péremption" is on or before
   // `today` ("YYYY-MM-DD").
   virtual Result<std::vector<int64_t>> AccountsExpiringBy(storage::Tx& tx,

@@ -36,6 +36,14 @@ class Tx {
 
   virtual TxMode mode() const = 0;
 
+  // One level of savepoint inside the transaction, so that a bulk change can undo
+  // one item (an import row) and keep the others. SetSavepoint replaces a previous
+  // one; RollbackToSavepoint undoes every change since it and keeps the savepoint;
+  // ReleaseSavepoint forgets it and keeps the changes.
+  virtual Status SetSavepoint() = 0;
+  virtual Status RollbackToSavepoint() = 0;
+  virtual Status ReleaseSavepoint() = 0;
+
  protected:
   Tx() = default;
 };

@@ -264,6 +264,23 @@ SqliteTx::~SqliteTx() {
   if (conn_) db_.Release(std::move(conn_));
 }
 
+Status SqliteTx::SetSavepoint() {
+  if (savepoint_) CADUCE_RETURN_IF_ERROR(conn_->Exec("RELEASE caduce_sp"));
+  savepoint_ = true;
+  return conn_->Exec("SAVEPOINT caduce_sp");
+}
+
+Status SqliteTx::RollbackToSavepoint() {
+  if (!savepoint_) return FailedPreconditionError("no savepoint");
+  return conn_->Exec("ROLLBACK TO caduce_sp");
+}
+
+Status SqliteTx::ReleaseSavepoint() {
+  if (!savepoint_) return OkStatus();
+  savepoint_ = false;
+  return conn_->Exec("RELEASE caduce_sp");
+}
+
 Status SqliteTx::Commit() {
   if (done_) return FailedPreconditionError("transaction already finished");
   done_ = true;

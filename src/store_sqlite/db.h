@@ -124,6 +124,9 @@ class SqliteTx final : public storage::Tx {
   ~SqliteTx() override;
   Status Commit() override;
   storage::TxMode mode() const override { return mode_; }
+  Status SetSavepoint() override;
+  Status RollbackToSavepoint() override;
+  Status ReleaseSavepoint() override;
   Connection& conn() { return *conn_; }
 
   static Connection& ConnOf(storage::Tx& tx) { return static_cast<SqliteTx&>(tx).conn(); }
@@ -136,6 +139,7 @@ class SqliteTx final : public storage::Tx {
   std::unique_ptr<Connection> conn_;
   storage::TxMode mode_;
   bool done_ = false;
+  bool savepoint_ = false;
 };
 
 }  // namespace caduce::store_sqlite

@@ -689,4 +689,26 @@ Result<std::vector<int64_t>> SqliteDirectoryRepository::AccountsExpiringBy(stora
   return ids;
 }
 
+Status SqliteDirectoryRepository::EnqueueNotification(storage::Tx& tx, int64_t account_id,
+                                                      std::string_view kind, int64_t at) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "EnqueueNotification"));
+  Stmt st(SqliteTx::ConnOf(tx),
+          "INSERT INTO notifications(account_id, kind, created_at) VALUES (?1, ?2, ?3)");
+  st.Bind(1, account_id).Bind(2, kind).Bind(3, at);
+  return st.Run();
+}
+
+Result<int64_t> SqliteDirectoryRepository::PendingNotifications(storage::Tx& tx,
+                                                                std::string_view kind,
+                                                                int64_t account_id) {
+  Stmt st(SqliteTx::ConnOf(tx),
+          "SELECT count(*) FROM notifications WHERE sent_at IS NULL AND kind = ?1 "
+          "AND (?2 = 0 OR account_id = ?2)");
+  st.Bind(1, kind).Bind(2, account_id);
+  int64_t n = 0;
+  if (st.Step()) n = st.Int64(0);
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return n;
+}
+
 }  // namespace caduce::store_sqlite

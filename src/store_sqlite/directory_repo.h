@@ -75,6 +75,10 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
                                                                  int64_t person_id) override;
   Result<std::vector<int64_t>> PersonsWithDefault(storage::Tx& tx, int64_t mailbox_id) override;
 
+  Status EnqueueNotification(storage::Tx& tx, int64_t account_id, std::string_view kind,
+                             int64_t at) override;
+  Result<int64_t> PendingNotifications(storage::Tx& tx, std::string_view kind,
+                                       int64_t account_id) override;
   Result<std::vector<int64_t>> AccountsExpiringBy(storage::Tx& tx, std::string_view today) override;
 };
 

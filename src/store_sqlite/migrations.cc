@@ -124,6 +124,20 @@ CREATE INDEX audit_by_mailbox ON audit(mailbox_id, seq) WHERE mailbox_id <> 0;
 CREATE INDEX audit_by_actor ON audit(actor_person_id, seq) WHERE actor_person_id <> 0;
 CREATE INDEX audit_by_time ON audit(at);
 )sql"},
+      {3, "notifications", R"sql(
+-- Messages to send to an account (activation link, password reset): queued in the
+-- transaction that decides them, sent and retried by the mail part.
+CREATE TABLE notifications (
+  id          INTEGER PRIMARY KEY,
+  account_id  INTEGER NOT NULL REFERENCES accounts(id),
+  kind        TEXT NOT NULL CHECK (kind IN ('activation', 'reset')),
+  created_at  INTEGER NOT NULL,
+  sent_at     INTEGER,
+  attempts    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX notifications_pending ON notifications(created_at) WHERE sent_at IS NULL;
+CREATE INDEX notifications_by_account ON notifications(account_id);
+)sql"},
   };
   return kAll;
 }

@@ -1,0 +1,541 @@
+// The account import: header mapping, row buffering, two passes (persons, then
+// shared mailboxes with their connection accounts) in one transaction, a savepoint
+// per row, and the report.
+#include "import_export/importer.h"
+
+#include <sodium.h>
+
+#include <bitset>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "base/json.h"
+#include "base/text.h"
+#include "import_export/formats/spreadsheet.h"
+
+namespace caduce::import_export {
+namespace {
+
+using directory::Account;
+using directory::AccountDraft;
+using directory::AccountType;
+using directory::Actor;
+using directory::DirectoryService;
+using directory::Field;
+using directory::FieldIndex;
+using directory::Finding;
+using directory::Severity;
+using directory::Spec;
+using storage::Tx;
+using storage::TxMode;
+
+constexpr int64_t kProgressEvery = 500;
+
+// Columns an export adds for the administrator's information; the import ignores
+// them without a warning (FIELDS.md: "Extra export-only columns are ignored").
+bool IsExportOnlyHeader(std::string_view header) {
+  std::string f = text::FoldLoose(header);
+  return f == "statut" || f == "resultat" || f == "derniere connexion" ||
+         f == "visible dans l annuaire" || f == "compte par defaut";
+}
+
+Result<std::string> Sha256Hex(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    return InvalidArgumentError(fmt::format("Le fichier « {} » est illisible.", path));
+  }
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  std::vector<unsigned char> buf(1 << 16);
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    crypto_hash_sha256_update(&st, buf.data(), n);
+  }
+  std::fclose(f);
+  unsigned char out[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_final(&st, out);
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char b : out) {
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  return hex;
+}
+
+// The text a cell gives a field. Dates lose their time of day; everything else is
+// the reader's text (numbers in their shortest decimal form).
+std::string CellValue(const Cell& c) {
+  if (c.kind == Cell::Kind::kDate) {
+    size_t t = c.text.find('T');
+    return t == std::string::npos ? c.text : c.text.substr(0, t);
+  }
+  return c.text;
+}
+
+directory::FieldValues UnpackValues(const std::string& packed) {
+  directory::FieldValues out;
+  size_t i = 0;
+  while (i < packed.size()) {
+    size_t field = static_cast<unsigned char>(packed[i]);
+    uint32_t len;
+    std::memcpy(&len, packed.data() + i + 1, sizeof len);
+    out[field].assign(packed.data() + i + 1 + sizeof len, len);
+    i += 1 + sizeof len + len;
+  }
+  return out;
+}
+
+// One data row, kept compact: the values of the mapped columns, length-prefixed.
+struct BufferedRow {
+  int64_t number = 0;
+  std::string packed;                          // (field, length, bytes)*
+  std::bitset<directory::kNumFields> numeric;  // from a numeric cell
+  std::bitset<directory::kNumFields> present;  // the file has a value (maybe empty)
+
+  void Put(Field f, std::string_view v) {
+    packed += static_cast<char>(FieldIndex(f));
+    uint32_t len = static_cast<uint32_t>(v.size());
+    packed.append(reinterpret_cast<const char*>(&len), sizeof len);
+    packed.append(v);
+  }
+  directory::FieldValues Unpack() const { return UnpackValues(packed); }
+};
+
+Finding RowError(Field f, std::string code, std::string message) {
+  return Finding{f, Severity::kError, std::move(code), std::move(message)};
+}
+
+bool HasError(const std::vector<Finding>& findings) {
+  for (const Finding& f : findings) {
+    if (f.severity == Severity::kError) return true;
+  }
+  return false;
+}
+
+class Importer {
+ public:
+  Importer(DirectoryService& service, const Actor& actor, const ImportOptions& options)
+      : service_(service), actor_(actor), options_(options) {}
+
+  Result<ImportReport> Run(const std::string& path);
+
+ private:
+  Status ReadFile(const std::string& path);
+  Status MapHeader(const Row& header);
+  Status ApplyRow(Tx& tx, const BufferedRow& row, RowReport& report);
+  Result<std::optional<int64_t>> ResolveStructure(Tx& tx, const std::string& name,
+                                                  RowReport& report);
+  void Report(Progress::Phase phase) {
+    if (!options_.progress) return;
+    Progress p;
+    p.phase = phase;
+    p.rows_read = static_cast<int64_t>(rows_.size());
+    p.rows_total = phase == Progress::Phase::kReading ? 0 : p.rows_read;
+    p.rows_applied = applied_;
+    options_.progress(p);
+  }
+
+  DirectoryService& service_;
+  const Actor& actor_;
+  const ImportOptions& options_;
+  ImportReport report_;
+  std::vector<std::optional<Field>> columns_;  // file column → field
+  std::bitset<directory::kNumFields> has_column_;
+  std::vector<BufferedRow> rows_;
+  std::unordered_map<std::string, std::vector<int64_t>> rows_by_address_;
+  std::map<std::string, std::optional<int64_t>> structures_;  // folded name → id
+  int64_t default_structure_ = 0;
+  int64_t applied_ = 0;
+};
+
+Status Importer::MapHeader(const Row& header) {
+  columns_.assign(header.cells.size(), std::nullopt);
+  std::vector<std::string> missing;
+  for (size_t i = 0; i < header.cells.size(); ++i) {
+    std::string name(text::Trim(header.cells[i].text));
+    if (name.empty()) continue;
+    std::optional<Field> f = directory::FieldByHeader(name);
+    if (!f) {
+      if (!IsExportOnlyHeader(name)) {
+        report_.file_findings.push_back(FileFinding{
+            Severity::kWarning, "unknown_column",
+            fmt::format("La colonne « {} » (colonne {}) n'est pas une colonne du fichier de "
+                        "comptes : elle est ignorée.",
+                        name, ColumnName(static_cast<int32_t>(i)))});
+      }
+      continue;
+    }
+    if (has_column_[FieldIndex(*f)]) {
+      return InvalidArgumentError(fmt::format(
+          "La colonne « {} » apparaît deux fois (colonne {}) : gardez-en une seule, puis "
+          "importez à nouveau. Rien n'a été importé.",
+          Spec(*f).header, ColumnName(static_cast<int32_t>(i))));
+    }
+    has_column_.set(FieldIndex(*f));
+    columns_[i] = *f;
+    report_.columns.push_back(*f);
+  }
+  for (Field f : MandatoryColumns()) {
+    if (!has_column_[FieldIndex(f)]) missing.push_back(fmt::format("« {} »", Spec(f).header));
+  }
+  if (!missing.empty()) {
+    std::string list;
+    for (size_t i = 0; i < missing.size(); ++i) list += (i ? ", " : "") + missing[i];
+    return InvalidArgumentError(fmt::format(
+        "Colonne{} obligatoire{} absente{} : {}. La première ligne du fichier doit porter les "
+        "en-têtes des colonnes (voir le fichier exporté). Rien n'a été importé.",
+        missing.size() > 1 ? "s" : "", missing.size() > 1 ? "s" : "",
+        missing.size() > 1 ? "s" : "", list));
+  }
+  return OkStatus();
+}
+
+Status Importer::ReadFile(const std::string& path) {
+  CADUCE_TRY(auto reader, OpenSpreadsheet(path, options_.limits));
+  bool have_header = false;
+  for (;;) {
+    CADUCE_TRY(std::optional<Row> row, reader->Next());
+    if (!row) break;
+    bool empty = true;
+    for (const Cell& c : row->cells) {
+      if (c.kind != Cell::Kind::kEmpty && !text::Trim(c.text).empty()) {
+        empty = false;
+        break;
+      }
+    }
+    if (empty) continue;  // an empty middle row: nothing to do
+    if (!have_header) {
+      CADUCE_RETURN_IF_ERROR(MapHeader(*row));
+      have_header = true;
+      continue;
+    }
+    BufferedRow b;
+    b.number = row->number;
+    for (size_t i = 0; i < row->cells.size() && i < columns_.size(); ++i) {
+      if (!columns_[i]) continue;
+      const Cell& c = row->cells[i];
+      size_t fi = FieldIndex(*columns_[i]);
+      b.present.set(fi);
+      if (c.kind == Cell::Kind::kNumber) b.numeric.set(fi);
+      if (c.kind != Cell::Kind::kEmpty) b.Put(*columns_[i], CellValue(c));
+      if (*columns_[i] == Field::kAddress) {
+        std::string a = text::ToLowerAscii(text::Trim(c.text));
+        if (!a.empty()) rows_by_address_[a].push_back(b.number);
+      }
+    }
+    rows_.push_back(std::move(b));
+    if (rows_.size() % kProgressEvery == 0) Report(Progress::Phase::kReading);
+  }
+  if (!have_header) {
+    return InvalidArgumentError(
+        "Le fichier est vide : il doit contenir une ligne d'en-têtes puis une ligne par "
+        "compte.");
+  }
+  return OkStatus();
+}
+
+Result<std::optional<int64_t>> Importer::ResolveStructure(Tx& tx, const std::string& name,
+                                                          RowReport& report) {
+  std::string key = text::CollapseSpaces(name);
+  if (key.empty()) {
+    if (default_structure_ == 0) {
+      report.findings.push_back(RowError(
+          Field::kStructure, "structure_required",
+          "Vous administrez plusieurs structures : indiquez dans la colonne « Structure » "
+          "l'intitulé exact de celle du compte."));
+      return std::optional<int64_t>();
+    }
+    return std::optional<int64_t>(default_structure_);
+  }
+  auto it = structures_.find(key);
+  if (it == structures_.end()) {
+    CADUCE_TRY(directory::Scope scope, service_.ScopeOf(tx, actor_));
+    CADUCE_TRY(std::optional<directory::Structure> s,
+               service_.repo().FindStructureByName(tx, key));
+    std::optional<int64_t> id;
+    if (s && scope.Covers(s->id)) id = s->id;
+    it = structures_.emplace(key, id).first;
+  }
+  if (!it->second) {
+    report.findings.push_back(RowError(
+        Field::kStructure, "structure_unknown",
+        fmt::format("La structure « {} » n'existe pas ou vous ne l'administrez pas : indiquez "
+                    "l'intitulé exact d'une de vos structures.",
+                    key)));
+  }
+  return it->second;
+}
+
+Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
+  AccountDraft draft;
+  draft.values = row.Unpack();
+  draft.numeric_cell = row.numeric;
+  rr.address = text::ToLowerAscii(text::Trim(draft.values[FieldIndex(Field::kAddress)]));
+  rr.type = text::ToUpper(text::Trim(draft.values[FieldIndex(Field::kType)]));
+
+  // Two rows naming one address: both rejected (the file must say one thing).
+  auto dup = rows_by_address_.find(rr.address);
+  if (dup != rows_by_address_.end() && dup->second.size() > 1) {
+    std::string lines;
+    for (size_t i = 0; i < dup->second.size(); ++i) {
+      lines += (i ? (i + 1 == dup->second.size() ? " et " : ", ") : "") +
+               std::to_string(dup->second[i]);
+    }
+    rr.findings.push_back(RowError(
+        Field::kAddress, "duplicate_address",
+        fmt::format("L'adresse « {} » figure sur plusieurs lignes ({}) : gardez-en une seule.",
+                    rr.address, lines)));
+    rr.action = RowAction::kRejected;
+    return OkStatus();
+  }
+
+  CADUCE_TRY(std::optional<int64_t> structure_id,
+             ResolveStructure(tx, draft.values[FieldIndex(Field::kStructure)], rr));
+  if (!structure_id) {
+    rr.action = RowAction::kRejected;
+    return OkStatus();
+  }
+
+  std::optional<Account> existing;
+  if (!rr.address.empty()) {
+    CADUCE_TRY(existing, service_.repo().FindAccountByAddress(tx, rr.address));
+  }
+  CADUCE_RETURN_IF_ERROR(tx.SetSavepoint());
+  Status st;
+  if (existing) {
+    CADUCE_TRY(directory::Scope scope, service_.ScopeOf(tx, actor_));
+    if (!scope.Covers(existing->structure_id)) {
+      rr.findings.push_back(RowError(
+          Field::kAddress, "address_taken",
+          fmt::format("L'adresse « {} » est déjà celle d'un compte d'une autre structure : "
+                      "choisissez-en une autre.",
+                      rr.address)));
+    } else if (existing->structure_id != *structure_id) {
+      rr.findings.push_back(RowError(
+          Field::kStructure, "structure_immutable",
+          fmt::format("Le compte « {} » appartient à une autre de vos structures : un compte "
+                      "ne change pas de structure.",
+                      rr.address)));
+    } else {
+      // Columns the file does not have keep their stored values.
+      CADUCE_TRY(directory::FieldValues current, service_.RowOf(tx, *existing));
+      AccountDraft merged;
+      merged.values = current;
+      for (size_t i = 0; i < directory::kNumFields; ++i) {
+        if (has_column_[i]) merged.values[i] = draft.values[i];
+      }
+      merged.numeric_cell = draft.numeric_cell;
+      bool changed = false;
+      Result<Account> r =
+          service_.ReplaceAccountInTx(tx, actor_, *existing, merged,
+                                      directory::Channel::kImport, &rr.findings, &changed);
+      st = r.status();
+      if (st.ok()) {
+        rr.action = changed ? RowAction::kUpdated : RowAction::kUnchanged;
+        if (has_column_[FieldIndex(Field::kConnectionAccounts)] &&
+            directory::IsSharedMailbox(existing->type)) {
+          directory::ValidationResult vr =
+              directory::ValidateAccount(merged, service_.reference(), directory::Channel::kImport);
+          std::vector<std::string> persons;
+          const std::string& cell = vr.normalized[FieldIndex(Field::kConnectionAccounts)];
+          size_t start = 0;
+          while (start < cell.size()) {
+            size_t end = cell.find(';', start);
+            if (end == std::string::npos) end = cell.size();
+            if (end > start) persons.push_back(cell.substr(start, end - start));
+            start = end + 1;
+          }
+          st = service_.SetConnectionAccountsInTx(tx, actor_, *r, persons, &rr.findings,
+                                                  &rr.rights_granted, &rr.rights_revoked);
+          if (st.ok() && (rr.rights_granted || rr.rights_revoked)) {
+            rr.action = RowAction::kUpdated;
+          }
+        }
+      }
+    }
+  } else {
+    directory::CreateOptions opts;
+    opts.channel = directory::Channel::kImport;
+    opts.visible_in_directory = options_.visible;
+    Result<Account> r =
+        service_.CreateAccountInTx(tx, actor_, *structure_id, draft, opts, &rr.findings);
+    st = r.status();
+    if (st.ok()) {
+      rr.action = RowAction::kCreated;
+      if (directory::IsSharedMailbox(r->type)) {
+        CADUCE_TRY(auto rights, service_.repo().RightsOnMailbox(tx, r->id));
+        rr.rights_granted = static_cast<int64_t>(rights.size());
+      }
+      if (options_.notify && directory::IsNominative(r->type)) {
+        CADUCE_RETURN_IF_ERROR(service_.repo().EnqueueNotification(
+            tx, r->id, "activation", SystemClock::Get().NowMicros()));
+        ++report_.notifications_queued;
+      }
+    }
+  }
+  if (st.ok() && HasError(rr.findings)) st = InvalidArgumentError("row refused");
+  if (!st.ok()) {
+    switch (st.code()) {
+      case Code::kInvalidArgument:
+      case Code::kAlreadyExists:
+      case Code::kNotFound:
+      case Code::kFailedPrecondition:
+        break;
+      case Code::kPermissionDenied:
+        if (!HasError(rr.findings)) {
+          rr.findings.push_back(RowError(Field::kStructure, "permission_denied", st.message()));
+        }
+        break;
+      default:
+        return st;  // the store failed: the whole import stops, nothing is committed
+    }
+    if (!HasError(rr.findings)) {
+      rr.findings.push_back(RowError(Field::kAddress, "refused", st.message()));
+    }
+    CADUCE_RETURN_IF_ERROR(tx.RollbackToSavepoint());
+    rr.action = RowAction::kRejected;
+    rr.rights_granted = rr.rights_revoked = 0;
+  }
+  return tx.ReleaseSavepoint();
+}
+
+Result<ImportReport> Importer::Run(const std::string& path) {
+  report_.file_name = options_.file_name.empty() ? path : options_.file_name;
+  report_.dry_run = options_.dry_run;
+  CADUCE_TRY(report_.sha256, Sha256Hex(path));
+  CADUCE_RETURN_IF_ERROR(ReadFile(path));
+  report_.rows = static_cast<int64_t>(rows_.size());
+  Report(Progress::Phase::kApplying);
+
+  CADUCE_TRY(auto tx, service_.db().Begin(TxMode::kWrite));
+  CADUCE_TRY(directory::Scope scope, service_.ScopeOf(*tx, actor_));
+  if (!scope.IsAdministrator()) {
+    return PermissionDeniedError("Vous n'administrez aucune structure : import impossible.");
+  }
+  default_structure_ = options_.structure_id;
+  if (default_structure_ != 0 && !scope.Covers(default_structure_)) {
+    return PermissionDeniedError("Vous n'administrez pas cette structure.");
+  }
+  if (default_structure_ == 0 && !scope.all && scope.structure_ids.size() == 1) {
+    default_structure_ = scope.structure_ids.front();
+  }
+
+  // Pass 1: persons (and rows whose type is not a shared one), so that pass 2 finds
+  // every person the file creates, whatever the order of the rows.
+  report_.rows_report.resize(rows_.size());
+  std::vector<size_t> shared;
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    RowReport& rr = report_.rows_report[i];
+    rr.row = rows_[i].number;
+    directory::FieldValues v = rows_[i].Unpack();
+    std::optional<AccountType> t = directory::ParseAccountType(v[FieldIndex(Field::kType)]);
+    if (t && directory::IsSharedMailbox(*t)) {
+      shared.push_back(i);
+      continue;
+    }
+    CADUCE_RETURN_IF_ERROR(ApplyRow(*tx, rows_[i], rr));
+    if (++applied_ % kProgressEvery == 0) Report(Progress::Phase::kApplying);
+  }
+  // Pass 2: shared mailboxes and their "Compte(s) de connexion".
+  Report(Progress::Phase::kRights);
+  for (size_t i : shared) {
+    CADUCE_RETURN_IF_ERROR(ApplyRow(*tx, rows_[i], report_.rows_report[i]));
+    if (++applied_ % kProgressEvery == 0) Report(Progress::Phase::kRights);
+  }
+
+  for (RowReport& rr : report_.rows_report) {
+    // An unchanged row is not the import's business: its warnings (a recommended
+    // column left empty) were reported when it was written.
+    if (rr.action == RowAction::kUnchanged) rr.findings.clear();
+    switch (rr.action) {
+      case RowAction::kCreated: ++report_.created; break;
+      case RowAction::kUpdated: ++report_.updated; break;
+      case RowAction::kUnchanged: ++report_.unchanged; break;
+      case RowAction::kRejected: ++report_.rejected; break;
+    }
+    report_.rights_granted += rr.rights_granted;
+    report_.rights_revoked += rr.rights_revoked;
+    for (const Finding& f : rr.findings) {
+      if (f.severity == Severity::kWarning) ++report_.warnings;
+    }
+  }
+  for (const FileFinding& f : report_.file_findings) {
+    if (f.severity == Severity::kWarning) ++report_.warnings;
+  }
+
+  bool apply = !options_.dry_run && !(options_.all_or_nothing && report_.rejected > 0);
+  if (apply) {
+    JsonObject detail;
+    detail.Add("file", report_.file_name)
+        .Add("sha256", report_.sha256)
+        .Add("rows", report_.rows)
+        .Add("created", report_.created)
+        .Add("updated", report_.updated)
+        .Add("unchanged", report_.unchanged)
+        .Add("rejected", report_.rejected)
+        .Add("rights_granted", report_.rights_granted)
+        .Add("rights_revoked", report_.rights_revoked)
+        .Add("notify", options_.notify)
+        .Add("visible", options_.visible);
+    audit::Event e;
+    e.actor_person_id = actor_.person_id;
+    e.actor = actor_.label;
+    e.action = "import.applied";
+    e.object = "file:" + report_.sha256;
+    e.ip = actor_.ip;
+    e.detail = detail.str();
+    CADUCE_RETURN_IF_ERROR(service_.audit().Append(*tx, std::move(e)));
+    CADUCE_RETURN_IF_ERROR(tx->Commit());
+    report_.applied = true;
+  } else {
+    report_.notifications_queued = 0;
+  }
+  // Otherwise the transaction is rolled back when `tx` goes out of scope.
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    report_.rows_report[i].packed_values = std::move(rows_[i].packed);
+  }
+  Report(Progress::Phase::kDone);
+  return std::move(report_);
+}
+
+}  // namespace
+
+std::string_view RowActionLabel(RowAction action) {
+  switch (action) {
+    case RowAction::kCreated: return "créé";
+    case RowAction::kUpdated: return "modifié";
+    case RowAction::kUnchanged: return "inchangé";
+    case RowAction::kRejected: return "rejeté";
+  }
+  return "?";
+}
+
+directory::FieldValues RowValues(const RowReport& row) {
+  return UnpackValues(row.packed_values);
+}
+
+std::vector<Field> MandatoryColumns() {
+  std::vector<Field> out;
+  for (const directory::FieldSpec& s : directory::FieldTable()) {
+    bool everywhere = true;
+    for (auto r : s.requirement) {
+      if (r != directory::Requirement::kMandatory) everywhere = false;
+    }
+    if (everywhere) out.push_back(s.field);
+  }
+  return out;
+}
+
+Result<ImportReport> ImportAccounts(DirectoryService& service, const Actor& actor,
+                                    const std::string& path, const ImportOptions& options) {
+  Importer importer(service, actor, options);
+  return importer.Run(path);
+}
+
+}  // namespace caduce::import_export
