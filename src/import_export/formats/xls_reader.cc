@@ -230,6 +230,9 @@ Status ProduceRows(const std::string& path, const ReadLimits& limits, Emitter& o
 }
 
 [[noreturn]] void RunChild(const std::string& path, const ReadLimits& limits, int fd) {
+  // Die as the signal says: handlers inherited from the parent (a server's, a
+  // fuzzer's) must not run for a crash of FreeXL.
+  for (int sig : {SIGABRT, SIGSEGV, SIGBUS, SIGILL, SIGFPE}) signal(sig, SIG_DFL);
 #ifdef CADUCE_XLS_ASAN
   // A memory error of FreeXL is reported here and ends this process only; a
   // fuzzer's death callback must not run in the child.
