@@ -974,6 +974,14 @@ class XlsxReader::Impl {
   }
 
   Status Load() {
+    // LibreOffice's own format is a ZIP too (OpenDocument v1.2 Part 3 §3.3: a
+    // first entry "mimetype"): tell the administrator what to do.
+    if (zip_name_locate(zip_.get(), "mimetype", 0) >= 0 &&
+        zip_name_locate(zip_.get(), "content.xml", 0) >= 0) {
+      return InvalidArgumentError(
+          "Les classeurs OpenDocument (.ods) ne sont pas pris en charge : enregistrez le "
+          "fichier au format Excel (.xlsx).");
+    }
     // The workbook part, from the package relationships (ECMA-376 Part 2 §9.3),
     // xl/workbook.xml when they do not say.
     std::string workbook_part = "xl/workbook.xml";
@@ -981,6 +989,11 @@ class XlsxReader::Impl {
     CADUCE_RETURN_IF_ERROR(ParseOptional("_rels/.rels", &package_rels));
     if (const Relationship* r = package_rels.ByType("/officeDocument")) {
       workbook_part = ResolvePartName("", r->target);
+    }
+    if (std::string_view(workbook_part).ends_with(".bin")) {
+      return InvalidArgumentError(
+          "Les classeurs binaires Excel (.xlsb) ne sont pas pris en charge : enregistrez le "
+          "fichier au format Excel (.xlsx).");
     }
     WorkbookHandler workbook;
     Status s = ParsePart(zip_.get(), workbook_part, limits_, &total_, &workbook);

@@ -43,8 +43,9 @@ class XlsxReader : public RowReader {
   // Opens the workbook at `path`, reads its workbook, relationships, styles and
   // shared strings, and positions on the first visible sheet. Errors:
   // kNotFound when the file cannot be opened; kInvalidArgument when it is not a
-  // valid workbook (unreadable ZIP, missing parts, malformed XML, a DTD, no
-  // visible sheet); kResourceExhausted when a limit is crossed.
+  // valid workbook (unreadable ZIP, an .ods or .xlsb package, missing parts,
+  // malformed XML, a DTD, no visible sheet); kResourceExhausted when a limit is
+  // crossed.
   static Result<std::unique_ptr<XlsxReader>> Open(const std::string& path,
                                                   const ReadLimits& limits);
   // Same, over the bytes of a file in memory (fuzzers, tests).

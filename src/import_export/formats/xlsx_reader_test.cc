@@ -276,6 +276,25 @@ TEST_F(XlsxReaderTest, MissingParts) {
   EXPECT_THAT(XlsxReader::Open(dir_.File("absent.xlsx"), {}), StatusIs(Code::kNotFound));
 }
 
+TEST_F(XlsxReaderTest, OtherZipSpreadsheetFormatsAreNamed) {
+  std::string ods = dir_.File("calc.xlsx");
+  ASSERT_TRUE(test::WriteZip(ods, {{"mimetype", "application/vnd.oasis.opendocument.spreadsheet"},
+                                   {"content.xml", "<office:document-content/>"}}));
+  EXPECT_THAT(XlsxReader::Open(ods, {}),
+              StatusIs(Code::kInvalidArgument, HasSubstr("OpenDocument (.ods)")));
+  XlsxParts p;
+  auto entries = test::XlsxEntries(p);
+  for (auto& [name, content] : entries) {
+    if (name == "_rels/.rels") {
+      content.replace(content.find("xl/workbook.xml"), 15, "xl/workbook.bin");
+    }
+  }
+  std::string xlsb = dir_.File("binary.xlsx");
+  ASSERT_TRUE(test::WriteZip(xlsb, entries));
+  EXPECT_THAT(XlsxReader::Open(xlsb, {}),
+              StatusIs(Code::kInvalidArgument, HasSubstr("binaires Excel (.xlsb)")));
+}
+
 // --- Hostile files ----------------------------------------------------------------
 
 TEST_F(XlsxReaderTest, NotAZip) {
