@@ -18,3 +18,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# exceljs for the interop tests, from tests/interop/package-lock.json. Debian's nodejs
+# has no npm of its own: install the npm package when the command is missing.
+if [ ! -d tests/interop/node_modules ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "setup: installing the Debian package npm"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  echo "setup: installing tests/interop npm packages"
+  if [ -f tests/interop/package-lock.json ]; then
+    (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  else
+    (cd tests/interop && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi
