@@ -580,14 +580,14 @@ Result<std::vector<Account>> DirectoryService::Search(const Actor& actor,
 // ---- Connection rights ------------------------------------------------------------
 
 Status DirectoryService::GrantRightInTx(Tx& tx, const Actor& actor, const Scope& scope,
-                                        const Account& mailbox, const Account& person,
+                                        const AccountBrief& mailbox, const AccountBrief& person,
                                         std::vector<audit::Event>* events, bool* inserted) {
   (void)actor;
   if (!IsSharedMailbox(mailbox.type) || !IsNominative(person.type)) {
     return InvalidArgumentError(fmt::format(
         "Un droit de connexion permet à un compte nominatif (PER, INT ou MED) d'ouvrir une "
         "boîte organisationnelle ou applicative (ORG ou APP) : « {} » est {} et « {} » est {}.",
-        mailbox.address(), AccountTypeCode(mailbox.type), person.address(),
+        mailbox.address, AccountTypeCode(mailbox.type), person.address,
         AccountTypeCode(person.type)));
   }
   if (!scope.Covers(mailbox.structure_id) || !scope.Covers(person.structure_id)) {
@@ -602,7 +602,7 @@ Status DirectoryService::GrantRightInTx(Tx& tx, const Actor& actor, const Scope&
   CADUCE_TRY(*inserted, repo_.InsertRight(tx, right));
   if (*inserted) {
     JsonObject detail;
-    detail.Add("mailbox", mailbox.address()).Add("person", person.address());
+    detail.Add("mailbox", mailbox.address).Add("person", person.address);
     events->push_back(MakeEvent(actor, "right.granted", AccountObject(person.id), mailbox.id,
                                 detail.str()));
   }
@@ -619,11 +619,11 @@ Result<int64_t> DirectoryService::GrantRights(
     const Actor& actor, const std::vector<std::pair<int64_t, int64_t>>& mailbox_person) {
   CADUCE_TRY(auto tx, db_.Begin(TxMode::kWrite));
   CADUCE_TRY(Scope scope, ScopeOf(*tx, actor));
-  std::unordered_map<int64_t, Account> cache;
-  auto load = [&](int64_t id) -> Result<const Account*> {
+  std::unordered_map<int64_t, AccountBrief> cache;
+  auto load = [&](int64_t id) -> Result<const AccountBrief*> {
     auto it = cache.find(id);
     if (it != cache.end()) return &it->second;
-    CADUCE_TRY(std::optional<Account> a, repo_.FindAccount(*tx, id));
+    CADUCE_TRY(std::optional<AccountBrief> a, repo_.FindAccountBrief(*tx, id));
     if (!a || !scope.Covers(a->structure_id)) {
       return NotFoundError(fmt::format("Aucun compte n°{} dans vos structures.", id));
     }
@@ -633,8 +633,8 @@ Result<int64_t> DirectoryService::GrantRights(
   events.reserve(mailbox_person.size());
   int64_t added = 0;
   for (const auto& [mailbox_id, person_id] : mailbox_person) {
-    CADUCE_TRY(const Account* mailbox, load(mailbox_id));
-    CADUCE_TRY(const Account* person, load(person_id));
+    CADUCE_TRY(const AccountBrief* mailbox, load(mailbox_id));
+    CADUCE_TRY(const AccountBrief* person, load(person_id));
     bool inserted = false;
     CADUCE_RETURN_IF_ERROR(GrantRightInTx(*tx, actor, scope, *mailbox, *person, &events,
                                           &inserted));
@@ -645,27 +645,28 @@ Result<int64_t> DirectoryService::GrantRights(
   return added;
 }
 
-Status DirectoryService::RevokeRightInTx(Tx& tx, const Actor& actor, const Account& mailbox,
-                                         const Account& person,
+Status DirectoryService::RevokeRightInTx(Tx& tx, const Actor& actor, const AccountBrief& mailbox,
+                                         const AccountBrief& person,
                                          std::vector<audit::Event>* events) {
   CADUCE_TRY(bool deleted, repo_.DeleteRight(tx, mailbox.id, person.id));
   if (!deleted) {
     return NotFoundError(fmt::format("« {} » n'a pas de droit de connexion sur « {} ».",
-                                     person.address(), mailbox.address()));
+                                     person.address, mailbox.address));
   }
   JsonObject detail;
-  detail.Add("mailbox", mailbox.address()).Add("person", person.address());
+  detail.Add("mailbox", mailbox.address).Add("person", person.address);
   events->push_back(
       MakeEvent(actor, "right.revoked", AccountObject(person.id), mailbox.id, detail.str()));
   // The default mailbox must stay one the person may open: back to itself.
   if (person.default_mailbox_id == mailbox.id) {
-    Account p = person;
-    p.default_mailbox_id = 0;
-    p.updated_at = clock_.NowMicros();
-    CADUCE_RETURN_IF_ERROR(repo_.UpdateAccount(tx, p));
+    CADUCE_TRY(std::optional<Account> p, repo_.FindAccount(tx, person.id));
+    if (p) {
+      p->default_mailbox_id = 0;
+      p->updated_at = clock_.NowMicros();
+      CADUCE_RETURN_IF_ERROR(repo_.UpdateAccount(tx, *p));
+    }
     JsonObject d2;
-    d2.Add("person", person.address()).Add("from", mailbox.address()).Add("to",
-                                                                         person.address());
+    d2.Add("person", person.address).Add("from", mailbox.address).Add("to", person.address);
     events->push_back(MakeEvent(actor, "default.reset", AccountObject(person.id), mailbox.id,
                                 d2.str()));
   }
@@ -677,7 +678,8 @@ Status DirectoryService::RevokeRight(const Actor& actor, int64_t mailbox_id, int
   CADUCE_TRY(Account mailbox, LoadInScope(*tx, actor, mailbox_id));
   CADUCE_TRY(Account person, LoadInScope(*tx, actor, person_id));
   std::vector<audit::Event> events;
-  CADUCE_RETURN_IF_ERROR(RevokeRightInTx(*tx, actor, mailbox, person, &events));
+  CADUCE_RETURN_IF_ERROR(RevokeRightInTx(*tx, actor, AccountBrief::Of(mailbox),
+                                         AccountBrief::Of(person), &events));
   CADUCE_RETURN_IF_ERROR(audit_.AppendAll(*tx, std::move(events)));
   return tx->Commit();
 }
@@ -728,14 +730,16 @@ Status DirectoryService::SetConnectionAccountsInTx(Tx& tx, const Actor& actor,
   CADUCE_TRY(std::vector<ConnectionRight> current, repo_.RightsOnMailbox(tx, mailbox.id));
   for (const ConnectionRight& r : current) {
     if (wanted_ids.count(r.person_id)) continue;
-    CADUCE_TRY(std::optional<Account> person, repo_.FindAccount(tx, r.person_id));
+    CADUCE_TRY(std::optional<AccountBrief> person, repo_.FindAccountBrief(tx, r.person_id));
     if (!person) continue;
-    CADUCE_RETURN_IF_ERROR(RevokeRightInTx(tx, actor, mailbox, *person, &events));
+    CADUCE_RETURN_IF_ERROR(
+        RevokeRightInTx(tx, actor, AccountBrief::Of(mailbox), *person, &events));
     ++*revoked;
   }
   for (const Account& person : wanted) {
     bool inserted = false;
-    CADUCE_RETURN_IF_ERROR(GrantRightInTx(tx, actor, scope, mailbox, person, &events, &inserted));
+    CADUCE_RETURN_IF_ERROR(GrantRightInTx(tx, actor, scope, AccountBrief::Of(mailbox),
+                                          AccountBrief::Of(person), &events, &inserted));
     if (inserted) ++*granted;
   }
   return audit_.AppendAll(tx, std::move(events));

@@ -178,10 +178,10 @@ class DirectoryService {
   Status RequireAdministers(storage::Tx& tx, const Actor& actor, int64_t structure_id);
   Result<Account> LoadInScope(storage::Tx& tx, const Actor& actor, int64_t id);
   Status GrantRightInTx(storage::Tx& tx, const Actor& actor, const Scope& scope,
-                        const Account& mailbox, const Account& person,
+                        const AccountBrief& mailbox, const AccountBrief& person,
                         std::vector<audit::Event>* events, bool* inserted);
-  Status RevokeRightInTx(storage::Tx& tx, const Actor& actor, const Account& mailbox,
-                         const Account& person, std::vector<audit::Event>* events);
+  Status RevokeRightInTx(storage::Tx& tx, const Actor& actor, const AccountBrief& mailbox,
+                         const AccountBrief& person, std::vector<audit::Event>* events);
   Status FillMssAddress(storage::Tx& tx, const Structure& structure, Account& account,
                         bool asked, std::vector<Finding>* findings);
   audit::Event MakeEvent(const Actor& actor, std::string action, std::string object,

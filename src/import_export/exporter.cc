@@ -161,7 +161,10 @@ Result<ExportStats> ExportAccounts(directory::DirectoryService& service,
                   if (!addr.empty()) list.push_back(std::move(addr));
                 }
                 std::sort(list.begin(), list.end());
-                for (size_t k = 0; k < list.size(); ++k) row[i] += (k ? ";" : "") + list[k];
+                for (size_t k = 0; k < list.size(); ++k) {
+                  if (k) row[i] += ';';
+                  row[i] += list[k];
+                }
               }
               break;
             }

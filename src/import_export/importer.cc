@@ -69,11 +69,19 @@ Result<std::string> Sha256Hex(const std::string& path) {
 }
 
 // The text a cell gives a field. Dates lose their time of day; everything else is
-// the reader's text (numbers in their shortest decimal form).
-std::string CellValue(const Cell& c) {
+// the reader's text (numbers in their shortest decimal form). In a workbook, an
+// apostrophe before '=', '+', '-' or '@' is the mark that keeps a text from being
+// read as a formula (our CSV export writes it, and LibreOffice keeps it when it
+// saves such a CSV as a workbook): it is not part of the value. The CSV reader
+// already removes it.
+std::string CellValue(const Cell& c, bool workbook) {
   if (c.kind == Cell::Kind::kDate) {
     size_t t = c.text.find('T');
     return t == std::string::npos ? c.text : c.text.substr(0, t);
+  }
+  if (workbook && c.kind == Cell::Kind::kText && c.text.size() >= 2 && c.text[0] == '\'' &&
+      (c.text[1] == '=' || c.text[1] == '+' || c.text[1] == '-' || c.text[1] == '@')) {
+    return c.text.substr(1);
   }
   return c.text;
 }
@@ -186,7 +194,10 @@ Status Importer::MapHeader(const Row& header) {
   }
   if (!missing.empty()) {
     std::string list;
-    for (size_t i = 0; i < missing.size(); ++i) list += (i ? ", " : "") + missing[i];
+    for (size_t i = 0; i < missing.size(); ++i) {
+      if (i) list += ", ";
+      list += missing[i];
+    }
     return InvalidArgumentError(fmt::format(
         "Colonne{} obligatoire{} absente{} : {}. La première ligne du fichier doit porter les "
         "en-têtes des colonnes (voir le fichier exporté). Rien n'a été importé.",
@@ -197,6 +208,13 @@ Status Importer::MapHeader(const Row& header) {
 }
 
 Status Importer::ReadFile(const std::string& path) {
+  std::string head(8, '\0');
+  if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+    head.resize(std::fread(head.data(), 1, head.size(), f));
+    std::fclose(f);
+  }
+  CADUCE_TRY(SpreadsheetFormat format, SniffFormat(head));
+  bool workbook = format != SpreadsheetFormat::kCsv;
   CADUCE_TRY(auto reader, OpenSpreadsheet(path, options_.limits));
   bool have_header = false;
   for (;;) {
@@ -223,7 +241,7 @@ Status Importer::ReadFile(const std::string& path) {
       size_t fi = FieldIndex(*columns_[i]);
       b.present.set(fi);
       if (c.kind == Cell::Kind::kNumber) b.numeric.set(fi);
-      if (c.kind != Cell::Kind::kEmpty) b.Put(*columns_[i], CellValue(c));
+      if (c.kind != Cell::Kind::kEmpty) b.Put(*columns_[i], CellValue(c, workbook));
       if (*columns_[i] == Field::kAddress) {
         std::string a = text::ToLowerAscii(text::Trim(c.text));
         if (!a.empty()) rows_by_address_[a].push_back(b.number);
@@ -284,8 +302,8 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
   if (dup != rows_by_address_.end() && dup->second.size() > 1) {
     std::string lines;
     for (size_t i = 0; i < dup->second.size(); ++i) {
-      lines += (i ? (i + 1 == dup->second.size() ? " et " : ", ") : "") +
-               std::to_string(dup->second[i]);
+      if (i) lines += i + 1 == dup->second.size() ? " et " : ", ";
+      lines += std::to_string(dup->second[i]);
     }
     rr.findings.push_back(RowError(
         Field::kAddress, "duplicate_address",

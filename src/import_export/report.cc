@@ -52,7 +52,8 @@ std::string ReportJson(const ImportReport& r) {
     o.Add("severity", f.severity == Severity::kError ? "error" : "warning")
         .Add("code", f.code)
         .Add("message", f.message);
-    file_findings += (i ? "," : "") + o.str();
+    if (i) file_findings += ',';
+    file_findings += o.str();
   }
   file_findings += "]";
   std::string rows = "[";
@@ -67,7 +68,8 @@ std::string ReportJson(const ImportReport& r) {
           .Add("severity", f.severity == Severity::kError ? "error" : "warning")
           .Add("code", f.code)
           .Add("message", f.message);
-      findings += (i ? "," : "") + o.str();
+      if (i) findings += ',';
+      findings += o.str();
     }
     findings += "]";
     JsonObject o;
@@ -78,7 +80,8 @@ std::string ReportJson(const ImportReport& r) {
         .Add("rights_granted", row.rights_granted)
         .Add("rights_revoked", row.rights_revoked)
         .AddRaw("findings", findings);
-    rows += (first ? "" : ",") + o.str();
+    if (!first) rows += ',';
+    rows += o.str();
     first = false;
   }
   rows += "]";

@@ -118,9 +118,9 @@ Connection::~Connection() {
 }
 
 sqlite3_stmt* Connection::Prepare(std::string_view sql, Status* status) {
-  std::string key(sql);
-  auto it = cache_.find(key);
+  auto it = cache_.find(sql);
   if (it != cache_.end()) return it->second;
+  std::string key(sql);
   sqlite3_stmt* st = nullptr;
   int rc = sqlite3_prepare_v3(db_, key.data(), static_cast<int>(key.size()),
                               SQLITE_PREPARE_PERSISTENT, &st, nullptr);
@@ -264,21 +264,22 @@ SqliteTx::~SqliteTx() {
   if (conn_) db_.Release(std::move(conn_));
 }
 
+// Savepoints run as cached prepared statements: an import sets one per row.
 Status SqliteTx::SetSavepoint() {
-  if (savepoint_) CADUCE_RETURN_IF_ERROR(conn_->Exec("RELEASE caduce_sp"));
+  if (savepoint_) CADUCE_RETURN_IF_ERROR(Stmt(*conn_, "RELEASE caduce_sp").Run());
   savepoint_ = true;
-  return conn_->Exec("SAVEPOINT caduce_sp");
+  return Stmt(*conn_, "SAVEPOINT caduce_sp").Run();
 }
 
 Status SqliteTx::RollbackToSavepoint() {
   if (!savepoint_) return FailedPreconditionError("no savepoint");
-  return conn_->Exec("ROLLBACK TO caduce_sp");
+  return Stmt(*conn_, "ROLLBACK TO caduce_sp").Run();
 }
 
 Status SqliteTx::ReleaseSavepoint() {
   if (!savepoint_) return OkStatus();
   savepoint_ = false;
-  return conn_->Exec("RELEASE caduce_sp");
+  return Stmt(*conn_, "RELEASE caduce_sp").Run();
 }
 
 Status SqliteTx::Commit() {

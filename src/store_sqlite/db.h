@@ -86,7 +86,12 @@ class Connection {
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3_stmt* Prepare(std::string_view sql, Status* status);
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Keyed by the SQL text; looked up by string_view without building a string.
+  struct SqlHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
 };
 
 class SqliteTx;

@@ -22,6 +22,7 @@ namespace caduce::store_sqlite {
 namespace {
 
 using directory::Account;
+using directory::AccountBrief;
 using directory::AccountStatus;
 using directory::AccountType;
 using directory::ConnectionRight;
@@ -483,6 +484,21 @@ Result<std::optional<Account>> SqliteDirectoryRepository::FindAccount(storage::T
   std::optional<Account> found;
   if (st.Step()) {
     CADUCE_TRY(found, ReadAccount(st));
+  }
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return found;
+}
+
+Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBrief(
+    storage::Tx& tx, int64_t id) {
+  Stmt st(ConnOf(tx),
+          "SELECT structure_id, type, address, default_mailbox_id FROM accounts WHERE id = ?1");
+  st.Bind(1, id);
+  std::optional<AccountBrief> found;
+  if (st.Step()) {
+    std::optional<AccountType> t = directory::ParseAccountType(st.TextView(1));
+    if (!t) return DataLossError(fmt::format("account {} has an unknown type", id));
+    found = AccountBrief{id, st.Int64(0), *t, st.Text(2), st.IsNull(3) ? 0 : st.Int64(3)};
   }
   CADUCE_RETURN_IF_ERROR(st.status());
   return found;
