@@ -443,6 +443,11 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   if (default_structure_ == 0 && !scope.all && scope.structure_ids.size() == 1) {
     default_structure_ = scope.structure_ids.front();
   }
+  if (default_structure_ == 0 && scope.all) {
+    // The operator of a service with a single structure: that one.
+    CADUCE_TRY(std::vector<directory::Structure> all, service_.repo().ListStructures(*tx));
+    if (all.size() == 1) default_structure_ = all.front().id;
+  }
 
   // Pass 1: persons (and rows whose type is not a shared one), so that pass 2 finds
   // every person the file creates, whatever the order of the rows.

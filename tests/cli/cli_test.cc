@@ -7,6 +7,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "testing/temp_dir.h"
@@ -153,6 +155,37 @@ TEST_F(CliTest, ExpireRuns) {
   CommandRun r = Caduce("expire");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("0 compte(s) désactivé(s)"));
+}
+
+TEST_F(CliTest, ExportThenImportChangesNothingAndReportIsWritten) {
+  SetUpDemo();
+  std::string xlsx = dir_.File("comptes.xlsx");
+  CommandRun exp = Caduce("export -o '" + xlsx + "'");
+  ASSERT_EQ(exp.code, 0) << exp.out;
+  EXPECT_THAT(exp.out, HasSubstr("6 compte(s) exporté(s)"));
+  CommandRun imp = Caduce("import -q '" + xlsx + "' --report '" + dir_.File("r.json") + "'");
+  ASSERT_EQ(imp.code, 0) << imp.out;
+  EXPECT_THAT(imp.out, HasSubstr("0 créé(s), 0 modifié(s), 6 inchangé(s), 0 rejeté(s)"));
+  std::ifstream report(dir_.File("r.json"));
+  std::string json((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(json, HasSubstr("\"unchanged\":6"));
+}
+
+TEST_F(CliTest, ImportOfAMissingFileIsAUsageError) {
+  EXPECT_EQ(Caduce("import /nonexistent.xlsx").code, 2);
+}
+
+TEST_F(CliTest, AllOrNothingImportExitsOneAndWritesNothing) {
+  SetUpDemo();
+  std::string csv = dir_.File("a.csv");
+  std::ofstream(csv) << "Type de compte;Adresse mail;NOM;Prénom;CP;VILLE;Département;Région;"
+                        "Profession;Activité libérale\n"
+                        "MED;new.one@chu-demo.fr;One;New;31059;Toulouse;31;76;C01;NON\n"
+                        "MED;bad;Two;Bad;31059;Toulouse;31;76;C01;NON\n";
+  CommandRun r = Caduce("import -q --all-or-nothing '" + csv + "'");
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("ligne      3"));
+  EXPECT_EQ(Caduce("account show new.one@chu-demo.fr").code, 1);
 }
 
 TEST_F(CliTest, MissingDataDirectoryStopsWithTheFileNamed) {
