@@ -284,6 +284,11 @@ Status DirectoryService::FillMssAddress(Tx& tx, const Structure& structure, Acco
   if (!mss.empty()) {
     CADUCE_TRY(bool taken,
                repo_.MssLocalPartTaken(tx, mss, structure.mss_domain, account.id));
+    if (!taken) {
+      CADUCE_TRY(std::optional<Account> holder,
+                 repo_.FindAccountByAddress(tx, mss + "@" + structure.mss_domain));
+      taken = holder.has_value() && holder->id != account.id;
+    }
     if (taken) {
       findings->push_back(Error(
           Field::kMssAddress, "mss_address_taken",
@@ -305,6 +310,12 @@ Status DirectoryService::FillMssAddress(Tx& tx, const Structure& structure, Acco
     std::string candidate = suffix == 1 ? base : fmt::format("{}{}", base, suffix);
     CADUCE_TRY(bool taken,
                repo_.MssLocalPartTaken(tx, candidate, structure.mss_domain, account.id));
+    if (!taken) {
+      // An account whose own address is already candidate@domain holds it too.
+      CADUCE_TRY(std::optional<Account> holder,
+                 repo_.FindAccountByAddress(tx, candidate + "@" + structure.mss_domain));
+      taken = holder.has_value() && holder->id != account.id;
+    }
     if (!taken) {
       mss = candidate;
       return OkStatus();

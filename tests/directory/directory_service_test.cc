@@ -353,6 +353,12 @@ TEST_F(DirectoryServiceTest, MssAddressGeneratedForPerWithRppsAndSuffixedWhenTak
   EXPECT_EQ(b.get(F::kMssAddress), "helene.dupont2");
 }
 
+TEST_F(DirectoryServiceTest, MssAddressSkipsALocalPartThatIsAnAccountsOwnAddress) {
+  Create(hospital_, Nominative("MED", "marie.dupont@chu-toulouse.mssante.fr"));
+  Account a = Create(hospital_, Nominative("PER", "m1@chu.fr", "Dupont", "Marie"));
+  EXPECT_EQ(a.get(F::kMssAddress), "marie.dupont2");
+}
+
 TEST_F(DirectoryServiceTest, MssAddressNotGeneratedWithoutDomainOrForMed) {
   Account a = Create(clinic_, Nominative("PER", "m1@parc.fr"));
   Account b = Create(hospital_, Nominative("MED", "m2@chu.fr"));
