@@ -24,10 +24,13 @@ rm -f "$ctest_log"
 
 # Suite 2: fuzzers, a bounded run each (libFuzzer, clang).
 if [ -f fuzz/CMakeLists.txt ]; then
-  fuzz_line=$(FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh | tee /dev/stderr | tail -n 1)
-  fuzz_rc=${PIPESTATUS[0]}
-  summary+=("$fuzz_line")
+  fuzz_log=$(mktemp)
+  FUZZ_SECONDS="${FUZZ_SECONDS:-20}" bash scripts/fuzz.sh >"$fuzz_log"
+  fuzz_rc=$?
+  cat "$fuzz_log"
+  summary+=("$(tail -n 1 "$fuzz_log")")
   [ "$fuzz_rc" -eq 0 ] || failed=1
+  rm -f "$fuzz_log"
 fi
 
 echo
