@@ -6,18 +6,16 @@
 //
 //   build/audit-rel/bench/bench_audit
 #include <benchmark/benchmark.h>
-#include <sched.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "audit/audit_log.h"
 #include "base/clock.h"
+#include "bench/machine.h"
 #include "store_sqlite/audit_repo.h"
 #include "store_sqlite/db.h"
 
@@ -164,36 +162,11 @@ void BM_Verify(benchmark::State& state) {
 }
 BENCHMARK(BM_Verify)->Arg(kVerifyEntries)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// The CPU's name as the kernel reports it (first "model name" of /proc/cpuinfo).
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      size_t start = line.find_first_not_of(" \t", line.find(':') + 1);
-      if (line.find(':') != std::string::npos && start != std::string::npos) {
-        return line.substr(start);
-      }
-    }
-  }
-  return "unknown";
-}
-
-// The processors this process may run on, as `nproc` counts them.
-int AvailableProcessors() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 0;
-  return CPU_COUNT(&set);
-}
-
 }  // namespace
 }  // namespace caduce
 
 int main(int argc, char** argv) {
-  benchmark::AddCustomContext("nproc", std::to_string(caduce::AvailableProcessors()));
-  benchmark::AddCustomContext("cpu_model", caduce::CpuModel());
-  benchmark::AddCustomContext("sqlite", sqlite3_libversion());
+  caduce::bench::DescribeMachine();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

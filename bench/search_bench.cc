@@ -15,16 +15,12 @@
 //   build/repo-rel/bench/bench_search
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
-#include <sched.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <random>
 #include <string>
@@ -34,6 +30,7 @@
 
 #include "base/status.h"
 #include "base/text.h"
+#include "bench/machine.h"
 #include "directory/fields.h"
 #include "directory/model.h"
 #include "directory/repository.h"
@@ -409,44 +406,9 @@ void RunScenario(benchmark::State& state, const Scenario& sc) {
   g_figures.push_back(f);
 }
 
-// ---- Machine ----------------------------------------------------------------------
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      size_t colon = line.find(':');
-      if (colon != std::string::npos) return std::string(text::Trim(line.substr(colon + 1)));
-    }
-  }
-  return "unknown";
-}
-
-std::string MemTotal() {
-  std::ifstream in("/proc/meminfo");
-  std::string key, unit;
-  long long kib = 0;
-  while (in >> key >> kib >> unit) {
-    if (key == "MemTotal:") return fmt::format("{:.1f} GiB", static_cast<double>(kib) / 1048576);
-  }
-  return "unknown";
-}
-
-int Nproc() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
-  return static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-}
-
 int Main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  const std::string machine = fmt::format("nproc {}, CPU {}, memory {}, SQLite {}", Nproc(),
-                                          CpuModel(), MemTotal(), sqlite3_libversion());
-  benchmark::AddCustomContext("nproc", std::to_string(Nproc()));
-  benchmark::AddCustomContext("cpu_model", CpuModel());
-  benchmark::AddCustomContext("memory", MemTotal());
-  benchmark::AddCustomContext("sqlite", sqlite3_libversion());
+  const std::string machine = bench::DescribeMachine();
 
   const char* env = std::getenv("CADUCE_BENCH_SEARCH_DB");
   const std::string path =

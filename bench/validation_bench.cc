@@ -3,35 +3,17 @@
 // on one core in a release build, so that validating a 100,000-row file never
 // dominates an import. Reports rows/s as items_per_second, and the machine.
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
+#include "bench/machine.h"
 #include "directory/validation.h"
 
 namespace caduce::directory {
 namespace {
-
-std::string CpuModel() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with("model name")) {
-      size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(line.find_first_not_of(" \t", colon + 1));
-    }
-  }
-  return "unknown";
-}
-
-void DescribeMachine() {
-  benchmark::AddCustomContext("nproc", std::to_string(sysconf(_SC_NPROCESSORS_ONLN)));
-  benchmark::AddCustomContext("cpu_model", CpuModel());
-}
 
 const ReferenceData& Ref() {
   static const ReferenceData* ref = [] {
@@ -227,7 +209,7 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   // The context is printed before the first benchmark runs.
-  caduce::directory::DescribeMachine();
+  caduce::bench::DescribeMachine();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;
