@@ -194,6 +194,10 @@ int main() {
               openpyxl.seconds / both);
   std::printf("openpyxl read / caduce import (applied alone): %.1fx\n",
               openpyxl.seconds / apply.seconds);
-  std::filesystem::remove_all(dir);
+  if (std::getenv("CADUCE_BENCH_KEEP") == nullptr) {
+    std::filesystem::remove_all(dir);
+  } else {
+    std::printf("kept: %s\n", dir.c_str());
+  }
   return (dry.exit_code | apply.exit_code | exp.exit_code | again.exit_code) == 0 ? 0 : 1;
 }

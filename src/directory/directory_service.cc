@@ -354,7 +354,8 @@ Result<Account> DirectoryService::CreateAccountInTx(Tx& tx, const Actor& actor,
   std::optional<AccountType> type = ParseAccountType(vr.normalized[FieldIndex(Field::kType)]);
   const std::string& address = vr.normalized[FieldIndex(Field::kAddress)];
   if (address_ok && !address.empty()) {
-    CADUCE_TRY(std::optional<Account> existing, repo_.FindAccountByAddress(tx, address));
+    CADUCE_TRY(std::optional<AccountBrief> existing,
+               repo_.FindAccountBriefByAddress(tx, address));
     if (existing) {
       findings->push_back(Error(
           Field::kAddress, "address_taken",
@@ -368,7 +369,9 @@ Result<Account> DirectoryService::CreateAccountInTx(Tx& tx, const Actor& actor,
   Account account;
   account.structure_id = structure_id;
   account.type = *type;
-  account.status = AccountStatus::kPending;
+  // A person activates its account by choosing a password; a shared mailbox has no
+  // password (nobody signs into it) and is in service at once.
+  account.status = IsNominative(*type) ? AccountStatus::kPending : AccountStatus::kActive;
   account.visible_in_directory = options.visible_in_directory;
   account.fields = vr.normalized;
   account.get(Field::kType) = std::string(AccountTypeCode(*type));
@@ -515,7 +518,9 @@ Status DirectoryService::SetDisabled(const Actor& actor, int64_t account_id, boo
     account.status = AccountStatus::kDisabled;
     account.disabled_reason = "admin";
   } else {
-    account.status = account.has_password ? AccountStatus::kActive : AccountStatus::kPending;
+    account.status = account.has_password || IsSharedMailbox(account.type)
+                         ? AccountStatus::kActive
+                         : AccountStatus::kPending;
     account.disabled_reason.clear();
   }
   account.updated_at = clock_.NowMicros();
@@ -712,11 +717,12 @@ Status DirectoryService::SetConnectionAccountsInTx(Tx& tx, const Actor& actor,
     return RefusedInput(*findings, findings->size() - 1);
   }
   size_t first = findings->size();
-  std::vector<Account> wanted;
+  std::vector<AccountBrief> wanted;
   std::set<int64_t> wanted_ids;
   for (const std::string& raw : addresses) {
     std::string address = text::ToLowerAscii(text::Trim(raw));
-    CADUCE_TRY(std::optional<Account> person, repo_.FindAccountByAddress(tx, address));
+    CADUCE_TRY(std::optional<AccountBrief> person,
+               repo_.FindAccountBriefByAddress(tx, address));
     if (!person || !scope.Covers(person->structure_id)) {
       findings->push_back(Error(
           Field::kConnectionAccounts, "connection_account_unknown",
@@ -747,10 +753,11 @@ Status DirectoryService::SetConnectionAccountsInTx(Tx& tx, const Actor& actor,
         RevokeRightInTx(tx, actor, AccountBrief::Of(mailbox), *person, &events));
     ++*revoked;
   }
-  for (const Account& person : wanted) {
+  AccountBrief mailbox_brief = AccountBrief::Of(mailbox);
+  for (const AccountBrief& person : wanted) {
     bool inserted = false;
-    CADUCE_RETURN_IF_ERROR(GrantRightInTx(tx, actor, scope, AccountBrief::Of(mailbox),
-                                          AccountBrief::Of(person), &events, &inserted));
+    CADUCE_RETURN_IF_ERROR(
+        GrantRightInTx(tx, actor, scope, mailbox_brief, person, &events, &inserted));
     if (inserted) ++*granted;
   }
   return audit_.AppendAll(tx, std::move(events));

@@ -25,8 +25,8 @@ struct Structure {
 };
 
 enum class AccountStatus : uint8_t {
-  kPending = 0,  // created, the person has not set a password yet
-  kActive,
+  kPending = 0,  // a person's account, created: the person has not set a password yet
+  kActive,       // in service (an ORG/APP mailbox is active from its creation)
   kDisabled,
 };
 // "pending", "active", "disabled".

@@ -67,6 +67,8 @@ class DirectoryRepository {
                                                               std::string_view address) = 0;
   // The brief of an account (no field columns read), or nullopt.
   virtual Result<std::optional<AccountBrief>> FindAccountBrief(storage::Tx& tx, int64_t id) = 0;
+  virtual Result<std::optional<AccountBrief>> FindAccountBriefByAddress(
+      storage::Tx& tx, std::string_view address) = 0;
   virtual Result<std::vector<Account>> ListAccounts(storage::Tx& tx, const AccountFilter& f) = 0;
   // True when an account other than `except_id` has MSSanté local part `local` in a
   // structure whose MSSanté domain is `domain`.

@@ -322,7 +322,12 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
 
   std::optional<Account> existing;
   if (!rr.address.empty()) {
-    CADUCE_TRY(existing, service_.repo().FindAccountByAddress(tx, rr.address));
+    // The brief first: most rows of a large import create accounts.
+    CADUCE_TRY(std::optional<directory::AccountBrief> brief,
+               service_.repo().FindAccountBriefByAddress(tx, rr.address));
+    if (brief) {
+      CADUCE_TRY(existing, service_.repo().FindAccount(tx, brief->id));
+    }
   }
   CADUCE_RETURN_IF_ERROR(tx.SetSavepoint());
   Status st;

@@ -80,7 +80,9 @@ std::optional<std::string> BytePrefixSuccessor(std::string_view prefix) {
 }  // namespace
 
 Result<std::optional<audit::Entry>> SqliteAuditRepository::Last(storage::Tx& tx) {
-  Stmt st(SqliteTx::ConnOf(tx), Select(" ORDER BY seq DESC LIMIT 1"));
+  // Built once: Last runs before every append.
+  static const std::string kLast = Select(" ORDER BY seq DESC LIMIT 1");
+  Stmt st(SqliteTx::ConnOf(tx), kLast);
   if (!st.Step()) {
     CADUCE_RETURN_IF_ERROR(st.status().WithContext("last audit entry"));
     return std::optional<audit::Entry>();
@@ -116,7 +118,8 @@ Status SqliteAuditRepository::Insert(storage::Tx& tx, const audit::Entry& e) {
 Status SqliteAuditRepository::Scan(storage::Tx& tx,
                                    const std::function<bool(const audit::Entry&)>& fn) {
   // seq is the rowid: this walks the table's own b-tree in order, without a sort.
-  Stmt st(SqliteTx::ConnOf(tx), Select(" ORDER BY seq"));
+  static const std::string kAll = Select(" ORDER BY seq");
+  Stmt st(SqliteTx::ConnOf(tx), kAll);
   audit::Entry e;
   while (st.Step()) {
     CADUCE_RETURN_IF_ERROR(ReadRow(st, &e));

@@ -239,10 +239,27 @@ std::vector<std::string> SearchTerms(const Account& a) {
   return terms;
 }
 
+// Removes the search terms of account `id` as it is stored now (before an update).
+Status DeleteSearchTerms(Connection& conn, int64_t id) {
+  Account old;
+  {
+    Stmt st(conn, "SELECT address, nom, prenom FROM accounts WHERE id = ?1");
+    st.Bind(1, id);
+    if (!st.Step()) return st.status();
+    old.get(Field::kAddress) = st.Text(0);
+    old.get(Field::kNom) = st.Text(1);
+    old.get(Field::kPrenom) = st.Text(2);
+  }
+  for (const std::string& term : SearchTerms(old)) {
+    Stmt del(conn, "DELETE FROM account_search WHERE term = ?1 AND account_id = ?2");
+    del.Bind(1, std::string_view(term)).Bind(2, id);
+    CADUCE_RETURN_IF_ERROR(del.Run());
+  }
+  return OkStatus();
+}
+
+// Writes the account's search terms. REQUIRES: it has none (new, or deleted first).
 Status WriteSearchTerms(Connection& conn, const Account& a, int64_t id) {
-  Stmt del(conn, "DELETE FROM account_search WHERE account_id = ?1");
-  del.Bind(1, id);
-  CADUCE_RETURN_IF_ERROR(del.Run());
   for (const std::string& term : SearchTerms(a)) {
     Stmt ins(conn,
              "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) "
@@ -447,35 +464,46 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccount(storage::Tx& tx, const 
     Stmt st(conn, Sql().insert);
     int n = BindAccount(st, a);
     st.Bind(n, a.created_at);
-    CADUCE_RETURN_IF_ERROR(Reword(
-        st.Run(), fmt::format("insert account {}", a.address()),
-        fmt::format("the address {} is already taken by another account", a.address()),
-        fmt::format("cannot insert account {}: structure {} or default mailbox {} does not exist",
-                    a.address(), a.structure_id, a.default_mailbox_id)));
+    Status run = st.Run();
+    if (!run.ok()) {  // the messages are built only when needed: this is a bulk path
+      return Reword(
+          run, fmt::format("insert account {}", a.address()),
+          fmt::format("the address {} is already taken by another account", a.address()),
+          fmt::format(
+              "cannot insert account {}: structure {} or default mailbox {} does not exist",
+              a.address(), a.structure_id, a.default_mailbox_id));
+    }
     id = sqlite3_last_insert_rowid(conn.handle());
   }
-  CADUCE_RETURN_IF_ERROR(
-      WriteSearchTerms(conn, a, id).WithContext(fmt::format("index account {}", a.address())));
+  Status indexed = WriteSearchTerms(conn, a, id);
+  if (!indexed.ok()) return indexed.WithContext(fmt::format("index account {}", a.address()));
   return id;
 }
 
 Status SqliteDirectoryRepository::UpdateAccount(storage::Tx& tx, const Account& a) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "update account"));
   Connection& conn = ConnOf(tx);
+  CADUCE_RETURN_IF_ERROR(DeleteSearchTerms(conn, a.id));
   {
     Stmt st(conn, Sql().update);
     int n = BindAccount(st, a);
     st.Bind(n, a.id);
-    CADUCE_RETURN_IF_ERROR(Reword(
-        st.Run(), fmt::format("update account {}", a.id),
-        fmt::format("the address {} is already taken by another account", a.address()),
-        fmt::format("cannot update account {}: structure {} or default mailbox {} does not exist",
-                    a.id, a.structure_id, a.default_mailbox_id)));
+    Status run = st.Run();
+    if (!run.ok()) {
+      return Reword(
+          run, fmt::format("update account {}", a.id),
+          fmt::format("the address {} is already taken by another account", a.address()),
+          fmt::format(
+              "cannot update account {}: structure {} or default mailbox {} does not exist",
+              a.id, a.structure_id, a.default_mailbox_id));
+    }
     if (sqlite3_changes(conn.handle()) == 0) {
       return NotFoundError(fmt::format("account {} does not exist", a.id));
     }
   }
-  return WriteSearchTerms(conn, a, a.id).WithContext(fmt::format("index account {}", a.id));
+  Status indexed = WriteSearchTerms(conn, a, a.id);
+  if (!indexed.ok()) return indexed.WithContext(fmt::format("index account {}", a.id));
+  return OkStatus();
 }
 
 Result<std::optional<Account>> SqliteDirectoryRepository::FindAccount(storage::Tx& tx, int64_t id) {
@@ -499,6 +527,22 @@ Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBrief(
     std::optional<AccountType> t = directory::ParseAccountType(st.TextView(1));
     if (!t) return DataLossError(fmt::format("account {} has an unknown type", id));
     found = AccountBrief{id, st.Int64(0), *t, st.Text(2), st.IsNull(3) ? 0 : st.Int64(3)};
+  }
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return found;
+}
+
+Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBriefByAddress(
+    storage::Tx& tx, std::string_view address) {
+  Stmt st(ConnOf(tx),
+          "SELECT id, structure_id, type, default_mailbox_id FROM accounts WHERE address = ?1");
+  st.Bind(1, address);
+  std::optional<AccountBrief> found;
+  if (st.Step()) {
+    std::optional<AccountType> t = directory::ParseAccountType(st.TextView(2));
+    if (!t) return DataLossError(fmt::format("account {} has an unknown type", st.Int64(0)));
+    found = AccountBrief{st.Int64(0), st.Int64(1), *t, std::string(address),
+                         st.IsNull(3) ? 0 : st.Int64(3)};
   }
   CADUCE_RETURN_IF_ERROR(st.status());
   return found;
@@ -627,9 +671,12 @@ Result<bool> SqliteDirectoryRepository::InsertRight(storage::Tx& tx, const Conne
       .Bind(2, r.person_id)
       .Bind(3, r.created_at)
       .Bind(4, std::string_view(r.created_by));
-  CADUCE_RETURN_IF_ERROR(
-      Reword(st.Run(), "insert connection right", "",
-             fmt::format("mailbox {} or person {} does not exist", r.mailbox_id, r.person_id)));
+  Status run = st.Run();
+  if (!run.ok()) {
+    return Reword(run, "insert connection right", "",
+                  fmt::format("mailbox {} or person {} does not exist", r.mailbox_id,
+                              r.person_id));
+  }
   return sqlite3_changes(conn.handle()) > 0;
 }
 

@@ -58,6 +58,8 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
   Result<std::optional<directory::Account>> FindAccount(storage::Tx& tx, int64_t id) override;
   Result<std::optional<directory::AccountBrief>> FindAccountBrief(storage::Tx& tx,
                                                                  int64_t id) override;
+  Result<std::optional<directory::AccountBrief>> FindAccountBriefByAddress(
+      storage::Tx& tx, std::string_view address) override;
   Result<std::optional<directory::Account>> FindAccountByAddress(storage::Tx& tx,
                                                                  std::string_view address) override;
   Result<std::vector<directory::Account>> ListAccounts(storage::Tx& tx,
