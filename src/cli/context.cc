@@ -122,6 +122,15 @@ void Context::PrintFindings(const std::vector<Finding>& findings) {
   }
 }
 
+void Context::Done(const boost::json::value& result, const std::string& text) {
+  if (json()) {
+    PrintJson(result);
+  } else if (!text.empty()) {
+    std::cout << text;
+    if (text.back() != '\n') std::cout << '\n';
+  }
+}
+
 void Context::PrintJson(const boost::json::value& v) {
   std::cout << boost::json::serialize(v) << "\n";
 }

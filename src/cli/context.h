@@ -53,6 +53,11 @@ class Context {
 
   // Prints `status` (and the findings) and returns the exit code it maps to.
   int Fail(const Status& status, const std::vector<directory::Finding>& findings = {});
+  // Prints a success: `json` with --json, else `text` (a line is added when missing).
+  void Done(const boost::json::value& result, const std::string& text);
+
+  // Findings a command gathers (validation of a row); printed by Runner on failure.
+  std::vector<directory::Finding> findings;
   // Prints warnings (after a success).
   void PrintFindings(const std::vector<directory::Finding>& findings);
   // Prints a JSON value on stdout (pretty enough for a terminal, one line).
