@@ -18,7 +18,7 @@ for bin in "$FUZZ"/fuzz/fuzz_*; do
   [ -d "fuzz/corpus/$name" ] && cp -r "fuzz/corpus/$name/." "$corpus/"
   if "$bin" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -artifact_prefix="$FUZZ/crash-$name-" \
        "$corpus" >"$FUZZ/$name.log" 2>&1; then
-    echo "fuzz_$name: ok ($(grep -o 'stat::number_of_executed_runs:[[:space:]]*[0-9]*' "$FUZZ/$name.log" | awk '{print $2}') runs in ${seconds}s)" >&2
+    echo "fuzz_$name: ok ($(grep -o 'stat::number_of_executed_units:[[:space:]]*[0-9]*' "$FUZZ/$name.log" | awk '{print $2}') runs in ${seconds}s)" >&2
     passed=$((passed + 1))
   else
     echo "fuzz_$name: FAILED, see $FUZZ/$name.log" >&2
