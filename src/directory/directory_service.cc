@@ -72,10 +72,6 @@ bool ValidDomain(std::string_view d) {
 
 std::string AccountObject(int64_t id) { return fmt::format("account:{}", id); }
 
-bool Scope::Covers(int64_t structure_id) const {
-  return all || std::binary_search(structure_ids.begin(), structure_ids.end(), structure_id);
-}
-
 audit::Event DirectoryService::MakeEvent(const Actor& actor, std::string action,
                                          std::string object, int64_t mailbox_id,
                                          std::string detail) const {
@@ -93,6 +89,7 @@ audit::Event DirectoryService::MakeEvent(const Actor& actor, std::string action,
 // ---- Scope ------------------------------------------------------------------------
 
 Result<Scope> DirectoryService::ScopeOf(Tx& tx, const Actor& actor) {
+  if (actor.scope) return *actor.scope;
   Scope scope;
   switch (actor.kind) {
     case Actor::Kind::kSystem:

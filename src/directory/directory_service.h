@@ -34,15 +34,6 @@
 
 namespace caduce::directory {
 
-// What an actor may see and change.
-struct Scope {
-  bool all = false;                    // operator: every structure
-  std::vector<int64_t> structure_ids;  // administered structures (sorted)
-
-  bool Covers(int64_t structure_id) const;
-  bool IsAdministrator() const { return all || !structure_ids.empty(); }
-};
-
 struct CreateOptions {
   Channel channel = Channel::kForm;
   bool visible_in_directory = false;
@@ -63,6 +54,8 @@ class DirectoryService {
 
   // ---- Who may do what ----
 
+  // What `actor` may see and change: actor.scope when it is set (a bulk caller
+  // computed it once for its transaction), else read from the store.
   Result<Scope> ScopeOf(storage::Tx& tx, const Actor& actor);
 
   // ---- Structures and administrators (operator only) ----

@@ -1,7 +1,13 @@
 // Names of account statuses.
 #include "directory/model.h"
 
+#include <algorithm>
+
 namespace caduce::directory {
+
+bool Scope::Covers(int64_t structure_id) const {
+  return all || std::binary_search(structure_ids.begin(), structure_ids.end(), structure_id);
+}
 
 std::string_view AccountStatusName(AccountStatus s) {
   switch (s) {

@@ -5,9 +5,11 @@
 #ifndef CADUCE_DIRECTORY_MODEL_H_
 #define CADUCE_DIRECTORY_MODEL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "directory/fields.h"
@@ -80,6 +82,15 @@ struct ConnectionRight {
   std::string created_by;  // label of the actor who granted it
 };
 
+// What an actor may see and change.
+struct Scope {
+  bool all = false;                    // operator: every structure
+  std::vector<int64_t> structure_ids;  // administered structures (sorted)
+
+  bool Covers(int64_t structure_id) const;
+  bool IsAdministrator() const { return all || !structure_ids.empty(); }
+};
+
 // Who is asking. Every service call names its actor; authorisation and the audit
 // trail both read it.
 struct Actor {
@@ -92,9 +103,17 @@ struct Actor {
   int64_t person_id = 0;  // the acting person's account id (kPerson, and kOperator when a person)
   std::string label;      // shown in traces: the person's address, or "operator (cli)"
   std::string ip;         // remote address, "" for the command line
+  // The actor's scope, computed by DirectoryService::ScopeOf in the caller's own
+  // transaction and kept for the rest of it (an import of 100,000 rows asks once).
+  // Only code that called ScopeOf sets it; a request handler never does.
+  std::optional<Scope> scope;
 
-  static Actor CommandLine() { return Actor{Kind::kOperator, 0, "operator (cli)", ""}; }
-  static Actor System() { return Actor{Kind::kSystem, 0, "caduce", ""}; }
+  Actor() = default;
+  Actor(Kind k, int64_t person, std::string who, std::string remote_ip)
+      : kind(k), person_id(person), label(std::move(who)), ip(std::move(remote_ip)) {}
+
+  static Actor CommandLine() { return Actor(Kind::kOperator, 0, "operator (cli)", ""); }
+  static Actor System() { return Actor(Kind::kSystem, 0, "caduce", ""); }
 };
 
 }  // namespace caduce::directory

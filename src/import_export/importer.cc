@@ -150,7 +150,7 @@ class Importer {
   }
 
   DirectoryService& service_;
-  const Actor& actor_;
+  Actor actor_;  // with its scope, computed once in the import's transaction
   const ImportOptions& options_;
   ImportReport report_;
   std::vector<std::optional<Field>> columns_;  // file column → field
@@ -438,6 +438,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
 
   CADUCE_TRY(auto tx, service_.db().Begin(TxMode::kWrite));
   CADUCE_TRY(directory::Scope scope, service_.ScopeOf(*tx, actor_));
+  actor_.scope = scope;
   if (!scope.IsAdministrator()) {
     return PermissionDeniedError("Vous n'administrez aucune structure : import impossible.");
   }
