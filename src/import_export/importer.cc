@@ -503,13 +503,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
     JsonObject detail;
     detail.Add("file", report_.file_name)
         .Add("sha256", report_.sha256)
-        .Add("rows", report_.rows)
-        .Add("created", report_.created)
-        .Add("updated", report_.updated)
-        .Add("unchanged", report_.unchanged)
-        .Add("rejected", report_.rejected)
-        .Add("rights_granted", report_.rights_granted)
-        .Add("rights_revoked", report_.rights_revoked)
+        .AddRaw("counts", CountsJson(report_))
         .Add("notify", options_.notify)
         .Add("visible", options_.visible);
     audit::Event e;
@@ -543,6 +537,20 @@ std::string_view RowActionLabel(RowAction action) {
     case RowAction::kRejected: return "rejeté";
   }
   return "?";
+}
+
+std::string CountsJson(const ImportReport& r) {
+  JsonObject counts;
+  counts.Add("rows", r.rows)
+      .Add("created", r.created)
+      .Add("updated", r.updated)
+      .Add("unchanged", r.unchanged)
+      .Add("rejected", r.rejected)
+      .Add("rights_granted", r.rights_granted)
+      .Add("rights_revoked", r.rights_revoked)
+      .Add("warnings", r.warnings)
+      .Add("notifications_queued", r.notifications_queued);
+  return counts.str();
 }
 
 directory::FieldValues RowValues(const RowReport& row) {

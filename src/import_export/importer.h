@@ -103,6 +103,10 @@ Result<ImportReport> ImportAccounts(directory::DirectoryService& service,
                                     const directory::Actor& actor, const std::string& path,
                                     const ImportOptions& options);
 
+// The counts of a report as a JSON object (the audit entry of an import and the
+// JSON report share it).
+std::string CountsJson(const ImportReport& report);
+
 // The columns an import file must have: those mandatory for every type.
 std::vector<directory::Field> MandatoryColumns();
 

@@ -85,23 +85,13 @@ std::string ReportJson(const ImportReport& r) {
     first = false;
   }
   rows += "]";
-  JsonObject counts;
-  counts.Add("rows", r.rows)
-      .Add("created", r.created)
-      .Add("updated", r.updated)
-      .Add("unchanged", r.unchanged)
-      .Add("rejected", r.rejected)
-      .Add("rights_granted", r.rights_granted)
-      .Add("rights_revoked", r.rights_revoked)
-      .Add("warnings", r.warnings)
-      .Add("notifications_queued", r.notifications_queued);
   JsonObject o;
   o.Add("file", r.file_name)
       .Add("sha256", r.sha256)
       .Add("dry_run", r.dry_run)
       .Add("applied", r.applied)
       .Add("summary", ReportSummary(r))
-      .AddRaw("counts", counts.str())
+      .AddRaw("counts", CountsJson(r))
       .AddRaw("file_findings", file_findings)
       .AddRaw("rows", rows);
   return o.str();
