@@ -140,6 +140,54 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_pending ON notifications(created_at) WHERE sent_at IS NULL;
 CREATE INDEX notifications_by_account ON notifications(account_id);
 )sql"},
+      {4, "auth", R"sql(
+-- Single-use links (activation, password reset). Only the BLAKE2b-256 hash of the
+-- random token is kept: a copy of the database does not give working links.
+CREATE TABLE tokens (
+  hash        BLOB PRIMARY KEY,
+  account_id  INTEGER NOT NULL REFERENCES accounts(id),
+  purpose     TEXT NOT NULL CHECK (purpose IN ('activate', 'reset')),
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER
+) WITHOUT ROWID;
+CREATE INDEX tokens_by_account ON tokens(account_id) WHERE used_at IS NULL;
+CREATE INDEX tokens_by_expiry ON tokens(expires_at);
+
+-- Signed-in sessions, shared by every process on the database; hash as for tokens.
+-- mailbox_id is the mailbox the person currently acts in (itself or an ORG/APP).
+CREATE TABLE sessions (
+  hash        BLOB PRIMARY KEY,
+  person_id   INTEGER NOT NULL REFERENCES accounts(id),
+  mailbox_id  INTEGER NOT NULL REFERENCES accounts(id),
+  created_at  INTEGER NOT NULL,
+  last_seen   INTEGER NOT NULL,
+  ip          TEXT NOT NULL DEFAULT '',
+  user_agent  TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_person ON sessions(person_id);
+CREATE INDEX sessions_by_last_seen ON sessions(last_seen);
+
+-- Failed sign-ins, per typed address ('account') and per remote address ('ip'),
+-- counted over a sliding window to slow down guessing. No foreign key: an unknown
+-- address is throttled exactly like a known one.
+CREATE TABLE sign_in_failures (
+  scope  TEXT NOT NULL CHECK (scope IN ('account', 'ip')),
+  key    TEXT NOT NULL,
+  at     INTEGER NOT NULL
+);
+CREATE INDEX sign_in_failures_by_key ON sign_in_failures(scope, key, at);
+CREATE INDEX sign_in_failures_by_time ON sign_in_failures(at);
+
+-- Temporary locks set after too many failures (also recorded as auth.locked).
+CREATE TABLE sign_in_locks (
+  scope         TEXT NOT NULL CHECK (scope IN ('account', 'ip')),
+  key           TEXT NOT NULL,
+  locked_at     INTEGER NOT NULL,
+  locked_until  INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+)sql"},
   };
   return kAll;
 }

@@ -1,0 +1,43 @@
+// argon2id through libsodium's string API: the salt and the parameters travel in
+// the stored string, and verification runs in time that does not depend on where
+// a wrong password differs.
+#include "auth/password.h"
+
+#include <sodium.h>
+
+#include <string>
+
+namespace caduce::auth {
+
+PasswordCost PasswordCost::Minimal() {
+  return PasswordCost{crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+}
+
+Result<std::string> PasswordHasher::Hash(std::string_view password) const {
+  if (sodium_init() < 0) return InternalError("libsodium could not be initialised");
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.opslimit,
+                            cost_.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return ResourceExhaustedError("argon2id: not enough memory to hash a password");
+  }
+  return std::string(out);
+}
+
+bool PasswordHasher::Verify(std::string_view hash, std::string_view password) const {
+  if (sodium_init() < 0) return false;
+  // crypto_pwhash_str_verify reads a NUL-terminated string of at most STRBYTES.
+  if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  char stored[crypto_pwhash_STRBYTES] = {};
+  hash.copy(stored, hash.size());
+  return crypto_pwhash_str_verify(stored, password.data(), password.size()) == 0;
+}
+
+bool PasswordHasher::NeedsRehash(std::string_view hash) const {
+  if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return true;
+  char stored[crypto_pwhash_STRBYTES] = {};
+  hash.copy(stored, hash.size());
+  // 0: same parameters; 1: different; -1: not an argon2id string. Both others rehash.
+  return crypto_pwhash_str_needs_rehash(stored, cost_.opslimit, cost_.memlimit) != 0;
+}
+
+}  // namespace caduce::auth
