@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include <cstdio>
 #include <string>
 
 namespace caduce::auth {
@@ -16,8 +17,8 @@ PasswordCost PasswordCost::Minimal() {
 Result<std::string> PasswordHasher::Hash(std::string_view password) const {
   if (sodium_init() < 0) return InternalError("libsodium could not be initialised");
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.opslimit,
-                            cost_.memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.opslimit, cost_.memlimit,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return ResourceExhaustedError("argon2id: not enough memory to hash a password");
   }
   return std::string(out);
@@ -33,11 +34,15 @@ bool PasswordHasher::Verify(std::string_view hash, std::string_view password) co
 }
 
 bool PasswordHasher::NeedsRehash(std::string_view hash) const {
-  if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return true;
-  char stored[crypto_pwhash_STRBYTES] = {};
-  hash.copy(stored, hash.size());
-  // 0: same parameters; 1: different; -1: not an argon2id string. Both others rehash.
-  return crypto_pwhash_str_needs_rehash(stored, cost_.opslimit, cost_.memlimit) != 0;
+  // "$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>". Only weaker
+  // parameters call for a new hash: a hash made stronger than this hasher's cost (by
+  // a newer deployment, or by hand) is kept rather than downgraded.
+  constexpr std::string_view kPrefix = "$argon2id$v=19$m=";
+  if (hash.substr(0, kPrefix.size()) != kPrefix) return true;
+  unsigned long long m = 0, t = 0;
+  std::string params(hash.substr(kPrefix.size(), 64));
+  if (std::sscanf(params.c_str(), "%llu,t=%llu,", &m, &t) != 2) return true;
+  return m * 1024 < cost_.memlimit || t < cost_.opslimit;
 }
 
 }  // namespace caduce::auth

@@ -44,8 +44,9 @@ class PasswordHasher {
   // empty hash (never an error: the caller answers as for a wrong password).
   bool Verify(std::string_view hash, std::string_view password) const;
 
-  // True when `hash` was made with other parameters than this hasher's cost (or is
-  // not an argon2id string): hash the password again and store the new string.
+  // True when `hash` was made with less memory or fewer passes than this hasher's
+  // cost (or is not an argon2id string): hash the password again and store the new
+  // string. A stronger stored hash is kept.
   bool NeedsRehash(std::string_view hash) const;
 
   const PasswordCost& cost() const { return cost_; }

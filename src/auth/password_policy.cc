@@ -96,7 +96,8 @@ Status PasswordPolicy::Check(std::string_view password, const PasswordOwner& own
   AddNeedles(owner.prenom, &name_needles);
   for (const std::string& n : name_needles) {
     if (squashed.s.find(n) != std::string::npos) {
-      return InvalidArgumentError("Le mot de passe ne doit pas contenir votre nom ni votre prénom.");
+      return InvalidArgumentError(
+          "Le mot de passe ne doit pas contenir votre nom ni votre prénom.");
     }
   }
   if (common_.count(squashed.s) > 0) {

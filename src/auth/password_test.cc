@@ -45,6 +45,9 @@ TEST(PasswordHasherTest, WeakerParametersNeedRehash) {
   // The stronger hasher still verifies the old string.
   EXPECT_TRUE(strong.Verify(hash, "un mot de passe assez long"));
   EXPECT_TRUE(strong.NeedsRehash("garbage"));
+  // A stronger stored hash is not downgraded.
+  ASSERT_OK_AND_ASSIGN(std::string strong_hash, strong.Hash("un mot de passe assez long"));
+  EXPECT_FALSE(weak.NeedsRehash(strong_hash));
 }
 
 TEST(TokensTest, TokensAreRandomBase64UrlAndHashRoundTrips) {
@@ -72,8 +75,8 @@ TEST(TokensTest, MalformedTokensHaveNoHash) {
 class PasswordPolicyTest : public ::testing::Test {
  protected:
   PasswordPolicyTest() {
-    auto p = PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                 "/common-passwords.txt");
+    auto p =
+        PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() + "/common-passwords.txt");
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     if (p.ok()) policy_ = std::move(*p);
   }

@@ -35,8 +35,8 @@ struct Credentials {
   int64_t account_id = 0;
   directory::AccountType type = directory::AccountType::kPer;
   directory::AccountStatus status = directory::AccountStatus::kPending;
-  std::string disabled_reason;     // "", "admin" or "expired"
-  std::string date_peremption;     // "YYYY-MM-DD" or ""
+  std::string disabled_reason;  // "", "admin" or "expired"
+  std::string date_peremption;  // "YYYY-MM-DD" or ""
   std::string address;
   std::string nom;
   std::string prenom;
@@ -50,7 +50,7 @@ struct TokenRecord {
   TokenPurpose purpose = TokenPurpose::kActivate;
   int64_t created_at = 0;  // microseconds since the epoch, like every time below
   int64_t expires_at = 0;
-  int64_t used_at = 0;     // 0: not used
+  int64_t used_at = 0;  // 0: not used
 };
 
 struct SessionRecord {
@@ -73,11 +73,11 @@ struct FailureCount {
 
 // Cut-off times for AuthRepository::Purge (microseconds since the epoch).
 struct PurgeBefore {
-  int64_t session_last_seen = 0;   // sessions idle since before this
-  int64_t session_created = 0;     // sessions created before this (absolute timeout)
-  int64_t token_expires = 0;       // tokens that expired before this
-  int64_t failure_at = 0;          // failures older than the counting window
-  int64_t lock_until = 0;          // locks that ended before this
+  int64_t session_last_seen = 0;  // sessions idle since before this
+  int64_t session_created = 0;    // sessions created before this (absolute timeout)
+  int64_t token_expires = 0;      // tokens that expired before this
+  int64_t failure_at = 0;         // failures older than the counting window
+  int64_t lock_until = 0;         // locks that ended before this
 };
 
 class AuthRepository {

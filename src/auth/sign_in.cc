@@ -53,9 +53,7 @@ constexpr std::string_view kRevokedNotice =
 
 // The key failures are counted on: the address as typed, trimmed and in lower case
 // (addresses are stored lowercase), whether or not an account has it.
-std::string AccountKey(std::string_view address) {
-  return text::ToLowerAscii(text::Trim(address));
-}
+std::string AccountKey(std::string_view address) { return text::ToLowerAscii(text::Trim(address)); }
 
 // What goes into the trail from the request: printable ASCII, bounded, so that a
 // hostile header cannot break the entry's JSON or flood the trail.
@@ -125,7 +123,8 @@ Result<std::optional<SignInService::Throttled>> SignInService::CheckThrottle(
       int64_t shift = std::min<int64_t>(f.count - t.delay_after, 30);
       int64_t delay = std::min<int64_t>(int64_t{1} << shift, t.max_delay_seconds);
       int64_t allowed_at = f.last_at + delay * kMicros;
-      if (allowed_at > now) out.wait_seconds = std::max(out.wait_seconds, CeilSeconds(allowed_at - now));
+      if (allowed_at > now)
+        out.wait_seconds = std::max(out.wait_seconds, CeilSeconds(allowed_at - now));
     }
     return OkStatus();
   };
@@ -138,9 +137,8 @@ Result<std::optional<SignInService::Throttled>> SignInService::CheckThrottle(
 // Counts a failed attempt on both keys, locks a key that reached the limit, and
 // records the failure. Returns the refusal to give the caller (or the store's error).
 Status SignInService::RecordFailure(std::string_view account_key, const Credentials* known,
-                                            std::string_view ip, std::string_view user_agent,
-                                            std::string_view reason,
-                                            int64_t* retry_after_seconds) {
+                                    std::string_view ip, std::string_view user_agent,
+                                    std::string_view reason, int64_t* retry_after_seconds) {
   const ThrottleOptions& t = options_.throttle;
   int64_t now = clock_.NowMicros();
   CADUCE_TRY(auto tx, db_.Begin(TxMode::kWrite));
@@ -154,7 +152,8 @@ Status SignInService::RecordFailure(std::string_view account_key, const Credenti
   audit::Event failed = base;
   failed.action = "auth.sign_in_failed";
   JsonObject detail;
-  detail.Add("address", Printable(account_key)).Add("reason", reason)
+  detail.Add("address", Printable(account_key))
+      .Add("reason", reason)
       .Add("user_agent", Printable(user_agent));
   failed.detail = detail.str();
   events.push_back(std::move(failed));
@@ -177,8 +176,10 @@ Status SignInService::RecordFailure(std::string_view account_key, const Credenti
       lock.action = "auth.locked";
       JsonObject d;
       d.Add("scope", scope == ThrottleScope::kAccount ? "account" : "ip")
-          .Add("key", Printable(key)).Add("failures", f.count)
-          .Add("until", FormatRfc3339(until)).Add("user_agent", Printable(user_agent));
+          .Add("key", Printable(key))
+          .Add("failures", f.count)
+          .Add("until", FormatRfc3339(until))
+          .Add("user_agent", Printable(user_agent));
       lock.detail = d.str();
       events.push_back(std::move(lock));
     } else if (f.count >= t.delay_after) {
@@ -216,7 +217,8 @@ Status SignInService::RecordRefusal(const Credentials* known, std::string_view a
   e.object = known ? AccountObject(known->account_id) : "sign_in";
   e.ip = Printable(ip);
   JsonObject d;
-  d.Add("address", Printable(address)).Add("reason", reason)
+  d.Add("address", Printable(address))
+      .Add("reason", reason)
       .Add("user_agent", Printable(user_agent));
   e.detail = d.str();
   CADUCE_RETURN_IF_ERROR(audit_.Append(*tx, std::move(e)));
@@ -335,7 +337,8 @@ Result<Session> SignInService::SignIn(std::string_view address, std::string_view
   e.object = AccountObject(found->account_id);
   e.ip = record.ip;
   JsonObject d;
-  d.Add("mailbox_id", landing).Add("user_agent", record.user_agent)
+  d.Add("mailbox_id", landing)
+      .Add("user_agent", record.user_agent)
       .Add("rehashed", rehash.has_value());
   e.detail = d.str();
   CADUCE_RETURN_IF_ERROR(audit_.Append(*tx, std::move(e)));
@@ -368,7 +371,8 @@ Result<Session> SignInService::ResolveHash(const TokenHash& hash, std::string_vi
     bool old = now - record->created_at >= options_.session_absolute_seconds * kMicros;
     if (!idle && !old) {
       // A person disabled or expired since sign-in loses its sessions at once.
-      CADUCE_TRY(std::optional<Credentials> person, repo_.FindCredentialsById(*tx, record->person_id));
+      CADUCE_TRY(std::optional<Credentials> person,
+                 repo_.FindCredentialsById(*tx, record->person_id));
       alive = person && person->status == AccountStatus::kActive && !IsExpired(*person);
     }
   }
@@ -452,8 +456,7 @@ Result<CurrentMailboxView> SignInService::CheckCurrent(const Session& session) {
   if (!hash) return UnauthenticatedError(std::string(kSessionMessage));
   CADUCE_TRY(auto tx, db_.Begin(TxMode::kWrite));
   CADUCE_RETURN_IF_ERROR(repo_.SetSessionMailbox(*tx, *hash, session.person_id));
-  CADUCE_TRY(std::optional<Credentials> person,
-             repo_.FindCredentialsById(*tx, session.person_id));
+  CADUCE_TRY(std::optional<Credentials> person, repo_.FindCredentialsById(*tx, session.person_id));
   audit::Event e;
   e.actor_person_id = session.person_id;
   e.actor = person ? person->address : AccountObject(session.person_id);
@@ -494,7 +497,8 @@ Result<MeView> SignInService::Me(std::string_view token) {
   CADUCE_TRY(std::vector<directory::ConnectionRight> rights,
              directory_.RightsOfPerson(*tx, session.person_id));
   for (const directory::ConnectionRight& r : rights) {
-    CADUCE_TRY(std::optional<directory::Account> mailbox, directory_.FindAccount(*tx, r.mailbox_id));
+    CADUCE_TRY(std::optional<directory::Account> mailbox,
+               directory_.FindAccount(*tx, r.mailbox_id));
     if (!mailbox || IsNominative(mailbox->type) || mailbox->status != AccountStatus::kActive) {
       continue;
     }
@@ -520,9 +524,9 @@ Result<MailboxChoice> SignInService::Switch(std::string_view token, int64_t mail
   e.actor_person_id = session.person_id;
   e.actor = person->address;
   // The shared mailbox concerned: the one entered, or the one left.
-  e.mailbox_id = mailbox_id != session.person_id ? mailbox_id
+  e.mailbox_id = mailbox_id != session.person_id           ? mailbox_id
                  : session.mailbox_id != session.person_id ? session.mailbox_id
-                                                            : 0;
+                                                           : 0;
   e.action = "auth.switch";
   e.object = AccountObject(mailbox_id);
   e.ip = Printable(ip);
@@ -531,9 +535,9 @@ Result<MailboxChoice> SignInService::Switch(std::string_view token, int64_t mail
   e.detail = d.str();
   CADUCE_RETURN_IF_ERROR(audit_.Append(*tx, std::move(e)));
   CADUCE_RETURN_IF_ERROR(tx->Commit());
-  return MailboxChoice{mailbox->id, mailbox->address(), mailbox->type,
-                       IsNominative(mailbox->type) ? ""
-                                                   : mailbox->get(directory::Field::kDescription)};
+  return MailboxChoice{
+      mailbox->id, mailbox->address(), mailbox->type,
+      IsNominative(mailbox->type) ? "" : mailbox->get(directory::Field::kDescription)};
 }
 
 // ---- Passwords --------------------------------------------------------------------
@@ -548,8 +552,8 @@ Result<std::string> SignInService::IssueToken(storage::Tx& tx, const Credentials
   record.account_id = account.account_id;
   record.purpose = purpose;
   record.created_at = now;
-  int64_t lifetime = purpose == TokenPurpose::kActivate ? options_.activation_seconds
-                                                        : options_.reset_seconds;
+  int64_t lifetime =
+      purpose == TokenPurpose::kActivate ? options_.activation_seconds : options_.reset_seconds;
   record.expires_at = now + lifetime * kMicros;
   CADUCE_RETURN_IF_ERROR(repo_.InsertToken(tx, record));
   audit::Event e;
@@ -588,8 +592,8 @@ Result<std::optional<std::string>> SignInService::RequestReset(std::string_view 
   std::string key = AccountKey(address);
   CADUCE_TRY(auto tx, db_.Begin(TxMode::kWrite));
   CADUCE_TRY(std::optional<Credentials> account, repo_.FindCredentials(*tx, key));
-  if (!account || !IsNominative(account->type) ||
-      account->status == AccountStatus::kDisabled || IsExpired(*account)) {
+  if (!account || !IsNominative(account->type) || account->status == AccountStatus::kDisabled ||
+      IsExpired(*account)) {
     return std::optional<std::string>();
   }
   CADUCE_TRY(std::string token, IssueToken(*tx, *account, TokenPurpose::kReset, ip, user_agent));
@@ -641,12 +645,13 @@ Status SignInService::SetPassword(std::string_view token, std::string_view new_p
   audit::Event e;
   e.actor_person_id = record.account_id;
   e.actor = account.address;
-  e.action = record.purpose == TokenPurpose::kActivate ? "auth.password_set"
-                                                       : "auth.password_reset";
+  e.action =
+      record.purpose == TokenPurpose::kActivate ? "auth.password_set" : "auth.password_reset";
   e.object = AccountObject(record.account_id);
   e.ip = Printable(ip);
   JsonObject d;
-  d.Add("activated", activated).Add("sessions_closed", sessions)
+  d.Add("activated", activated)
+      .Add("sessions_closed", sessions)
       .Add("user_agent", Printable(user_agent));
   e.detail = d.str();
   CADUCE_RETURN_IF_ERROR(audit_.Append(*tx, std::move(e)));

@@ -53,7 +53,7 @@ struct ThrottleOptions {
   int64_t delay_after = 5;           // from this many failures on: wait before retrying
   int64_t lock_after = 10;           // at this many failures: lock the key
   int64_t lock_seconds = 15 * 60;
-  int64_t max_delay_seconds = 60;    // the progressive delay doubles up to this
+  int64_t max_delay_seconds = 60;  // the progressive delay doubles up to this
 };
 
 struct AuthOptions {
@@ -117,8 +117,7 @@ class SignInService {
       "directement. Connectez-vous avec votre compte nominatif, puis choisissez-la dans "
       "« Changer de compte ».";
   // The one answer to an unknown address and to a wrong password.
-  static constexpr std::string_view kBadCredentialsMessage =
-      "Adresse ou mot de passe incorrect.";
+  static constexpr std::string_view kBadCredentialsMessage = "Adresse ou mot de passe incorrect.";
 
   SignInService(storage::Database& db, AuthRepository& repo,
                 directory::DirectoryRepository& directory, audit::AuditLog& audit,
@@ -144,9 +143,8 @@ class SignInService {
   //  - kResourceExhausted: locked, the message says for how long.
   // *retry_after_seconds (when given) is set to how long the caller must wait before
   // the next attempt (0: no wait). The service never sleeps.
-  Result<Session> SignIn(std::string_view address, std::string_view password,
-                         std::string_view ip, std::string_view user_agent,
-                         int64_t* retry_after_seconds = nullptr);
+  Result<Session> SignIn(std::string_view address, std::string_view password, std::string_view ip,
+                         std::string_view user_agent, int64_t* retry_after_seconds = nullptr);
 
   // The live session of `token`, its last_seen slid forward. kUnauthenticated when
   // the token is unknown, idle for too long, too old, or its person can no longer
@@ -199,9 +197,9 @@ class SignInService {
   struct Throttled;
   Result<std::optional<Throttled>> CheckThrottle(storage::Tx& tx, std::string_view account_key,
                                                  std::string_view ip);
-  Status RecordFailure(std::string_view account_key, const Credentials* known,
-                               std::string_view ip, std::string_view user_agent,
-                               std::string_view reason, int64_t* retry_after_seconds);
+  Status RecordFailure(std::string_view account_key, const Credentials* known, std::string_view ip,
+                       std::string_view user_agent, std::string_view reason,
+                       int64_t* retry_after_seconds);
   Status RecordRefusal(const Credentials* known, std::string_view address, std::string_view ip,
                        std::string_view user_agent, std::string_view reason);
   Result<std::string> DummyHash();
@@ -211,9 +209,8 @@ class SignInService {
   Result<Session> ResolveHash(const TokenHash& hash, std::string_view token);
   Result<CurrentMailboxView> CheckCurrent(const Session& session);
   Result<TokenRecord> UsableToken(storage::Tx& tx, const TokenHash& hash);
-  Result<std::string> IssueToken(storage::Tx& tx, const Credentials& account,
-                                 TokenPurpose purpose, std::string_view ip,
-                                 std::string_view user_agent);
+  Result<std::string> IssueToken(storage::Tx& tx, const Credentials& account, TokenPurpose purpose,
+                                 std::string_view ip, std::string_view user_agent);
 
   storage::Database& db_;
   AuthRepository& repo_;

@@ -46,13 +46,13 @@ class SignInTest : public ::testing::Test {
     auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
     EXPECT_TRUE(ref.ok()) << ref.status().ToString();
     ref_ = std::move(*ref);
-    auto policy = PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                      "/common-passwords.txt");
+    auto policy =
+        PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() + "/common-passwords.txt");
     EXPECT_TRUE(policy.ok()) << policy.status().ToString();
     policy_ = std::move(*policy);
     audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ = std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_,
-                                                               clock_);
+    directory_ =
+        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
     options_.cost = PasswordCost::Minimal();
     auth_ = MakeService(options_);
 
@@ -115,8 +115,8 @@ class SignInTest : public ::testing::Test {
 
   Account Create(const AccountDraft& d) {
     std::vector<directory::Finding> findings;
-    auto r = directory_->CreateAccount(op_, structure_id_, d, directory::CreateOptions{},
-                                       &findings);
+    auto r =
+        directory_->CreateAccount(op_, structure_id_, d, directory::CreateOptions{}, &findings);
     std::string why;
     for (const auto& f : findings) why += "[" + f.code + ": " + f.message + "] ";
     EXPECT_TRUE(r.ok()) << r.status().ToString() << " " << why;
@@ -494,8 +494,8 @@ TEST_F(SignInTest, NameInThePasswordIsRefused) {
 
 TEST_F(SignInTest, SignInLandsInTheDefaultMailbox) {
   Account a = ActivePerson("marie.dupont@chu-toulouse.fr");
-  Account org = CreateShared("ORG", "cardio@chu-toulouse.fr", "Secrétariat de cardiologie",
-                             a.address());
+  Account org =
+      CreateShared("ORG", "cardio@chu-toulouse.fr", "Secrétariat de cardiologie", a.address());
   ASSERT_OK(directory_->SetDefaultMailbox(op_, a.id, org.id));
   ASSERT_OK_AND_ASSIGN(Session s, SignIn(a.address(), kGoodPassword));
   EXPECT_EQ(s.mailbox_id, org.id);

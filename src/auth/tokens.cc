@@ -41,8 +41,8 @@ std::optional<TokenHash> HashOfToken(std::string_view text) {
   uint8_t raw[kTokenBytes + 1];
   size_t n = 0;
   const char* end = nullptr;
-  int rc = sodium_base642bin(raw, sizeof raw, text.data(), text.size(), nullptr, &n, &end,
-                             kVariant);
+  int rc =
+      sodium_base642bin(raw, sizeof raw, text.data(), text.size(), nullptr, &n, &end, kVariant);
   std::optional<TokenHash> out;
   if (rc == 0 && n == kTokenBytes && end == text.data() + text.size()) {
     out = HashBytes(raw, kTokenBytes);

@@ -89,8 +89,8 @@ Result<std::optional<Credentials>> FindCredentialsBy(Stmt& st) {
 
 // ---- Credentials ------------------------------------------------------------------
 
-Result<std::optional<Credentials>> SqliteAuthRepository::FindCredentials(
-    storage::Tx& tx, std::string_view address) {
+Result<std::optional<Credentials>> SqliteAuthRepository::FindCredentials(storage::Tx& tx,
+                                                                         std::string_view address) {
   static const std::string kSql = std::string(kCredentialColumns) + "WHERE address = ?1";
   Stmt st(ConnOf(tx), kSql);
   st.Bind(1, address);
@@ -197,8 +197,7 @@ Result<bool> SqliteAuthRepository::MarkTokenUsed(storage::Tx& tx, const TokenHas
 
 Status SqliteAuthRepository::VoidTokensOf(storage::Tx& tx, int64_t account_id, int64_t at) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "void tokens"));
-  Stmt st(ConnOf(tx),
-          "UPDATE tokens SET used_at = ?2 WHERE account_id = ?1 AND used_at IS NULL");
+  Stmt st(ConnOf(tx), "UPDATE tokens SET used_at = ?2 WHERE account_id = ?1 AND used_at IS NULL");
   st.Bind(1, account_id).Bind(2, at);
   return st.Run();
 }
@@ -245,8 +244,7 @@ Status SqliteAuthRepository::TouchSession(storage::Tx& tx, const TokenHash& hash
                                           int64_t last_seen) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "touch session"));
   // Never moves last_seen backwards (two processes touching the same session).
-  Stmt st(ConnOf(tx),
-          "UPDATE sessions SET last_seen = ?2 WHERE hash = ?1 AND last_seen < ?2");
+  Stmt st(ConnOf(tx), "UPDATE sessions SET last_seen = ?2 WHERE hash = ?1 AND last_seen < ?2");
   st.BindBlob(1, hash.data(), hash.size()).Bind(2, last_seen);
   return st.Run();
 }
@@ -285,8 +283,7 @@ Status SqliteAuthRepository::RecordFailure(storage::Tx& tx, ThrottleScope scope,
   return st.Run();
 }
 
-Result<auth::FailureCount> SqliteAuthRepository::CountFailures(storage::Tx& tx,
-                                                               ThrottleScope scope,
+Result<auth::FailureCount> SqliteAuthRepository::CountFailures(storage::Tx& tx, ThrottleScope scope,
                                                                std::string_view key,
                                                                int64_t since) {
   Stmt st(ConnOf(tx),
@@ -324,8 +321,7 @@ Status SqliteAuthRepository::SetLock(storage::Tx& tx, ThrottleScope scope, std::
 
 Result<int64_t> SqliteAuthRepository::LockedUntil(storage::Tx& tx, ThrottleScope scope,
                                                   std::string_view key) {
-  Stmt st(ConnOf(tx),
-          "SELECT locked_until FROM sign_in_locks WHERE scope = ?1 AND key = ?2");
+  Stmt st(ConnOf(tx), "SELECT locked_until FROM sign_in_locks WHERE scope = ?1 AND key = ?2");
   st.Bind(1, ScopeToSql(scope)).Bind(2, key);
   int64_t until = 0;
   if (st.Step()) until = st.Int64(0);
