@@ -1,0 +1,60 @@
+// Server assembly: router, static files, listener (see server.h).
+#include "http/server.h"
+
+#include <optional>
+#include <utility>
+
+#include "http/session.h"
+#include "net/listener.h"
+
+namespace caduce::http {
+
+struct Server::Impl {
+  ServerOptions options;
+  std::optional<StaticFiles> static_files;
+  internal::ServerCore core;
+  std::unique_ptr<net::Listener> listener;  // destroyed (stopped) before core
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Stop(); }
+
+Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Router router) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = std::move(options);
+  if (!impl->options.static_dir.empty()) {
+    CADUCE_TRY(StaticFiles files, StaticFiles::Open(impl->options.static_dir));
+    impl->static_files.emplace(std::move(files));
+    impl->core.static_files = &*impl->static_files;
+  }
+  if (!router.Has("GET", "/healthz")) {
+    // Liveness for load balancers and systemd: the event loop answers.
+    CADUCE_RETURN_IF_ERROR(router.Add("GET", "/healthz", [](const Request&, const RouteParams&) {
+      Response r = Response::Text(200, "ok");
+      r.SetHeader("Cache-Control", "no-store");
+      return r;
+    }));
+  }
+  impl->core.router = std::move(router);
+  impl->core.max_header_bytes = impl->options.max_header_bytes;
+  impl->core.access_log = impl->options.access_log;
+  const internal::ServerCore* core = &impl->core;
+  CADUCE_TRY(impl->listener,
+             net::Listener::Start(impl->options.listener, [core](net::Connection& conn) {
+               return internal::ServeHttp(conn, *core);
+             }));
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const { return impl_->listener->port(); }
+
+void Server::Stop() { impl_->listener->Stop(impl_->options.shutdown_grace); }
+
+std::size_t Server::connection_count() const { return impl_->listener->connection_count(); }
+
+std::size_t Server::idle_connection_count() const {
+  return impl_->listener->idle_connection_count();
+}
+
+}  // namespace caduce::http

@@ -1,0 +1,60 @@
+// One accepted connection (see connection.h).
+#include "net/connection.h"
+
+#include <utility>
+
+#include "net/internal/registry.h"
+
+namespace caduce::net {
+
+Connection::Connection(uint64_t id, std::string remote_ip, std::unique_ptr<TcpStream> tcp,
+                       std::unique_ptr<TlsStream> tls, const Deadlines& deadlines,
+                       std::shared_ptr<internal::Registry> registry)
+    : id_(id),
+      remote_ip_(std::move(remote_ip)),
+      tcp_(std::move(tcp)),
+      tls_(std::move(tls)),
+      deadlines_(deadlines),
+      registry_(std::move(registry)) {
+  std::lock_guard lock(registry_->mu);
+  registry_->connections.emplace(id_, this);
+}
+
+Connection::~Connection() {
+  {
+    std::lock_guard lock(registry_->mu);
+    if (idle_) --registry_->idle;
+    registry_->connections.erase(id_);
+  }
+  registry_->cv.notify_all();
+}
+
+TcpStream& Connection::tcp() { return tls_ ? boost::beast::get_lowest_layer(*tls_) : *tcp_; }
+
+bool Connection::EnterIdle() {
+  std::lock_guard lock(registry_->mu);
+  if (registry_->draining) return false;
+  if (!idle_) {
+    idle_ = true;
+    ++registry_->idle;
+  }
+  return true;
+}
+
+void Connection::LeaveIdle() {
+  std::lock_guard lock(registry_->mu);
+  if (idle_) {
+    idle_ = false;
+    --registry_->idle;
+  }
+}
+
+bool Connection::draining() const { return registry_->draining; }
+
+void Connection::Abort() {
+  boost::system::error_code ignored;
+  tcp().socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  tcp().cancel();
+}
+
+}  // namespace caduce::net

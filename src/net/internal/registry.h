@@ -1,0 +1,30 @@
+// File: net/internal/registry.h
+//
+// The set of open connections a Listener shares with them, so that Stop() can
+// find the idle ones to close and wait for the busy ones. Private to net/.
+#ifndef CADUCE_NET_INTERNAL_REGISTRY_H_
+#define CADUCE_NET_INTERNAL_REGISTRY_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <mutex>
+
+namespace caduce::net {
+class Connection;
+namespace internal {
+
+struct Registry {
+  std::mutex mu;
+  std::condition_variable cv;  // notified when a connection is removed
+  std::atomic<bool> draining{false};
+  std::map<uint64_t, Connection*> connections;  // guarded by mu
+  std::size_t idle = 0;                          // guarded by mu
+};
+
+}  // namespace internal
+}  // namespace caduce::net
+
+#endif  // CADUCE_NET_INTERNAL_REGISTRY_H_
