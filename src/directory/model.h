@@ -49,8 +49,7 @@ struct Account {
   int64_t default_mailbox_id = 0;
   // Why the account is disabled: "" or "admin" or "expired".
   std::string disabled_reason;
-  // True once the person has set a password. Nothing sets one yet: the sign-in part
-  // (activation link, password policy) will, and the store will read it then.
+  // True once the person has set a password (auth/ sets it; read-only here).
   bool has_password = false;
   int64_t created_at = 0;
   int64_t updated_at = 0;

@@ -56,8 +56,8 @@ std::optional<AccountStatus> StatusFromSql(std::string_view s) {
 // Columns read before the per-field ones, in this order, by every account SELECT.
 constexpr std::string_view kFixedColumns =
     "id, structure_id, type, address, status, disabled_reason, visible_in_directory, "
-    "default_mailbox_id, created_at, updated_at";
-constexpr int kFirstFieldColumn = 10;
+    "default_mailbox_id, created_at, updated_at, password_hash IS NOT NULL";
+constexpr int kFirstFieldColumn = 11;
 
 // The account statements, built once from the field table.
 struct AccountSql {
@@ -158,6 +158,7 @@ Result<Account> ReadAccount(const Stmt& st) {
   a.default_mailbox_id = st.IsNull(7) ? 0 : st.Int64(7);
   a.created_at = st.Int64(8);
   a.updated_at = st.Int64(9);
+  a.has_password = st.Int64(10) != 0;
   int col = kFirstFieldColumn;
   for (Field f : Sql().columns) a.get(f) = st.Text(col++);
   return a;

@@ -344,6 +344,29 @@ TEST_F(DirectoryServiceTest, DisableAndEnable) {
   EXPECT_THAT(Trail("account.enabled"), SizeIs(1));
 }
 
+TEST_F(DirectoryServiceTest, ReEnablingAPersonWithAPasswordMakesItActive) {
+  Account a = Create(hospital_, Nominative("MED", "marie@chu.fr"));
+  {
+    // The sign-in part sets passwords; here the column is set directly.
+    ASSERT_OK_AND_ASSIGN(auto tx, db_->Begin(storage::TxMode::kWrite));
+    ASSERT_OK(store_sqlite::SqliteTx::ConnOf(*tx).Exec(
+        "UPDATE accounts SET password_hash = '$argon2id$x', status = 'active' WHERE id = " +
+        std::to_string(a.id)));
+    ASSERT_OK(tx->Commit());
+  }
+  ASSERT_OK(service_->SetDisabled(op_, a.id, true));
+  ASSERT_OK(service_->SetDisabled(op_, a.id, false));
+  ASSERT_OK_AND_ASSIGN(Account back, service_->GetAccount(op_, a.id));
+  EXPECT_TRUE(back.has_password);
+  EXPECT_EQ(back.status, AccountStatus::kActive);
+}
+
+TEST_F(DirectoryServiceTest, SharedMailboxesAreActiveFromTheirCreation) {
+  Create(hospital_, Nominative("MED", "a@chu.fr"));
+  Account org = Create(hospital_, Shared("ORG", "o1@chu.fr", "a@chu.fr"));
+  EXPECT_EQ(org.status, AccountStatus::kActive);
+}
+
 // ---- MSSanté address generation (FIELDS.md) ----
 
 TEST_F(DirectoryServiceTest, MssAddressGeneratedForPerWithRppsAndSuffixedWhenTaken) {
