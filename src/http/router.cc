@@ -57,9 +57,8 @@ Status Router::Add(std::string_view method, std::string_view pattern, Handler ha
 }
 
 bool Router::Has(std::string_view method, std::string_view pattern) const {
-  return std::any_of(routes_.begin(), routes_.end(), [&](const Route& r) {
-    return r.method == method && r.pattern == pattern;
-  });
+  return std::any_of(routes_.begin(), routes_.end(),
+                     [&](const Route& r) { return r.method == method && r.pattern == pattern; });
 }
 
 RouteMatch Router::Find(std::string_view method, const std::vector<std::string>& segments) const {

@@ -77,7 +77,8 @@ bool IsJsonContentType(std::string_view value) {
 bool IsApiPath(const std::string& path) { return path == "/api" || path.rfind("/api/", 0) == 0; }
 
 bool IsSafeHeaderText(std::string_view s) {
-  return s.find_first_of("\r\n") == std::string_view::npos && s.find('\0') == std::string_view::npos;
+  return s.find_first_of("\r\n") == std::string_view::npos &&
+         s.find('\0') == std::string_view::npos;
 }
 
 template <class Message>

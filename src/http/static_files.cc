@@ -131,8 +131,8 @@ bool IsHashedAssetName(std::string_view file_name) {
   if (hash.size() < 8) return false;
   bool digit = false;
   for (char c : hash) {
-    bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                 c == '_';
+    bool alnum =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
     if (!alnum) return false;
     digit = digit || (c >= '0' && c <= '9');
   }
@@ -209,7 +209,8 @@ Response StaticFiles::ServeFile(const Request& request, const std::string& full_
 
   Response r;
   r.SetHeader("ETag", etag);
-  std::string_view base = name.substr(name.rfind('/') == std::string_view::npos ? 0 : name.rfind('/') + 1);
+  std::string_view base =
+      name.substr(name.rfind('/') == std::string_view::npos ? 0 : name.rfind('/') + 1);
   if (base != "index.html" && IsHashedAssetName(base)) {
     r.SetHeader("Cache-Control", "public, max-age=31536000, immutable");
   } else {

@@ -15,8 +15,8 @@
 namespace caduce::http {
 
 struct Target {
-  std::string path;   // up to '?', still encoded
-  std::string query;  // after '?', still encoded
+  std::string path;                   // up to '?', still encoded
+  std::string query;                  // after '?', still encoded
   std::vector<std::string> segments;  // path after the leading '/', split on '/', decoded
 };
 

@@ -101,9 +101,9 @@ asio::awaitable<void> Listener::Impl::AcceptLoop(Impl* self) {
     } else {
       plain = std::make_unique<TcpStream>(std::move(socket));
     }
-    auto conn = std::make_unique<Connection>(id, remote.address().to_string(), std::move(plain),
-                                             std::move(secure), self->options.deadlines,
-                                             self->registry);
+    auto conn =
+        std::make_unique<Connection>(id, remote.address().to_string(), std::move(plain),
+                                     std::move(secure), self->options.deadlines, self->registry);
     auto executor = conn->tcp().get_executor();
     asio::co_spawn(executor, Run(self, std::move(conn)),
                    [id](std::exception_ptr e) { LogStray(e, "connection", id); });
@@ -144,12 +144,13 @@ Result<std::unique_ptr<Listener>> Listener::Start(const ListenerOptions& options
   }
   auto impl = std::make_unique<Impl>(options, std::move(handler));
   if (!options.tls_certificate_file.empty()) {
-    CADUCE_TRY(impl->tls, MakeServerTlsContext(options.tls_certificate_file,
-                                               options.tls_private_key_file));
+    CADUCE_TRY(impl->tls,
+               MakeServerTlsContext(options.tls_certificate_file, options.tls_private_key_file));
   }
   boost::system::error_code ec;
   asio::ip::address address = asio::ip::make_address(options.address, ec);
-  if (ec) return InvalidArgumentError("listen address \"" + options.address + "\": " + ec.message());
+  if (ec)
+    return InvalidArgumentError("listen address \"" + options.address + "\": " + ec.message());
   tcp::endpoint endpoint(address, options.port);
   const std::string where = options.address + ":" + std::to_string(options.port);
   impl->acceptor.open(endpoint.protocol(), ec);

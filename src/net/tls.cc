@@ -15,9 +15,8 @@ Result<std::shared_ptr<ssl::context>> MakeServerTlsContext(const std::string& ce
   boost::system::error_code ec;
   // SSLv2/3, TLS 1.0 and 1.1 are off (RFC 8996); compression off (CRIME).
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use |
-                       ssl::context::no_compression,
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use | ssl::context::no_compression,
                    ec);
   if (ec) return InternalError("TLS options: " + ec.message());
   SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);

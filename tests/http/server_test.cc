@@ -221,9 +221,9 @@ std::string Get(std::string_view target, std::string_view extra = "") {
 }
 
 std::string Post(std::string_view target, std::string_view content_type, std::string_view body) {
-  return "POST " + std::string(target) + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: " +
-         std::string(content_type) + "\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + std::string(body);
+  return "POST " + std::string(target) +
+         " HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + std::string(content_type) +
+         "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
 void WriteFile(const std::string& path, std::string_view content) {
@@ -333,13 +333,14 @@ class ServerTest : public ::testing::Test {
     return router;
   }
 
-  void StartServer(bool tls = false, bool with_log = true) {
+  void StartServer(bool tls = false, bool with_log = true, std::size_t max_connections = 10'000) {
     ServerOptions options;
     options.listener.threads = 2;
+    options.listener.max_connections = max_connections;
     options.listener.deadlines.header = 300ms;
     options.listener.deadlines.body = 1s;
     options.listener.deadlines.write = 2s;
-    options.listener.deadlines.idle = 5s;
+    options.listener.deadlines.idle = idle_deadline_;
     options.static_dir = dist_;
     options.access_log = with_log ? &log_ : nullptr;
     options.shutdown_grace = 5s;
@@ -383,6 +384,7 @@ class ServerTest : public ::testing::Test {
   std::promise<void> release_;
   std::shared_future<void> released_future_ = release_.get_future().share();
   bool released_ = false;
+  std::chrono::milliseconds idle_deadline_ = 5s;
 };
 
 // ---------------------------------------------------------------- routing
@@ -492,15 +494,16 @@ TEST_F(ServerTest, ChunkedBodyOverRouteCapIs413) {
   std::string chunk(40, 'x');
   HttpResponse r = Fetch(
       "POST /api/upload HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "28\r\n" + chunk + "\r\n28\r\n" + chunk + "\r\n0\r\n\r\n");
+      "28\r\n" +
+      chunk + "\r\n28\r\n" + chunk + "\r\n0\r\n\r\n");
   EXPECT_EQ(r.status, 413);
 }
 
 TEST_F(ServerTest, DefaultBodyCapIsOneMebibyte) {
   StartServer();
   // /healthz takes the default 1 MiB cap; the length alone is refused.
-  HttpResponse r = Fetch(
-      "GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048577\r\n\r\n");
+  HttpResponse r =
+      Fetch("GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1048577\r\n\r\n");
   EXPECT_EQ(r.status, 413);
 }
 
@@ -515,6 +518,42 @@ TEST_F(ServerTest, SlowHeaderIsCutAtTheHeaderDeadline) {
   EXPECT_EQ(ok->status, 200);
   EXPECT_TRUE(slow->WaitClosed(5s));
   EXPECT_GE(Clock::now() - start, 250ms);
+}
+
+TEST_F(ServerTest, ConnectionsOverTheCapAreClosedAtOnce) {
+  StartServer(/*tls=*/false, /*with_log=*/true, /*max_connections=*/2);
+  auto a = Connect();
+  auto b = Connect();
+  ASSERT_TRUE(a->Roundtrip(Get("/healthz")).has_value());
+  ASSERT_TRUE(b->Roundtrip(Get("/healthz")).has_value());
+  auto c = Connect();  // the kernel completes the handshake; the server closes it
+  EXPECT_TRUE(c->WaitClosed(5s));
+  a.reset();
+  EXPECT_TRUE(Eventually([&] { return server_->connection_count() == 1; }));
+  auto d = Connect();
+  auto r = d->Roundtrip(Get("/healthz"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ServerTest, IdleConnectionIsClosedAtTheIdleDeadline) {
+  idle_deadline_ = 400ms;
+  StartServer();
+  auto c = Connect();
+  ASSERT_TRUE(c->Roundtrip(Get("/healthz")).has_value());
+  const auto start = Clock::now();
+  EXPECT_TRUE(c->WaitClosed(5s));
+  EXPECT_GE(Clock::now() - start, 350ms);
+}
+
+TEST_F(ServerTest, StalledBodyIsCutAtTheBodyDeadline) {
+  StartServer();
+  auto c = Connect();
+  const auto start = Clock::now();
+  ASSERT_TRUE(
+      c->Send("POST /api/upload HTTP/1.1\r\nHost: localhost\r\nContent-Length: 10\r\n\r\n12345"));
+  EXPECT_TRUE(c->WaitClosed(5s));
+  EXPECT_GE(Clock::now() - start, 900ms);  // the test's body deadline is 1 s
 }
 
 // ---------------------------------------------------------------- JSON bodies
@@ -627,9 +666,8 @@ TEST_F(ServerTest, SpaPathsGetIndexButMissingAssetsAndApiDoNot) {
 
 TEST_F(ServerTest, SecurityHeadersOnEveryResponseAndNoHstsWithoutTls) {
   StartServer();
-  for (const std::string& request :
-       {Get("/healthz"), Get("/api/none"), Get("/style.css"), Get("/%zz"),
-        Post("/api/accounts", "text/plain", "x")}) {
+  for (const std::string& request : {Get("/healthz"), Get("/api/none"), Get("/style.css"),
+                                     Get("/%zz"), Post("/api/accounts", "text/plain", "x")}) {
     SCOPED_TRACE(request.substr(0, 30));
     HttpResponse r = Fetch(request);
     EXPECT_NE(r.status, 0);
@@ -749,10 +787,12 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsSmall) {
   ASSERT_TRUE(Eventually([&] { return server_->idle_connection_count() == 1; }));
   const std::size_t before = HeapInUse();
   open_idle(fds, kConnections);
-  ASSERT_TRUE(Eventually(
-      [&] { return server_->idle_connection_count() == static_cast<std::size_t>(kConnections + 1); }));
+  ASSERT_TRUE(Eventually([&] {
+    return server_->idle_connection_count() == static_cast<std::size_t>(kConnections + 1);
+  }));
   const std::size_t after = HeapInUse();
-  const double per_connection = (static_cast<double>(after) - static_cast<double>(before)) / kConnections;
+  const double per_connection =
+      (static_cast<double>(after) - static_cast<double>(before)) / kConnections;
   std::printf("heap per idle keep-alive connection: %.0f bytes\n", per_connection);
   RecordProperty("bytes_per_idle_connection", static_cast<int>(per_connection));
   EXPECT_LT(per_connection, 16 * 1024);
@@ -791,9 +831,11 @@ TEST(RouterTest, RefusesDuplicateAndMalformedPatterns) {
   Router router;
   auto h = [](const Request&, const RouteParams&) { return Response(); };
   EXPECT_OK(router.Add("GET", "/api/a/{id}", h));
-  EXPECT_THAT(router.Add("GET", "/api/a/{id}", h), caduce::testing::StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(router.Add("GET", "/api/a/{id}", h),
+              caduce::testing::StatusIs(Code::kInvalidArgument));
   EXPECT_THAT(router.Add("GET", "api", h), caduce::testing::StatusIs(Code::kInvalidArgument));
-  EXPECT_THAT(router.Add("GET", "/api/x{id}", h), caduce::testing::StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(router.Add("GET", "/api/x{id}", h),
+              caduce::testing::StatusIs(Code::kInvalidArgument));
   RouteMatch m = router.Find("HEAD", {"api", "a", "7"});
   ASSERT_EQ(m.kind, RouteMatch::Kind::kFound);
   EXPECT_EQ(m.params.Get("id"), "7");

@@ -21,7 +21,7 @@ struct Registry {
   std::condition_variable cv;  // notified when a connection is removed
   std::atomic<bool> draining{false};
   std::map<uint64_t, Connection*> connections;  // guarded by mu
-  std::size_t idle = 0;                          // guarded by mu
+  std::size_t idle = 0;                         // guarded by mu
 };
 
 }  // namespace internal
