@@ -54,11 +54,13 @@ struct Listener::Impl {
 
   ListenerOptions options;
   ConnectionHandler handler;
+  // Before ioc: after a forced stop, the io_context destroys the frames of
+  // unfinished sessions, whose TLS streams use this context.
+  std::shared_ptr<asio::ssl::context> tls;
+  std::shared_ptr<internal::Registry> registry = std::make_shared<internal::Registry>();
   asio::io_context ioc;
   tcp::acceptor acceptor;  // on its own strand
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::shared_ptr<asio::ssl::context> tls;
-  std::shared_ptr<internal::Registry> registry = std::make_shared<internal::Registry>();
   std::atomic<uint64_t> next_id{1};
   std::vector<std::thread> threads;
   uint16_t port = 0;
