@@ -57,6 +57,7 @@ int Main(int argc, char** argv) {
   AddDirectoryCommands(app, run);
   AddTransferCommands(app, run);
   AddAuditCommands(app, run);
+  AddServeCommand(app, run);
 
   try {
     app.parse(argc, argv);

@@ -45,6 +45,7 @@ class Runner {
 void AddDirectoryCommands(CLI::App& app, Runner& run);  // init structure admin account right default expire
 void AddAuditCommands(CLI::App& app, Runner& run);      // audit list|verify
 void AddTransferCommands(CLI::App& app, Runner& run);   // export, import
+void AddServeCommand(CLI::App& app, Runner& run);       // serve
 
 // Parses repeated "--set HEADER=VALUE" (header or key, loosely matched).
 Status ParseSets(const std::vector<std::string>& sets,

@@ -89,7 +89,9 @@ void FillHeader(Message& m, const Response& r, unsigned version, bool keep_alive
   m.result(static_cast<unsigned>(r.status));
   for (const auto& [name, value] : r.headers) {
     // A handler that copies input into a header must not split the response.
-    if (IsSafeHeaderText(name) && IsSafeHeaderText(value)) m.set(name, value);
+    // insert, not set: a handler may send a field more than once (Set-Cookie,
+    // which RFC 6265 §3 forbids folding); SetHeader already keeps others unique.
+    if (IsSafeHeaderText(name) && IsSafeHeaderText(value)) m.insert(name, value);
   }
   m.set("Content-Security-Policy", kContentSecurityPolicy);
   m.set("X-Content-Type-Options", "nosniff");

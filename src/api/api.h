@@ -1,0 +1,62 @@
+// File: api/api.h
+//
+// The JSON API that `caduce serve` exposes under /api: for now sign-in
+// (POST/DELETE /api/session) and the signed-in person (GET /api/me, POST
+// /api/me/mailbox). Handlers only translate HTTP to auth/ calls; every rule
+// (who may sign in, throttling, rights) lives in auth::SignInService. Session
+// rules on the wire:
+//  - the session token travels in the cookie caduce_session (HttpOnly,
+//    SameSite=Strict, Path=/, Secure under TLS), never in a body or a log;
+//  - every state-changing request (POST, PUT, PATCH, DELETE) except POST
+//    /api/session carries X-CSRF-Token equal to the session's CSRF token, else
+//    403. The CSRF token is not stored: it is derived from the session token as
+//    BLAKE2b-256 keyed with the token (see CsrfTokenFor), so it survives a
+//    restart, dies with the session, and does not reveal the session token. It is
+//    returned in the sign-in body and in the readable cookie caduce_csrf.
+// Exposure: reads unauthenticated network input and handles credentials
+// (passwords in sign-in bodies, session tokens in cookies).
+#ifndef CADUCE_API_API_H_
+#define CADUCE_API_API_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/sign_in.h"
+#include "base/status.h"
+#include "http/message.h"
+#include "http/router.h"
+
+namespace caduce::api {
+
+inline constexpr std::string_view kSessionCookie = "caduce_session";
+inline constexpr std::string_view kCsrfCookie = "caduce_csrf";
+inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+
+struct ApiOptions {
+  // Adds "; Secure" to the cookies (the server runs TLS).
+  bool secure_cookies = false;
+};
+
+// Adds every /api route to `router`, state-changing ones behind the CSRF check.
+// `sign_in` must outlive the router. kInvalidArgument when a route is taken.
+Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in, ApiOptions options = {});
+
+// The CSRF token of a session token: base64url (no padding) of BLAKE2b-256 of
+// the fixed message "caduce csrf v1" keyed with the token's text. "" when the
+// token is empty or too long to be a key (it cannot be a session token then).
+std::string CsrfTokenFor(std::string_view session_token);
+
+// The value of cookie `name` in the request's Cookie header(s), or "".
+std::string CookieValue(const http::Request& request, std::string_view name);
+
+// ---- Per resource (session.cc, me.cc), gathered by AddApiRoutes ----
+// Each returns its routes (method, pattern, handler, options) without the CSRF
+// check, which AddApiRoutes puts in front of them in one place.
+
+std::vector<http::Route> SessionRoutes(auth::SignInService& sign_in, const ApiOptions& options);
+std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions& options);
+
+}  // namespace caduce::api
+
+#endif  // CADUCE_API_API_H_

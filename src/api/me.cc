@@ -1,0 +1,80 @@
+// File: api/me.cc
+//
+// GET /api/me: the signed-in person, the mailboxes it may open (itself first,
+// then each ORG/APP it holds a right on, with its « Description fonctionnelle »)
+// and which one is current — the right on the current mailbox is checked again,
+// so a revoked right shows the person's own mailbox as current, with a notice.
+// POST /api/me/mailbox {"mailbox_id"} switches the current mailbox (403 without
+// a right). Both answer 401 without a valid session. Exposure: reads the session
+// cookie of unauthenticated requests.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "api/internal.h"
+#include "http/status_map.h"
+
+namespace caduce::api {
+namespace {
+
+constexpr std::string_view kNoSessionMessage = "Vous n'êtes pas connecté.";
+
+http::Response GetMe(auth::SignInService& service, const http::Request& request) {
+  std::string token = internal::SessionToken(request);
+  if (token.empty()) return internal::Refusal(UnauthenticatedError(std::string(kNoSessionMessage)));
+  Result<auth::MeView> me = service.Me(token);
+  if (!me.ok()) return internal::Refusal(me.status());
+  boost::json::object out;
+  out["person"] = internal::PersonJson(*me);
+  boost::json::array mailboxes;
+  for (const auth::MailboxChoice& m : me->mailboxes) {
+    mailboxes.push_back(internal::MailboxJson(m, me->current_mailbox_id));
+  }
+  out["mailboxes"] = std::move(mailboxes);
+  out["current_mailbox_id"] = me->current_mailbox_id;
+  if (!me->notice.empty()) out["notice"] = me->notice;
+  http::Response r = http::Response::Json(200, out);
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+http::Response SwitchMailbox(auth::SignInService& service, const http::Request& request) {
+  std::string token = internal::SessionToken(request);
+  if (token.empty()) return internal::Refusal(UnauthenticatedError(std::string(kNoSessionMessage)));
+  const boost::json::object* body = request.json.if_object();
+  const boost::json::value* id = body ? body->if_contains("mailbox_id") : nullptr;
+  if (id == nullptr || !id->is_int64()) {
+    return internal::Refusal(InvalidArgumentError(
+        "Le corps doit être un objet JSON {\"mailbox_id\": …} (un nombre entier)."));
+  }
+  Result<auth::MailboxChoice> chosen =
+      service.Switch(token, id->as_int64(), request.remote_ip, internal::UserAgent(request));
+  if (!chosen.ok()) return internal::Refusal(chosen.status());
+  http::Response r = http::Response::Json(
+      200, boost::json::object{{"mailbox", internal::MailboxJson(*chosen, chosen->id)}});
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions&) {
+  std::vector<http::Route> routes(2);
+  routes[0].method = "GET";
+  routes[0].pattern = "/api/me";
+  routes[0].handler = [&sign_in](const http::Request& r, const http::RouteParams&) {
+    return GetMe(sign_in, r);
+  };
+  routes[1].method = "POST";
+  routes[1].pattern = "/api/me/mailbox";
+  routes[1].handler = [&sign_in](const http::Request& r, const http::RouteParams&) {
+    return SwitchMailbox(sign_in, r);
+  };
+  routes[1].options.max_body_bytes = 1024;
+  routes[1].options.json_body = true;
+  return routes;
+}
+
+}  // namespace caduce::api

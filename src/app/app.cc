@@ -1,0 +1,131 @@
+// File: app/app.cc
+//
+// Builds and owns the services behind `caduce serve` (see app.h), in the order
+// they depend on each other, and tears them down in reverse: the HTTP server
+// stops before the services its handlers use. Exposure: opens the listener.
+#include "app/app.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "api/api.h"
+#include "audit/audit_log.h"
+#include "auth/password_policy.h"
+#include "base/clock.h"
+#include "directory/directory_service.h"
+#include "directory/reference_data.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store_sqlite/audit_repo.h"
+#include "store_sqlite/auth_repo.h"
+#include "store_sqlite/db.h"
+#include "store_sqlite/directory_repo.h"
+
+namespace caduce::app {
+
+struct App::Impl {
+  bool tls = false;
+  directory::ReferenceData ref;
+  auth::PasswordPolicy policy;
+  std::unique_ptr<store_sqlite::SqliteDatabase> db;
+  store_sqlite::SqliteDirectoryRepository directory_repo;
+  store_sqlite::SqliteAuditRepository audit_repo;
+  store_sqlite::SqliteAuthRepository auth_repo;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<directory::DirectoryService> directory;
+  std::unique_ptr<auth::SignInService> sign_in;
+  std::unique_ptr<http::Server> server;  // last: stopped and destroyed first
+  std::string address;
+
+  ~Impl() {
+    if (server) server->Stop();
+    server.reset();
+  }
+};
+
+App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+App::~App() = default;
+
+Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  std::string data_dir =
+      options.data_dir.empty() ? directory::ReferenceData::DefaultDir() : options.data_dir;
+  CADUCE_TRY(impl->ref, directory::ReferenceData::Load(data_dir));
+  CADUCE_TRY(impl->policy,
+             auth::PasswordPolicy::WithCommonPasswords(data_dir + "/common-passwords.txt"));
+
+  std::filesystem::path db_path(options.db_path);
+  if (db_path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(db_path.parent_path(), ec);
+  }
+  store_sqlite::Options db_options;
+  db_options.path = options.db_path;
+  CADUCE_TRY(impl->db, store_sqlite::SqliteDatabase::Open(db_options));
+  const Clock& clock = SystemClock::Get();
+  impl->audit = std::make_unique<audit::AuditLog>(impl->audit_repo, clock);
+  impl->directory = std::make_unique<directory::DirectoryService>(*impl->db, impl->directory_repo,
+                                                                  *impl->audit, impl->ref, clock);
+  impl->sign_in =
+      std::make_unique<auth::SignInService>(*impl->db, impl->auth_repo, impl->directory_repo,
+                                            *impl->audit, impl->policy, clock, options.auth);
+
+  impl->tls = !options.listener.tls_certificate_file.empty();
+  http::Router router;
+  api::ApiOptions api_options;
+  api_options.secure_cookies = impl->tls;
+  CADUCE_RETURN_IF_ERROR(api::AddApiRoutes(router, *impl->sign_in, api_options));
+
+  http::ServerOptions server_options;
+  server_options.listener = options.listener;
+  std::error_code ec;
+  // Without a built web UI, static paths get a 404 (the API still runs).
+  server_options.static_dir =
+      std::filesystem::is_directory(options.web_dir, ec) ? options.web_dir : std::string();
+  server_options.access_log = options.access_log;
+  CADUCE_TRY(impl->server, http::Server::Start(std::move(server_options), std::move(router)));
+  impl->address = options.listener.address;
+  return std::unique_ptr<App>(new App(std::move(impl)));
+}
+
+uint16_t App::port() const { return impl_->server->port(); }
+
+std::string App::url() const {
+  std::string host =
+      impl_->address.find(':') != std::string::npos ? "[" + impl_->address + "]" : impl_->address;
+  return std::string(impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(port()) +
+         "/";
+}
+
+void App::Stop() {
+  if (impl_->server) impl_->server->Stop();
+}
+
+Status Serve(const AppOptions& options, const std::function<void(const App&)>& started) {
+  // Blocked before the server threads start, so that they inherit the mask and
+  // only sigwait below receives the signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  Result<std::unique_ptr<App>> app = App::Start(options);
+  if (!app.ok()) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return app.status();
+  }
+  if (started) started(**app);
+  int received = 0;
+  sigwait(&signals, &received);
+  (*app)->Stop();
+  app->reset();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return OkStatus();
+}
+
+}  // namespace caduce::app

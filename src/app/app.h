@@ -1,0 +1,61 @@
+// File: app/app.h
+//
+// The composition root of `caduce serve`: opens the store, loads the reference
+// data and the password policy, builds DirectoryService and SignInService, the
+// Router with the /api routes (api/), /healthz and the static web UI (none when
+// the web directory does not exist: static paths then get a 404), and starts
+// http::Server. Serve() runs it until SIGTERM or SIGINT, then stops gracefully.
+// Exposure: opens the network listener; holds every service a request reaches.
+#ifndef CADUCE_APP_APP_H_
+#define CADUCE_APP_APP_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "auth/sign_in.h"
+#include "base/status.h"
+#include "http/access_log.h"
+#include "net/options.h"
+
+namespace caduce::app {
+
+struct AppOptions {
+  std::string db_path = "var/caduce.db";
+  std::string data_dir;  // "" → ReferenceData::DefaultDir()
+  std::string web_dir = "web/dist";
+  net::ListenerOptions listener;
+  auth::AuthOptions auth;
+  // One line per request; null logs nothing. Must outlive the App.
+  http::AccessLogSink* access_log = nullptr;
+};
+
+class App {
+ public:
+  // kUnavailable / kFailedPrecondition (store), kNotFound (reference data or
+  // password list), kInvalidArgument (address, TLS files), kUnavailable (port).
+  static Result<std::unique_ptr<App>> Start(const AppOptions& options);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  uint16_t port() const;
+  // "http://127.0.0.1:8080/" (https under TLS; IPv6 in brackets).
+  std::string url() const;
+  // Graceful stop of the HTTP server (idempotent).
+  void Stop();
+
+ private:
+  struct Impl;
+  explicit App(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Blocks SIGTERM and SIGINT, starts the App, calls `started` (to print the URL),
+// waits for one of those signals, then stops gracefully.
+Status Serve(const AppOptions& options, const std::function<void(const App&)>& started);
+
+}  // namespace caduce::app
+
+#endif  // CADUCE_APP_APP_H_

@@ -1,0 +1,415 @@
+// The sign-in API over real HTTP on loopback: an http::Server in the test process
+// with the /api routes of api/, over a real SQLite file; accounts are created with
+// DirectoryService and passwords set through activation links (minimal argon2
+// cost). Clients are plain POSIX sockets, one connection per request.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "auth/sign_in.h"
+#include "directory/directory_service.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "store_sqlite/audit_repo.h"
+#include "store_sqlite/auth_repo.h"
+#include "store_sqlite/db.h"
+#include "store_sqlite/directory_repo.h"
+#include "testing/fake_clock.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace caduce::api {
+namespace {
+
+using namespace std::chrono_literals;
+using directory::Account;
+using directory::AccountDraft;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using F = ::caduce::directory::Field;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr char kPassword[] = "Le chat boit du thé à 7h";
+
+struct HttpResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  std::string Header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (strcasecmp(k.c_str(), std::string(name).c_str()) == 0) return v;
+    }
+    return "";
+  }
+  // The Set-Cookie value for cookie `name`, or "".
+  std::string SetCookie(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (strcasecmp(k.c_str(), "set-cookie") == 0 && v.rfind(std::string(name) + "=", 0) == 0) {
+        return v;
+      }
+    }
+    return "";
+  }
+  boost::json::value Json() const {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(body, ec);
+    return ec ? boost::json::value() : v;
+  }
+};
+
+// Sends one request on a new connection and reads the response (5 s at most).
+std::optional<HttpResponse> Roundtrip(uint16_t port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  std::string_view data = request;
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) break;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  std::string in;
+  const auto deadline = SteadyClock::now() + 5s;
+  for (;;) {  // the request says Connection: close: read to EOF
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    char buf[4096];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    in.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  size_t end = in.find("\r\n\r\n");
+  if (end == std::string::npos || in.size() < 12) return std::nullopt;
+  HttpResponse r;
+  r.status = std::stoi(in.substr(9, 3));
+  std::string header = in.substr(0, end);
+  size_t pos = header.find("\r\n");
+  pos = pos == std::string::npos ? header.size() : pos + 2;
+  while (pos < header.size()) {
+    size_t next = header.find("\r\n", pos);
+    if (next == std::string::npos) next = header.size();
+    std::string field = header.substr(pos, next - pos);
+    size_t colon = field.find(':');
+    std::string value = field.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    r.headers.emplace_back(field.substr(0, colon), value);
+    pos = next + 2;
+  }
+  r.body = in.substr(end + 4);
+  return r;
+}
+
+// The value of a Set-Cookie line: "name=VALUE; ..." → VALUE.
+std::string CookieOf(const std::string& set_cookie) {
+  size_t eq = set_cookie.find('=');
+  size_t semi = set_cookie.find(';');
+  return set_cookie.substr(eq + 1, semi - eq - 1);
+}
+
+class ApiTest : public ::testing::Test {
+ protected:
+  ApiTest() {
+    store_sqlite::Options o;
+    o.path = dir_.File("caduce.db");
+    auto db = store_sqlite::SqliteDatabase::Open(o);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
+    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
+    ref_ = std::move(*ref);
+    auto policy = auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
+                                                            "/common-passwords.txt");
+    EXPECT_TRUE(policy.ok()) << policy.status().ToString();
+    policy_ = std::move(*policy);
+    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
+    directory_ =
+        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
+    auth::AuthOptions options;
+    options.cost = auth::PasswordCost::Minimal();
+    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
+                                                  clock_, options);
+    directory::Structure s;
+    s.name = "CHU de Toulouse";
+    s.mss_domain = "chu-toulouse.mssante.fr";
+    std::vector<directory::Finding> findings;
+    auto r = directory_->CreateStructure(op_, s, &findings);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    structure_id_ = r.ok() ? r->id : 0;
+
+    http::Router router;
+    EXPECT_OK(AddApiRoutes(router, *auth_));
+    http::ServerOptions server_options;
+    server_options.static_dir = "";
+    auto server = http::Server::Start(server_options, std::move(router));
+    EXPECT_TRUE(server.ok()) << server.status().ToString();
+    if (server.ok()) server_ = std::move(*server);
+  }
+  ~ApiTest() override {
+    if (server_) server_->Stop();
+  }
+
+  static void Set(AccountDraft& d, F f, const std::string& v) { d.values[FieldIndex(f)] = v; }
+
+  Account Create(const AccountDraft& d) {
+    std::vector<directory::Finding> findings;
+    auto r =
+        directory_->CreateAccount(op_, structure_id_, d, directory::CreateOptions{}, &findings);
+    std::string why;
+    for (const auto& f : findings) why += "[" + f.code + ": " + f.message + "] ";
+    EXPECT_TRUE(r.ok()) << r.status().ToString() << " " << why;
+    return r.ok() ? *r : Account{};
+  }
+
+  Account ActivePerson(const std::string& address) {
+    AccountDraft d;
+    Set(d, F::kType, "MED");
+    Set(d, F::kAddress, address);
+    Set(d, F::kNom, "Dupont");
+    Set(d, F::kPrenom, "Marie");
+    Set(d, F::kCp, "31000");
+    Set(d, F::kVille, "Toulouse");
+    Set(d, F::kDepartement, "31");
+    Set(d, F::kRegion, "76");
+    Set(d, F::kActiviteLiberale, "NON");
+    Set(d, F::kRaisonSociale, "CHU");
+    Set(d, F::kAdresse1, "1 rue de la Santé");
+    Set(d, F::kProfession, "C01");
+    Account a = Create(d);
+    auto token = auth_->IssueActivation(a.id);
+    EXPECT_TRUE(token.ok()) << token.status().ToString();
+    if (token.ok()) {
+      EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
+    }
+    return a;
+  }
+
+  Account Shared(const std::string& type, const std::string& address,
+                 const std::string& description, const std::string& connection_accounts) {
+    AccountDraft d;
+    Set(d, F::kType, type);
+    Set(d, F::kAddress, address);
+    Set(d, F::kCp, "31000");
+    Set(d, F::kVille, "Toulouse");
+    Set(d, F::kDepartement, "31");
+    Set(d, F::kRegion, "76");
+    Set(d, F::kRaisonSociale, "CHU");
+    Set(d, F::kAdresse1, "1 rue de la Santé");
+    Set(d, F::kTypeIdStructure, "2");
+    Set(d, F::kIdStructure, "310001235");
+    Set(d, F::kNomResp, "Durand");
+    Set(d, F::kPrenomResp, "Paul");
+    Set(d, F::kProfessionResp, "Cadre");
+    Set(d, F::kIdentifiantResp, "poste 12");
+    Set(d, F::kDescription, description);
+    Set(d, F::kConnectionAccounts, connection_accounts);
+    return Create(d);
+  }
+
+  HttpResponse Send(const std::string& method, const std::string& target,
+                    const std::string& body = "", const std::string& extra_headers = "") {
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n" +
+                      "User-Agent: api-test\r\nConnection: close\r\n" + extra_headers;
+    if (!body.empty() || method == "POST") {
+      req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+             "\r\n";
+    }
+    req += "\r\n" + body;
+    std::optional<HttpResponse> r = Roundtrip(server_->port(), req);
+    EXPECT_TRUE(r.has_value()) << method << " " << target;
+    return r.value_or(HttpResponse{});
+  }
+
+  HttpResponse SignIn(const std::string& address, const std::string& password) {
+    boost::json::object o{{"address", address}, {"password", password}};
+    return Send("POST", "/api/session", boost::json::serialize(o));
+  }
+
+  // The session and CSRF cookies of a successful sign-in.
+  struct Signed {
+    std::string session;
+    std::string csrf;
+    std::string Cookies() const {
+      return "Cookie: caduce_session=" + session + "; caduce_csrf=" + csrf + "\r\n";
+    }
+    std::string CookiesAndCsrf() const { return Cookies() + "X-CSRF-Token: " + csrf + "\r\n"; }
+  };
+  Signed SignedIn(const std::string& address) {
+    HttpResponse r = SignIn(address, kPassword);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Signed{CookieOf(r.SetCookie("caduce_session")), CookieOf(r.SetCookie("caduce_csrf"))};
+  }
+
+  caduce::testing::TempDir dir_;
+  caduce::testing::FakeClock clock_;
+  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
+  store_sqlite::SqliteDirectoryRepository dir_repo_;
+  store_sqlite::SqliteAuditRepository audit_repo_;
+  store_sqlite::SqliteAuthRepository auth_repo_;
+  directory::ReferenceData ref_;
+  auth::PasswordPolicy policy_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<directory::DirectoryService> directory_;
+  std::unique_ptr<auth::SignInService> auth_;
+  directory::Actor op_ = directory::Actor::CommandLine();
+  int64_t structure_id_ = 0;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(ApiTest, SignInSetsHttpOnlyStrictCookiesAndReturnsThePersonAndCsrf) {
+  Account marie = ActivePerson("marie.dupont@chu-toulouse.fr");
+  HttpResponse r = SignIn("marie.dupont@chu-toulouse.fr", kPassword);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string session = r.SetCookie("caduce_session");
+  EXPECT_THAT(session, HasSubstr("; HttpOnly"));
+  EXPECT_THAT(session, HasSubstr("; SameSite=Strict"));
+  EXPECT_THAT(session, HasSubstr("; Path=/"));
+  EXPECT_THAT(session, Not(HasSubstr("Secure")));  // plain HTTP here
+  std::string csrf = r.SetCookie("caduce_csrf");
+  EXPECT_THAT(csrf, Not(HasSubstr("HttpOnly")));
+  EXPECT_THAT(csrf, HasSubstr("; SameSite=Strict"));
+  EXPECT_EQ(r.Header("Cache-Control"), "no-store");
+  boost::json::value body = r.Json();
+  ASSERT_TRUE(body.is_object()) << r.body;
+  EXPECT_EQ(body.at("person").at("address").as_string(), "marie.dupont@chu-toulouse.fr");
+  EXPECT_EQ(body.at("person").at("id").as_int64(), marie.id);
+  EXPECT_EQ(body.at("mailbox").at("id").as_int64(), marie.id);
+  EXPECT_EQ(body.at("csrf_token").as_string(), CookieOf(csrf));
+  EXPECT_EQ(CookieOf(csrf), CsrfTokenFor(CookieOf(session)));
+  // The session token is in the cookie only.
+  EXPECT_THAT(r.body, Not(HasSubstr(CookieOf(session))));
+}
+
+TEST_F(ApiTest, OrgAddressIsRefusedWithTheExplanation) {
+  Account marie = ActivePerson("marie.dupont@chu-toulouse.fr");
+  Shared("ORG", "cardio@chu-toulouse.fr", "Secrétariat de cardiologie", marie.address());
+  HttpResponse r = SignIn("cardio@chu-toulouse.fr", kPassword);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(r.Json().at("detail").as_string(), auth::SignInService::kSharedMailboxMessage);
+  EXPECT_EQ(r.SetCookie("caduce_session"), "");
+}
+
+TEST_F(ApiTest, WrongPasswordAndUnknownAddressGetTheSameAnswer) {
+  ActivePerson("marie.dupont@chu-toulouse.fr");
+  HttpResponse wrong = SignIn("marie.dupont@chu-toulouse.fr", "pas le bon mot de passe");
+  HttpResponse unknown = SignIn("personne@chu-toulouse.fr", kPassword);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.body, unknown.body);
+  EXPECT_EQ(wrong.Json().at("detail").as_string(), auth::SignInService::kBadCredentialsMessage);
+}
+
+TEST_F(ApiTest, MeNeedsAValidSession) {
+  Account marie = ActivePerson("marie.dupont@chu-toulouse.fr");
+  EXPECT_EQ(Send("GET", "/api/me").status, 401);
+  EXPECT_EQ(Send("GET", "/api/me", "", "Cookie: caduce_session=nimportequoi\r\n").status, 401);
+  Account cardio =
+      Shared("ORG", "cardio@chu-toulouse.fr", "Secrétariat de cardiologie", marie.address());
+  Signed s = SignedIn(marie.address());
+  HttpResponse r = Send("GET", "/api/me", "", s.Cookies());
+  ASSERT_EQ(r.status, 200) << r.body;
+  boost::json::value me = r.Json();
+  EXPECT_EQ(me.at("person").at("address").as_string(), marie.address());
+  EXPECT_EQ(me.at("current_mailbox_id").as_int64(), marie.id);
+  const boost::json::array& boxes = me.at("mailboxes").as_array();
+  ASSERT_EQ(boxes.size(), 2u);
+  EXPECT_EQ(boxes[0].at("id").as_int64(), marie.id);
+  EXPECT_EQ(boxes[0].at("current").as_bool(), true);
+  EXPECT_EQ(boxes[1].at("id").as_int64(), cardio.id);
+  EXPECT_EQ(boxes[1].at("description").as_string(), "Secrétariat de cardiologie");
+  EXPECT_EQ(boxes[1].at("current").as_bool(), false);
+}
+
+TEST_F(ApiTest, SwitchNeedsARightAndARevokedRightFallsBack) {
+  Account marie = ActivePerson("marie.dupont@chu-toulouse.fr");
+  Account cardio =
+      Shared("ORG", "cardio@chu-toulouse.fr", "Secrétariat de cardiologie", marie.address());
+  Account labo = Shared("APP", "labo@chu-toulouse.fr", "Laboratoire", "");
+  Signed s = SignedIn(marie.address());
+
+  HttpResponse denied =
+      Send("POST", "/api/me/mailbox", "{\"mailbox_id\":" + std::to_string(labo.id) + "}",
+           s.CookiesAndCsrf());
+  EXPECT_EQ(denied.status, 403) << denied.body;
+
+  HttpResponse ok = Send("POST", "/api/me/mailbox",
+                         "{\"mailbox_id\":" + std::to_string(cardio.id) + "}", s.CookiesAndCsrf());
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.Json().at("mailbox").at("id").as_int64(), cardio.id);
+  EXPECT_EQ(Send("GET", "/api/me", "", s.Cookies()).Json().at("current_mailbox_id").as_int64(),
+            cardio.id);
+
+  ASSERT_OK(directory_->RevokeRight(op_, cardio.id, marie.id));
+  HttpResponse me = Send("GET", "/api/me", "", s.Cookies());
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json().at("current_mailbox_id").as_int64(), marie.id);
+  EXPECT_EQ(me.Json().at("mailboxes").as_array().size(), 1u);
+}
+
+TEST_F(ApiTest, StateChangingRequestsNeedTheCsrfToken) {
+  Account marie = ActivePerson("marie.dupont@chu-toulouse.fr");
+  Signed s = SignedIn(marie.address());
+  const std::string body = "{\"mailbox_id\":" + std::to_string(marie.id) + "}";
+  HttpResponse without = Send("POST", "/api/me/mailbox", body, s.Cookies());
+  EXPECT_EQ(without.status, 403);
+  EXPECT_EQ(without.Header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(Send("POST", "/api/me/mailbox", body, s.Cookies() + "X-CSRF-Token: faux\r\n").status,
+            403);
+  EXPECT_EQ(Send("DELETE", "/api/session", "", s.Cookies()).status, 403);
+  // Still signed in: the refused sign-out did nothing.
+  EXPECT_EQ(Send("GET", "/api/me", "", s.Cookies()).status, 200);
+  EXPECT_EQ(Send("POST", "/api/me/mailbox", body, s.CookiesAndCsrf()).status, 200);
+}
+
+TEST_F(ApiTest, SignOutClearsTheCookiesAndEndsTheSession) {
+  Account marie = ActivePerson("marie.dupont@chu-toulouse.fr");
+  Signed s = SignedIn(marie.address());
+  HttpResponse out = Send("DELETE", "/api/session", "", s.CookiesAndCsrf());
+  EXPECT_EQ(out.status, 204) << out.body;
+  EXPECT_THAT(out.SetCookie("caduce_session"), HasSubstr("Max-Age=0"));
+  EXPECT_THAT(out.SetCookie("caduce_csrf"), HasSubstr("Max-Age=0"));
+  EXPECT_EQ(Send("GET", "/api/me", "", s.Cookies()).status, 401);
+}
+
+TEST_F(ApiTest, MalformedJsonIsABadRequest) {
+  ActivePerson("marie.dupont@chu-toulouse.fr");
+  EXPECT_EQ(Send("POST", "/api/session", "{\"address\": ").status, 400);
+  EXPECT_EQ(Send("POST", "/api/session", "[1, 2]").status, 400);
+  EXPECT_EQ(Send("POST", "/api/session", "{\"address\": \"a@b.fr\", \"password\": 3}").status, 400);
+}
+
+TEST(CsrfTokenTest, DerivedFromTheSessionTokenOnly) {
+  EXPECT_EQ(CsrfTokenFor(""), "");
+  std::string a = CsrfTokenFor("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_EQ(a, CsrfTokenFor("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+  EXPECT_NE(a, CsrfTokenFor("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB"));
+}
+
+}  // namespace
+}  // namespace caduce::api
