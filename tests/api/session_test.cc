@@ -186,6 +186,16 @@ class ApiTest : public ::testing::Test {
   }
 
   Account ActivePerson(const std::string& address) {
+    Account a = PendingPerson(address);
+    auto token = auth_->IssueActivation(a.id);
+    EXPECT_TRUE(token.ok()) << token.status().ToString();
+    if (token.ok()) {
+      EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
+    }
+    return a;
+  }
+
+  Account PendingPerson(const std::string& address) {
     AccountDraft d;
     Set(d, F::kType, "MED");
     Set(d, F::kAddress, address);
@@ -199,13 +209,7 @@ class ApiTest : public ::testing::Test {
     Set(d, F::kRaisonSociale, "CHU");
     Set(d, F::kAdresse1, "1 rue de la Santé");
     Set(d, F::kProfession, "C01");
-    Account a = Create(d);
-    auto token = auth_->IssueActivation(a.id);
-    EXPECT_TRUE(token.ok()) << token.status().ToString();
-    if (token.ok()) {
-      EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
-    }
-    return a;
+    return Create(d);
   }
 
   Account Shared(const std::string& type, const std::string& address,
@@ -322,6 +326,24 @@ TEST_F(ApiTest, WrongPasswordAndUnknownAddressGetTheSameAnswer) {
   EXPECT_EQ(unknown.status, 401);
   EXPECT_EQ(wrong.body, unknown.body);
   EXPECT_EQ(wrong.Json().at("detail").as_string(), auth::SignInService::kBadCredentialsMessage);
+}
+
+TEST_F(ApiTest, PendingAccountIsToldApartOnlyAsAConflict) {
+  PendingPerson("marie.dupont@chu-toulouse.fr");
+  HttpResponse r = SignIn("marie.dupont@chu-toulouse.fr", kPassword);
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.SetCookie("caduce_session"), "");
+}
+
+TEST_F(ApiTest, RepeatedFailuresAnswerTooManyRequestsWithRetryAfter) {
+  ActivePerson("marie.dupont@chu-toulouse.fr");
+  HttpResponse r;
+  for (int i = 0; i < 6 && r.status != 429; ++i) {
+    r = SignIn("marie.dupont@chu-toulouse.fr", "pas le bon mot de passe");
+  }
+  ASSERT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+  EXPECT_GT(std::stoi(r.Header("Retry-After")), 0);
 }
 
 TEST_F(ApiTest, MeNeedsAValidSession) {
