@@ -6,6 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "auth/password_policy.h"
+#include "auth/sign_in.h"
+#include "store_sqlite/auth_repo.h"
+
 namespace caduce::cli {
 namespace {
 
@@ -111,11 +115,24 @@ Result<bool> CreateDemoData(Context& ctx) {
                                         {Field::kTypeIdStructure, "3"},
                                         {Field::kIdStructure, "31000123500012"},
                                         kRs, kAdr, kCp, kVille, kDep, kReg})));
-  (void)doctor;
-  (void)intern;
   (void)app;
   CADUCE_RETURN_IF_ERROR(dir.AddAdministrator(op, s.id, admin.address()));
   CADUCE_RETURN_IF_ERROR(dir.SetDefaultMailbox(op, secretary.id, org.id));
+
+  // Passwords, set the way a person sets one: an activation link, then the password.
+  std::string data_dir = ctx.options().data_dir.empty() ? directory::ReferenceData::DefaultDir()
+                                                        : ctx.options().data_dir;
+  CADUCE_TRY(auth::PasswordPolicy policy,
+             auth::PasswordPolicy::WithCommonPasswords(data_dir + "/common-passwords.txt"));
+  store_sqlite::SqliteAuthRepository auth_repo;
+  auth::AuthOptions auth_options;
+  auth_options.cost = auth::PasswordCost::Minimal();
+  auth::SignInService sign_in(ctx.db(), auth_repo, dir.repo(), ctx.audit(), policy,
+                              SystemClock::Get(), auth_options);
+  for (const Account* person : {&admin, &doctor, &secretary, &intern}) {
+    CADUCE_TRY(std::string token, sign_in.IssueActivation(person->id));
+    CADUCE_RETURN_IF_ERROR(sign_in.SetPassword(token, kDemoPassword, "", "caduce init --demo"));
+  }
   return true;
 }
 

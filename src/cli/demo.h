@@ -12,7 +12,13 @@
 
 namespace caduce::cli {
 
-// Creates the demo data when the database has no structure yet. Returns true when it
+// The password of every demo person (printed by `make run`). Demo data only.
+inline constexpr std::string_view kDemoPassword = "Caduce-Essai-2026";
+
+// Creates the demo data when the database has no structure yet, and gives each demo
+// person kDemoPassword (through an activation link, as a person would). The hashes
+// use libsodium's minimal argon2id cost so that creating the demo stays instant;
+// the first sign-in rehashes them at the production cost. Returns true when it
 // created them, false when the database already had structures.
 Result<bool> CreateDemoData(Context& ctx);
 
