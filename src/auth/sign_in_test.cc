@@ -13,6 +13,7 @@
 #include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
 #include "store_sqlite/directory_repo.h"
+#include "testing/account_drafts.h"
 #include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -70,47 +71,16 @@ class SignInTest : public ::testing::Test {
                                            options);
   }
 
-  static void Set(AccountDraft& d, F f, const std::string& v) { d.values[FieldIndex(f)] = v; }
-
   Account CreatePerson(const std::string& address, const std::string& nom = "Dupont",
                        const std::string& prenom = "Marie", const std::string& expiry = "") {
-    AccountDraft d;
-    Set(d, F::kType, "MED");
-    Set(d, F::kAddress, address);
-    Set(d, F::kNom, nom);
-    Set(d, F::kPrenom, prenom);
-    Set(d, F::kCp, "31000");
-    Set(d, F::kVille, "Toulouse");
-    Set(d, F::kDepartement, "31");
-    Set(d, F::kRegion, "76");
-    Set(d, F::kActiviteLiberale, "NON");
-    Set(d, F::kRaisonSociale, "CHU");
-    Set(d, F::kAdresse1, "1 rue de la Santé");
-    Set(d, F::kProfession, "C01");
-    Set(d, F::kDatePeremption, expiry);
+    AccountDraft d = caduce::testing::PersonDraft("MED", address, nom, prenom);
+    caduce::testing::SetField(d, F::kDatePeremption, expiry);
     return Create(d);
   }
 
   Account CreateShared(const std::string& type, const std::string& address,
                        const std::string& description, const std::string& connection_accounts) {
-    AccountDraft d;
-    Set(d, F::kType, type);
-    Set(d, F::kAddress, address);
-    Set(d, F::kCp, "31000");
-    Set(d, F::kVille, "Toulouse");
-    Set(d, F::kDepartement, "31");
-    Set(d, F::kRegion, "76");
-    Set(d, F::kRaisonSociale, "CHU");
-    Set(d, F::kAdresse1, "1 rue de la Santé");
-    Set(d, F::kTypeIdStructure, "2");
-    Set(d, F::kIdStructure, "310001235");
-    Set(d, F::kNomResp, "Durand");
-    Set(d, F::kPrenomResp, "Paul");
-    Set(d, F::kProfessionResp, "Cadre");
-    Set(d, F::kIdentifiantResp, "poste 12");
-    Set(d, F::kDescription, description);
-    Set(d, F::kConnectionAccounts, connection_accounts);
-    return Create(d);
+    return Create(caduce::testing::SharedDraft(type, address, connection_accounts, description));
   }
 
   Account Create(const AccountDraft& d) {

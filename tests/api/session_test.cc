@@ -28,6 +28,7 @@
 #include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
 #include "store_sqlite/directory_repo.h"
+#include "testing/account_drafts.h"
 #include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -173,8 +174,6 @@ class ApiTest : public ::testing::Test {
     if (server_) server_->Stop();
   }
 
-  static void Set(AccountDraft& d, F f, const std::string& v) { d.values[FieldIndex(f)] = v; }
-
   Account Create(const AccountDraft& d) {
     std::vector<directory::Finding> findings;
     auto r =
@@ -196,42 +195,12 @@ class ApiTest : public ::testing::Test {
   }
 
   Account PendingPerson(const std::string& address) {
-    AccountDraft d;
-    Set(d, F::kType, "MED");
-    Set(d, F::kAddress, address);
-    Set(d, F::kNom, "Dupont");
-    Set(d, F::kPrenom, "Marie");
-    Set(d, F::kCp, "31000");
-    Set(d, F::kVille, "Toulouse");
-    Set(d, F::kDepartement, "31");
-    Set(d, F::kRegion, "76");
-    Set(d, F::kActiviteLiberale, "NON");
-    Set(d, F::kRaisonSociale, "CHU");
-    Set(d, F::kAdresse1, "1 rue de la Santé");
-    Set(d, F::kProfession, "C01");
-    return Create(d);
+    return Create(caduce::testing::PersonDraft("MED", address));
   }
 
   Account Shared(const std::string& type, const std::string& address,
                  const std::string& description, const std::string& connection_accounts) {
-    AccountDraft d;
-    Set(d, F::kType, type);
-    Set(d, F::kAddress, address);
-    Set(d, F::kCp, "31000");
-    Set(d, F::kVille, "Toulouse");
-    Set(d, F::kDepartement, "31");
-    Set(d, F::kRegion, "76");
-    Set(d, F::kRaisonSociale, "CHU");
-    Set(d, F::kAdresse1, "1 rue de la Santé");
-    Set(d, F::kTypeIdStructure, "2");
-    Set(d, F::kIdStructure, "310001235");
-    Set(d, F::kNomResp, "Durand");
-    Set(d, F::kPrenomResp, "Paul");
-    Set(d, F::kProfessionResp, "Cadre");
-    Set(d, F::kIdentifiantResp, "poste 12");
-    Set(d, F::kDescription, description);
-    Set(d, F::kConnectionAccounts, connection_accounts);
-    return Create(d);
+    return Create(caduce::testing::SharedDraft(type, address, connection_accounts, description));
   }
 
   HttpResponse Send(const std::string& method, const std::string& target,

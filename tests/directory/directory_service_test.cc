@@ -11,6 +11,7 @@
 #include "store_sqlite/audit_repo.h"
 #include "store_sqlite/db.h"
 #include "store_sqlite/directory_repo.h"
+#include "testing/account_drafts.h"
 #include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -60,54 +61,12 @@ class DirectoryServiceTest : public ::testing::Test {
   static AccountDraft Nominative(const std::string& type, const std::string& address,
                                  const std::string& nom = "Dupont",
                                  const std::string& prenom = "Marie") {
-    AccountDraft d;
-    auto set = [&](F f, const std::string& v) { d.values[FieldIndex(f)] = v; };
-    set(F::kType, type);
-    set(F::kAddress, address);
-    set(F::kNom, nom);
-    set(F::kPrenom, prenom);
-    set(F::kCp, "31000");
-    set(F::kVille, "Toulouse");
-    set(F::kDepartement, "31");
-    set(F::kRegion, "76");
-    set(F::kActiviteLiberale, "NON");
-    set(F::kRaisonSociale, "CHU");
-    set(F::kAdresse1, "1 rue de la Santé");
-    if (type == "PER") {
-      set(F::kRpps, "10001234565");
-      set(F::kProfession, "10");
-      set(F::kSpecialite, "SM04");
-    } else if (type == "INT") {
-      set(F::kProfession, "60");
-      set(F::kTypeIdStructure, "2");
-      set(F::kIdStructure, "310001235");
-    } else {
-      set(F::kProfession, "C01");
-    }
-    return d;
+    return caduce::testing::PersonDraft(type, address, nom, prenom);
   }
 
   static AccountDraft Shared(const std::string& type, const std::string& address,
                              const std::string& connection_accounts) {
-    AccountDraft d;
-    auto set = [&](F f, const std::string& v) { d.values[FieldIndex(f)] = v; };
-    set(F::kType, type);
-    set(F::kAddress, address);
-    set(F::kCp, "31000");
-    set(F::kVille, "Toulouse");
-    set(F::kDepartement, "31");
-    set(F::kRegion, "76");
-    set(F::kRaisonSociale, "CHU");
-    set(F::kAdresse1, "1 rue de la Santé");
-    set(F::kTypeIdStructure, "2");
-    set(F::kIdStructure, "310001235");
-    set(F::kNomResp, "Durand");
-    set(F::kPrenomResp, "Paul");
-    set(F::kProfessionResp, "Cadre");
-    set(F::kIdentifiantResp, "poste 12");
-    set(F::kDescription, "Secrétariat de cardiologie");
-    set(F::kConnectionAccounts, connection_accounts);
-    return d;
+    return caduce::testing::SharedDraft(type, address, connection_accounts);
   }
 
   Account Create(const Structure& s, const AccountDraft& d, const Actor* actor = nullptr) {
