@@ -406,11 +406,15 @@ Result<Account> DirectoryService::ReplaceAccountInTx(Tx& tx, const Actor& actor,
                                                      const Account& current,
                                                      const AccountDraft& draft, Channel channel,
                                                      std::vector<Finding>* findings,
-                                                     bool* changed) {
+                                                     bool* changed,
+                                                     std::vector<std::string>* connection_accounts) {
   *changed = false;
   CADUCE_RETURN_IF_ERROR(RequireAdministers(tx, actor, current.structure_id));
   size_t first = findings->size();
   ValidationResult vr = ValidateAccount(draft, ref_, channel);
+  if (connection_accounts != nullptr) {
+    *connection_accounts = SplitList(vr.normalized[FieldIndex(Field::kConnectionAccounts)]);
+  }
   for (Finding& f : vr.findings) findings->push_back(std::move(f));
   std::optional<AccountType> type = ParseAccountType(vr.normalized[FieldIndex(Field::kType)]);
   if (type && *type != current.type) {
@@ -491,14 +495,13 @@ Result<Account> DirectoryService::UpdateAccount(const Actor& actor, int64_t acco
   size_t first = findings->size();
   if (AnyError(*findings, 0)) return RefusedInput(*findings, 0);
   bool changed = false;
+  std::vector<std::string> persons;
   CADUCE_TRY(Account updated, ReplaceAccountInTx(*tx, actor, current, draft, Channel::kForm,
-                                                 findings, &changed));
+                                                 findings, &changed, &persons));
   if (rights_given && IsSharedMailbox(updated.type)) {
-    ValidationResult vr = ValidateAccount(draft, ref_, Channel::kForm);
     int64_t granted = 0, revoked = 0;
-    CADUCE_RETURN_IF_ERROR(SetConnectionAccountsInTx(
-        *tx, actor, updated, SplitList(vr.normalized[FieldIndex(Field::kConnectionAccounts)]),
-        findings, &granted, &revoked));
+    CADUCE_RETURN_IF_ERROR(
+        SetConnectionAccountsInTx(*tx, actor, updated, persons, findings, &granted, &revoked));
   }
   if (AnyError(*findings, first)) return RefusedInput(*findings, first);
   CADUCE_RETURN_IF_ERROR(tx->Commit());

@@ -97,10 +97,13 @@ class DirectoryService {
                                 const FieldChanges& changes, std::vector<Finding>* findings);
   // Same, for a full row (the import): every field of `draft` replaces the stored one,
   // except kConnectionAccounts (rights are set separately with SetConnectionAccounts)
-  // and kStructure. *changed tells whether anything differed.
+  // and kStructure. *changed tells whether anything differed. When given,
+  // *connection_accounts receives the row's "Compte(s) de connexion" as validated
+  // (lowercase addresses, without duplicates), ready for SetConnectionAccountsInTx.
   Result<Account> ReplaceAccountInTx(storage::Tx& tx, const Actor& actor, const Account& current,
                                      const AccountDraft& draft, Channel channel,
-                                     std::vector<Finding>* findings, bool* changed);
+                                     std::vector<Finding>* findings, bool* changed,
+                                     std::vector<std::string>* connection_accounts = nullptr);
 
   // Disables (reason "admin") or re-enables an account. Re-enabling restores the
   // status it had before: active when a password is set, else pending.

@@ -23,7 +23,6 @@ namespace {
 
 using directory::Account;
 using directory::AccountDraft;
-using directory::AccountType;
 using directory::Actor;
 using directory::DirectoryService;
 using directory::Field;
@@ -105,6 +104,7 @@ struct BufferedRow {
   std::string packed;                          // (field, length, bytes)*
   std::bitset<directory::kNumFields> numeric;  // from a numeric cell
   std::bitset<directory::kNumFields> present;  // the file has a value (maybe empty)
+  bool shared = false;  // ORG or APP: applied in the second pass
 
   void Put(Field f, std::string_view v) {
     packed += static_cast<char>(FieldIndex(f));
@@ -242,6 +242,10 @@ Status Importer::ReadFile(const std::string& path) {
       b.present.set(fi);
       if (c.kind == Cell::Kind::kNumber) b.numeric.set(fi);
       if (c.kind != Cell::Kind::kEmpty) b.Put(*columns_[i], CellValue(c, workbook));
+      if (*columns_[i] == Field::kType) {
+        std::optional<directory::AccountType> t = directory::ParseAccountType(c.text);
+        b.shared = t && directory::IsSharedMailbox(*t);
+      }
       if (*columns_[i] == Field::kAddress) {
         std::string a = text::ToLowerAscii(text::Trim(c.text));
         if (!a.empty()) rows_by_address_[a].push_back(b.number);
@@ -355,25 +359,15 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
       }
       merged.numeric_cell = draft.numeric_cell;
       bool changed = false;
-      Result<Account> r =
-          service_.ReplaceAccountInTx(tx, actor_, *existing, merged,
-                                      directory::Channel::kImport, &rr.findings, &changed);
+      std::vector<std::string> persons;
+      Result<Account> r = service_.ReplaceAccountInTx(tx, actor_, *existing, merged,
+                                                      directory::Channel::kImport, &rr.findings,
+                                                      &changed, &persons);
       st = r.status();
       if (st.ok()) {
         rr.action = changed ? RowAction::kUpdated : RowAction::kUnchanged;
         if (has_column_[FieldIndex(Field::kConnectionAccounts)] &&
             directory::IsSharedMailbox(existing->type)) {
-          directory::ValidationResult vr =
-              directory::ValidateAccount(merged, service_.reference(), directory::Channel::kImport);
-          std::vector<std::string> persons;
-          const std::string& cell = vr.normalized[FieldIndex(Field::kConnectionAccounts)];
-          size_t start = 0;
-          while (start < cell.size()) {
-            size_t end = cell.find(';', start);
-            if (end == std::string::npos) end = cell.size();
-            if (end > start) persons.push_back(cell.substr(start, end - start));
-            start = end + 1;
-          }
           st = service_.SetConnectionAccountsInTx(tx, actor_, *r, persons, &rr.findings,
                                                   &rr.rights_granted, &rr.rights_revoked);
           if (st.ok() && (rr.rights_granted || rr.rights_revoked)) {
@@ -462,9 +456,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   for (size_t i = 0; i < rows_.size(); ++i) {
     RowReport& rr = report_.rows_report[i];
     rr.row = rows_[i].number;
-    directory::FieldValues v = rows_[i].Unpack();
-    std::optional<AccountType> t = directory::ParseAccountType(v[FieldIndex(Field::kType)]);
-    if (t && directory::IsSharedMailbox(*t)) {
+    if (rows_[i].shared) {
       shared.push_back(i);
       continue;
     }

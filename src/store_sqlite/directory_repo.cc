@@ -700,28 +700,35 @@ Result<bool> SqliteDirectoryRepository::HasRight(storage::Tx& tx, int64_t mailbo
   return found;
 }
 
-Result<std::vector<ConnectionRight>> SqliteDirectoryRepository::RightsOnMailbox(
-    storage::Tx& tx, int64_t mailbox_id) {
-  Stmt st(ConnOf(tx),
-          "SELECT mailbox_id, person_id, created_at, created_by FROM connection_rights "
-          "WHERE mailbox_id = ?1 ORDER BY person_id");
-  st.Bind(1, mailbox_id);
+namespace {
+
+// The rights a statement selects with its one parameter bound to `id`.
+Result<std::vector<ConnectionRight>> ListRights(storage::Tx& tx, std::string_view sql,
+                                                int64_t id) {
+  Stmt st(ConnOf(tx), sql);
+  st.Bind(1, id);
   std::vector<ConnectionRight> rights;
   while (st.Step()) rights.push_back(ReadRight(st));
   CADUCE_RETURN_IF_ERROR(st.status());
   return rights;
 }
 
+}  // namespace
+
+Result<std::vector<ConnectionRight>> SqliteDirectoryRepository::RightsOnMailbox(
+    storage::Tx& tx, int64_t mailbox_id) {
+  return ListRights(tx,
+                    "SELECT mailbox_id, person_id, created_at, created_by FROM connection_rights "
+                    "WHERE mailbox_id = ?1 ORDER BY person_id",
+                    mailbox_id);
+}
+
 Result<std::vector<ConnectionRight>> SqliteDirectoryRepository::RightsOfPerson(storage::Tx& tx,
                                                                                int64_t person_id) {
-  Stmt st(ConnOf(tx),
-          "SELECT mailbox_id, person_id, created_at, created_by FROM connection_rights "
-          "WHERE person_id = ?1 ORDER BY mailbox_id");
-  st.Bind(1, person_id);
-  std::vector<ConnectionRight> rights;
-  while (st.Step()) rights.push_back(ReadRight(st));
-  CADUCE_RETURN_IF_ERROR(st.status());
-  return rights;
+  return ListRights(tx,
+                    "SELECT mailbox_id, person_id, created_at, created_by FROM connection_rights "
+                    "WHERE person_id = ?1 ORDER BY mailbox_id",
+                    person_id);
 }
 
 Result<std::vector<int64_t>> SqliteDirectoryRepository::PersonsWithDefault(storage::Tx& tx,
