@@ -58,11 +58,6 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   CADUCE_TRY(impl->policy,
              auth::PasswordPolicy::WithCommonPasswords(data_dir + "/common-passwords.txt"));
 
-  std::filesystem::path db_path(options.db_path);
-  if (db_path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(db_path.parent_path(), ec);
-  }
   store_sqlite::Options db_options;
   db_options.path = options.db_path;
   CADUCE_TRY(impl->db, store_sqlite::SqliteDatabase::Open(db_options));

@@ -1,7 +1,6 @@
 // Opening the store for a command, and printing results and findings.
 #include "cli/context.h"
 
-#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -54,11 +53,6 @@ std::unique_ptr<Context> Context::Open(const GlobalOptions& options, int* exit_c
     return nullptr;
   }
   ctx->ref_ = std::move(*ref);
-  std::filesystem::path db_path(options.db_path);
-  if (db_path.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(db_path.parent_path(), ec);
-  }
   store_sqlite::Options db_options;
   db_options.path = options.db_path;
   Result<std::unique_ptr<store_sqlite::SqliteDatabase>> db =

@@ -12,6 +12,7 @@
 #include <utility>
 #include <variant>
 
+#include "store_sqlite/columns.h"
 #include "store_sqlite/db.h"
 
 namespace caduce::store_sqlite {
@@ -93,9 +94,7 @@ Result<std::optional<audit::Entry>> SqliteAuditRepository::Last(storage::Tx& tx)
 }
 
 Status SqliteAuditRepository::Insert(storage::Tx& tx, const audit::Entry& e) {
-  if (tx.mode() != storage::TxMode::kWrite) {
-    return FailedPreconditionError("inserting an audit entry needs a write transaction");
-  }
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "inserting an audit entry"));
   Stmt st(SqliteTx::ConnOf(tx),
           "INSERT INTO audit(seq, at, actor_person_id, actor, mailbox_id, action, object, ip, "
           "detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "directory/fields.h"
+#include "store_sqlite/columns.h"
 #include "store_sqlite/db.h"
 
 namespace caduce::store_sqlite {
@@ -24,12 +25,6 @@ using directory::AccountStatus;
 
 Connection& ConnOf(storage::Tx& tx) { return SqliteTx::ConnOf(tx); }
 
-// A read Tx promises no writes (storage/database.h); SQLite would silently upgrade
-// a deferred transaction to a writer, so the refusal is ours.
-Status RequireWrite(storage::Tx& tx, std::string_view what) {
-  if (tx.mode() == storage::TxMode::kWrite) return OkStatus();
-  return FailedPreconditionError(fmt::format("{} needs a write transaction", what));
-}
 
 std::string_view ScopeToSql(ThrottleScope s) {
   return s == ThrottleScope::kAccount ? "account" : "ip";
@@ -56,16 +51,11 @@ Result<Credentials> ReadCredentials(const Stmt& st) {
   std::optional<directory::AccountType> type = directory::ParseAccountType(st.TextView(1));
   if (!type) return DataLossError(fmt::format("account {} has an unknown type", c.account_id));
   c.type = *type;
-  std::string_view status = st.TextView(2);
-  if (status == "pending") {
-    c.status = AccountStatus::kPending;
-  } else if (status == "active") {
-    c.status = AccountStatus::kActive;
-  } else if (status == "disabled") {
-    c.status = AccountStatus::kDisabled;
-  } else {
+  std::optional<AccountStatus> status = StatusFromSql(st.TextView(2));
+  if (!status) {
     return DataLossError(fmt::format("account {} has an unknown status", c.account_id));
   }
+  c.status = *status;
   c.disabled_reason = st.Text(3);
   c.date_peremption = st.Text(4);
   c.address = st.Text(5);

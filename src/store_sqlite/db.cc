@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "store_sqlite/migrations.h"
 
 namespace caduce::store_sqlite {
@@ -152,6 +154,12 @@ Status Connection::LastError(std::string_view what) const {
 // ---- SqliteDatabase ---------------------------------------------------------------
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const Options& options) {
+  // A new deployment's var/ does not exist yet: the file's folder is created too.
+  std::filesystem::path path(options.path);
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+  }
   std::unique_ptr<SqliteDatabase> db(new SqliteDatabase(options));
   CADUCE_RETURN_IF_ERROR(db->Migrate());
   return db;

@@ -98,8 +98,8 @@ class SqliteTx;
 
 class SqliteDatabase final : public storage::Database {
  public:
-  // Opens (creating if needed) and migrates the database. kUnavailable when the file
-  // cannot be opened; kFailedPrecondition when it was written by a newer caduce.
+  // Opens (creating the file and its folder if needed) and migrates the database. kUnavailable
+  // when the file cannot be opened; kFailedPrecondition when it was written by a newer caduce.
   static Result<std::unique_ptr<SqliteDatabase>> Open(const Options& options);
   ~SqliteDatabase() override;
 

@@ -16,6 +16,7 @@
 
 #include "base/text.h"
 #include "directory/fields.h"
+#include "store_sqlite/columns.h"
 #include "store_sqlite/db.h"
 
 namespace caduce::store_sqlite {
@@ -31,27 +32,6 @@ using directory::Structure;
 
 // ---- Column mapping ---------------------------------------------------------------
 
-// Stored names of AccountStatus (the CHECK constraint of migration 1). Kept here
-// rather than calling the model's helpers so that the stored form is this file's
-// decision alone.
-std::string_view StatusToSql(AccountStatus s) {
-  switch (s) {
-    case AccountStatus::kPending:
-      return "pending";
-    case AccountStatus::kActive:
-      return "active";
-    case AccountStatus::kDisabled:
-      return "disabled";
-  }
-  return "pending";
-}
-
-std::optional<AccountStatus> StatusFromSql(std::string_view s) {
-  if (s == "pending") return AccountStatus::kPending;
-  if (s == "active") return AccountStatus::kActive;
-  if (s == "disabled") return AccountStatus::kDisabled;
-  return std::nullopt;
-}
 
 // Columns read before the per-field ones, in this order, by every account SELECT.
 constexpr std::string_view kFixedColumns =
@@ -188,12 +168,6 @@ ConnectionRight ReadRight(const Stmt& st) {
 
 Connection& ConnOf(storage::Tx& tx) { return SqliteTx::ConnOf(tx); }
 
-// A read Tx promises a snapshot and no writes (storage/database.h); SQLite would
-// silently upgrade a deferred transaction to a writer, so the refusal is ours.
-Status RequireWrite(storage::Tx& tx, std::string_view what) {
-  if (tx.mode() == storage::TxMode::kWrite) return OkStatus();
-  return FailedPreconditionError(fmt::format("{} needs a write transaction", what));
-}
 
 // Rewords SQLite's constraint failures into sentences a person can act on: a taken
 // unique key (`on_unique`) or a reference to a row that does not exist
