@@ -45,14 +45,9 @@ Hash ComputeHash(const Entry& e) {
 }
 
 std::string HexOf(const Hash& h) {
-  static const char* kHex = "0123456789abcdef";
-  std::string s;
-  s.reserve(64);
-  for (uint8_t b : h) {
-    s += kHex[b >> 4];
-    s += kHex[b & 15];
-  }
-  return s;
+  char hex[2 * sizeof(Hash) + 1];
+  sodium_bin2hex(hex, sizeof hex, h.data(), h.size());
+  return std::string(hex);
 }
 
 Result<Entry> AuditLog::Append(storage::Tx& tx, Event event) {
