@@ -188,6 +188,27 @@ CREATE TABLE sign_in_locks (
   PRIMARY KEY (scope, key)
 ) WITHOUT ROWID;
 )sql"},
+      {5, "mail_queue", R"sql(
+-- The mail queue (notify/): each intent's state, attempts, next attempt and last
+-- error. Only the intent is stored; its link token is issued at each attempt.
+ALTER TABLE notifications ADD COLUMN state TEXT NOT NULL DEFAULT 'pending'
+  CHECK (state IN ('pending', 'sent', 'failed', 'cancelled'));
+ALTER TABLE notifications ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE notifications ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE notifications ADD COLUMN failed_at INTEGER;
+UPDATE notifications SET state = 'sent' WHERE sent_at IS NOT NULL;
+CREATE INDEX notifications_due ON notifications(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX notifications_by_state ON notifications(state, id);
+
+-- « Mot de passe oublié ? » requests per remote address (a bound on the mails one
+-- client can cause). No foreign key: unknown addresses count the same.
+CREATE TABLE password_reset_requests (
+  ip  TEXT NOT NULL,
+  at  INTEGER NOT NULL
+);
+CREATE INDEX password_reset_requests_by_ip ON password_reset_requests(ip, at);
+CREATE INDEX password_reset_requests_by_time ON password_reset_requests(at);
+)sql"},
   };
   return kAll;
 }
