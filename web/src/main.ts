@@ -1,0 +1,2 @@
+// Entry point of the caduce web UI.
+import './app';
