@@ -35,3 +35,15 @@ if [ ! -d tests/interop/node_modules ]; then
     (cd tests/interop && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 fi
+
+# The web UI: its npm packages from web/package-lock.json, then web/dist, rebuilt only
+# when a source is newer than the last build (quick and idempotent otherwise).
+if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  echo "setup: installing web npm packages"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/package.json web/vite.config.ts \
+     -newer web/dist/index.html -print -quit)" ]; then
+  echo "setup: building the web UI (web/dist)"
+  (cd web && npm run --silent build) || { echo "setup: the web UI build failed" >&2; exit 1; }
+fi

@@ -22,6 +22,30 @@ summary+=("ctest: ${line:-no summary (ctest exit $ctest_rc)}")
 [ "$ctest_rc" -eq 0 ] || failed=1
 rm -f "$ctest_log"
 
+# Web UI: Vitest unit tests of the UI logic, the bundle budget, then the end-to-end
+# walk in Debian's Chromium against a real `caduce serve` (tests/e2e/run.mjs).
+if [ -f web/package.json ]; then
+  web_json=$(mktemp)
+  (cd web && npx vitest run --reporter=default --reporter=json --outputFile="$web_json" 2>&1)
+  web_rc=$?
+  web_line=$(node -e 'const r=require(process.argv[1]);console.log(`web: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$web_json" 2>/dev/null)
+  summary+=("${web_line:-web: no summary (vitest exit $web_rc)}")
+  [ "$web_rc" -eq 0 ] || failed=1
+  rm -f "$web_json"
+  bundle_line=$(node web/scripts/bundle-size.mjs 2>&1)
+  bundle_rc=$?
+  echo "$bundle_line"
+  summary+=("$(echo "$bundle_line" | head -n 1)")
+  [ "$bundle_rc" -eq 0 ] || failed=1
+  e2e_log=$(mktemp)
+  CADUCE_BIN="${CADUCE_BIN:-$DEV/src/cli/caduce}" node tests/e2e/run.mjs 2>&1 | tee "$e2e_log"
+  e2e_rc=${PIPESTATUS[0]}
+  e2e_line=$(grep -E "^e2e: [0-9]+ passed, [0-9]+ failed" "$e2e_log" | tail -n 1)
+  summary+=("${e2e_line:-e2e: no summary (exit $e2e_rc)}")
+  [ "$e2e_rc" -eq 0 ] || failed=1
+  rm -f "$e2e_log"
+fi
+
 # Suite 2: fuzzers, a bounded run each (libFuzzer, clang).
 if [ -f fuzz/CMakeLists.txt ]; then
   fuzz_log=$(mktemp)
