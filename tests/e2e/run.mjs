@@ -45,6 +45,7 @@ const browser = await launchBrowser();
 const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 1366, height: 900 }, acceptDownloads: true });
 const page = await context.newPage();
 suite.page = page;
+page.setDefaultTimeout(Number(process.env.E2E_TIMEOUT_MS || 10000));
 const problems = [];
 page.on('console', (m) => {
   if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
@@ -135,7 +136,7 @@ await suite.test('the administrator signs in; the cartouche shows her name and m
   await page.locator('#cartouche').waitFor();
   assert((await page.locator('#cartouche').innerText()).includes('Claire'), 'name missing in the cartouche');
   await page.locator('#cartouche').click();
-  await page.getByText('Changer de compte').waitFor();
+  await page.getByText('Changer de compte', { exact: true }).waitFor();
   await page.getByRole('menuitem', { name: 'Déconnexion' }).waitFor();
   await suite.screenshot(page, 'cartouche-menu');
   await page.keyboard.press('Escape');
