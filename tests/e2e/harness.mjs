@@ -39,11 +39,12 @@ export function cli(db, args, { allowFail = false } = {}) {
 }
 
 /** Starts `caduce serve`; resolves once /healthz answers. */
-export async function startServer(db, webDir, extraArgs = []) {
+export async function startServer(db, webDir, extraArgs = [], cwd = dirname(db)) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(BIN, ['--db', db, '--data', DATA, 'serve', '--listen', `127.0.0.1:${port}`, '--web', webDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
     env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS || 'detect_leaks=0' },
   });
   let log = '';
