@@ -9,7 +9,11 @@
 #define CADUCE_HTTP_MESSAGE_H_
 
 #include <boost/json/value.hpp>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +42,48 @@ struct Request {
   std::string_view Header(std::string_view name) const;
 };
 
+// A response body produced over time as Server-Sent Events (text/event-stream,
+// HTML Living Standard §9.2). The handler returns a Response with `events` set;
+// the server sends the headers, then whatever the producer queues, from any
+// thread, until Close() or the client leaves. Thread-safe.
+//   auto events = std::make_shared<http::EventStream>();
+//   std::thread([events] { events->Send("progress", "{\"rows\":10}"); events->Close(); }).detach();
+//   http::Response r; r.events = events; return r;
+class EventStream {
+ public:
+  // Events queued and not yet written beyond this mean the client reads too
+  // slowly: the stream is ended as if it had left.
+  static constexpr std::size_t kMaxQueuedBytes = 1 << 20;
+
+  // Queues one event ("event: <name>\ndata: <data>\n\n"; data lines split on
+  // '\n', also on "\r\n" and '\r', which the client treats alike; CR and LF in
+  // the name are dropped; no "event:" line when the name is empty).
+  // false once the client has gone or the stream is closed: the producer may stop.
+  bool Send(std::string_view event, std::string_view data);
+  // Ends the response after what is queued.
+  void Close();
+
+  // Server side (http/session.cc). Registers the function to call, under the
+  // stream's lock, whenever something is queued or the stream is closed; it
+  // must only post work elsewhere.
+  void Attach(std::function<void()> wake);
+  // What is queued since the last call; *closed when Close() was called (and
+  // everything queued is in the returned text).
+  std::string Take(bool* closed);
+  // The client has gone or the response ended: Send returns false from now on,
+  // and the wake function is dropped.
+  void Detach();
+  // True after Detach() or when the queue overflowed.
+  bool gone() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::string queued_;  // guarded by mu_
+  bool closed_ = false;  // guarded by mu_
+  bool gone_ = false;    // guarded by mu_
+  std::function<void()> wake_;  // guarded by mu_
+};
+
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -47,6 +93,10 @@ struct Response {
   std::string file_path;
   // Ends the connection after this response (Connection: close).
   bool close = false;
+  // When set, the body is this stream of events, sent as they are queued
+  // (text/event-stream, Cache-Control: no-store, never compressed); `body` and
+  // `file_path` are ignored and the connection ends with the stream.
+  std::shared_ptr<EventStream> events;
 
   // Sets header `name`, replacing an earlier value.
   Response& SetHeader(std::string_view name, std::string value);

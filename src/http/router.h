@@ -29,6 +29,12 @@ struct RouteOptions {
   // The body must be Content-Type application/json (else 415) and valid UTF-8
   // JSON (else 400); the handler finds it parsed in Request::json.
   bool json_body = false;
+  // The handler may take long on the CPU or wait on a lock (argon2id, an
+  // import, an export): it runs on the server's worker pool
+  // (ServerOptions::worker_threads) while the connection's coroutine waits
+  // without holding an event-loop thread, so other connections are served
+  // meanwhile. The handler must then be safe to call from any thread.
+  bool blocking = false;
 };
 
 struct Route {
@@ -59,6 +65,8 @@ class Router {
   RouteMatch Find(std::string_view method, const std::vector<std::string>& segments) const;
 
   bool Has(std::string_view method, std::string_view pattern) const;
+  // Every route, in the order added (to list them, e.g. against a description).
+  const std::vector<Route>& routes() const { return routes_; }
 
  private:
   std::vector<Route> routes_;

@@ -1,7 +1,10 @@
 // Server assembly: router, static files, listener (see server.h).
 #include "http/server.h"
 
+#include <algorithm>
+#include <boost/asio/thread_pool.hpp>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "http/session.h"
@@ -14,6 +17,9 @@ struct Server::Impl {
   std::optional<StaticFiles> static_files;
   internal::ServerCore core;
   std::unique_ptr<net::Listener> listener;  // destroyed (stopped) before core
+  // Destroyed first, after Stop(): a handler still running is joined while the
+  // listener's io_context, where its completion goes, still exists.
+  std::unique_ptr<boost::asio::thread_pool> workers;
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -39,6 +45,11 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Router rout
   impl->core.router = std::move(router);
   impl->core.max_header_bytes = impl->options.max_header_bytes;
   impl->core.access_log = impl->options.access_log;
+  int workers = impl->options.worker_threads;
+  if (workers <= 0) workers = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  impl->workers = std::make_unique<boost::asio::thread_pool>(workers);
+  impl->core.workers = impl->workers.get();
+  impl->core.event_heartbeat = impl->options.event_heartbeat;
   const internal::ServerCore* core = &impl->core;
   CADUCE_TRY(impl->listener,
              net::Listener::Start(impl->options.listener, [core](net::Connection& conn) {

@@ -37,6 +37,12 @@ struct ServerOptions {
   AccessLogSink* access_log = nullptr;
   // How long Stop() lets requests in flight finish.
   std::chrono::milliseconds shutdown_grace{10'000};
+  // Threads that run the handlers of RouteOptions::blocking routes; 0 means
+  // the number of cores, at least 2.
+  int worker_threads = 0;
+  // A comment line (":") is sent on an event stream (Response::events) that
+  // has had nothing to send for this long (HTML Living Standard §9.2.7).
+  std::chrono::milliseconds event_heartbeat{15'000};
 };
 
 class Server {

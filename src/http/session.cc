@@ -11,13 +11,19 @@
 #include "http/session.h"
 
 #include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/file_body.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -26,6 +32,7 @@
 #include <cstdio>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -166,6 +173,126 @@ asio::awaitable<Sent> SendResponse(Stream& stream, net::Connection& conn, Respon
   co_return sent;
 }
 
+// The wake-up of a session that streams events: producers post a cancel of
+// the timer it waits on to the connection's strand. Shared with the posted
+// work, so that a wake-up arriving after the session ended is harmless.
+struct EventWaiter {
+  explicit EventWaiter(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  bool reader_done = false;  // strand only
+};
+
+// Reads (and drops) what the client sends during an event stream, so that
+// its leaving is noticed at once and not at the next write.
+template <class Stream>
+asio::awaitable<void> WatchForLeaving(Stream& stream) {
+  std::array<char, 256> sink;
+  std::size_t total = 0;
+  error_code ec;
+  // A client has nothing to send here; one that keeps sending is cut.
+  while (total < 64 * 1024) {
+    total += co_await stream.async_read_some(asio::buffer(sink),
+                                             asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+}
+
+// Sends a Response whose body is an EventStream: the header, then each batch
+// of queued events as one chunk (HTTP/1.1) or as raw bytes up to the close
+// (HTTP/1.0), a heartbeat comment when idle, until the producer closes, the
+// client leaves, a write fails or the server stops.
+template <class Stream>
+asio::awaitable<Sent> SendEvents(Stream& stream, net::Connection& conn, const ServerCore& core,
+                                 Response r, unsigned version, bool head) {
+  std::shared_ptr<EventStream> events = std::move(r.events);
+  r.status = 200;
+  r.body.clear();
+  r.file_path.clear();
+  r.SetHeader("Content-Type", "text/event-stream; charset=utf-8");
+  r.SetHeader("Cache-Control", "no-store");
+  Sent sent;
+  sent.status = r.status;
+  const bool chunked = version >= 11;
+  bhttp::response<bhttp::empty_body> m;
+  FillHeader(m, r, version, /*keep_alive=*/false, conn.is_tls());
+  if (chunked) m.chunked(true);
+  bhttp::response_serializer<bhttp::empty_body> serializer(m);
+  conn.tcp().expires_after(conn.deadlines().write);
+  co_await bhttp::async_write_header(stream, serializer,
+                                     asio::redirect_error(asio::use_awaitable, sent.ec));
+  if (sent.ec || head) {
+    events->Detach();
+    co_return sent;
+  }
+
+  const asio::any_io_executor executor = conn.tcp().get_executor();
+  auto waiter = std::make_shared<EventWaiter>(executor);
+  events->Attach([waiter, executor] {
+    asio::post(executor, [waiter] { waiter->timer.cancel(); });
+  });
+  // The read side has no deadline while the stream lasts; each write has its own.
+  conn.tcp().expires_never();
+  asio::co_spawn(executor, WatchForLeaving(stream), [waiter](std::exception_ptr) {
+    waiter->reader_done = true;
+    waiter->timer.cancel();
+  });
+
+  auto write_bytes = [&](std::string text, bool last) -> asio::awaitable<error_code> {
+    error_code ec;
+    conn.tcp().expires_after(conn.deadlines().write);
+    if (!chunked) {
+      if (!text.empty()) {
+        co_await asio::async_write(stream, asio::buffer(text),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+    } else {
+      if (!text.empty()) {
+        co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(text)),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!ec && last) {
+        co_await asio::async_write(stream, bhttp::make_chunk_last(),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+    sent.bytes += text.size();
+    co_return ec;
+  };
+
+  auto next_heartbeat = std::chrono::steady_clock::now() + core.event_heartbeat;
+  for (;;) {
+    bool closed = false;
+    std::string batch = events->Take(&closed);
+    if (events->gone() || waiter->reader_done) break;  // overflow, or the client left
+    if (!batch.empty() || closed) {
+      sent.ec = co_await write_bytes(std::move(batch), closed);
+      if (sent.ec || closed) break;
+      next_heartbeat = std::chrono::steady_clock::now() + core.event_heartbeat;
+      continue;
+    }
+    if (std::chrono::steady_clock::now() >= next_heartbeat) {
+      sent.ec = co_await write_bytes(":\n\n", false);
+      if (sent.ec) break;
+      next_heartbeat = std::chrono::steady_clock::now() + core.event_heartbeat;
+      continue;
+    }
+    // Woken early by a producer (or the reader) through cancel().
+    error_code ignored;
+    waiter->timer.expires_at(next_heartbeat);
+    co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  events->Detach();
+  // Wait for the reader before the connection (and its stream) goes.
+  error_code ignored;
+  conn.tcp().socket().cancel(ignored);
+  while (!waiter->reader_done) {
+    waiter->timer.expires_after(1s);
+    co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    if (!waiter->reader_done) conn.Abort();
+  }
+  co_return sent;
+}
+
 Response Invoke(const Route& route, const Request& request, const RouteParams& params) {
   // The Asio boundary for handlers: an exception is a bug, logged, and costs this
   // request a 500, not the server.
@@ -179,6 +306,20 @@ Response Invoke(const Route& route, const Request& request, const RouteParams& p
                  route.pattern.c_str());
   }
   return Problem(500, "Une erreur interne est survenue.");
+}
+
+asio::awaitable<Response> InvokeHere(const Route* route, const Request* request,
+                                     const RouteParams* params) {
+  co_return Invoke(*route, *request, *params);
+}
+
+// Runs a blocking route's handler on the worker pool; the caller's coroutine is
+// resumed on its own executor (the connection's strand) with the response.
+// The request and params stay valid: the caller is suspended until then.
+asio::awaitable<Response> InvokeOnWorkers(asio::thread_pool& workers, const Route& route,
+                                          const Request& request, const RouteParams& params) {
+  co_return co_await asio::co_spawn(workers.get_executor(),
+                                    InvokeHere(&route, &request, &params), asio::use_awaitable);
 }
 
 bool IsParseError(const error_code& ec) {
@@ -322,6 +463,11 @@ asio::awaitable<After> ServeOne(Stream& stream, net::Connection& conn, const Ser
             }
           }
         }
+        if (!response && options.blocking && core.workers != nullptr) {
+          Response r = co_await InvokeOnWorkers(*core.workers, *match.route, request,
+                                                match.params);
+          response.emplace(std::move(r));
+        }
         if (!response) response = Invoke(*match.route, request, match.params);
       }
     } else if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
@@ -336,6 +482,16 @@ asio::awaitable<After> ServeOne(Stream& stream, net::Connection& conn, const Ser
   }
   // A body left unread cannot be told apart from the next request.
   if (body_pending && !parser.is_done()) unread_input = true;
+  if (response->events != nullptr && response->status == 200) {
+    Sent sent = co_await SendEvents(stream, conn, core, std::move(*response), version, head);
+    log(sent);
+    co_return After::kClose;
+  }
+  if (response->events != nullptr) {
+    // Not a success: the status and body are sent as they are, without events.
+    response->events->Detach();
+    response->events.reset();
+  }
   keep_alive = keep_alive && !unread_input && !response->close && !conn.draining();
   Sent sent = co_await SendResponse(stream, conn, std::move(*response), version, head, keep_alive);
   log(sent);

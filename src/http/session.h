@@ -9,6 +9,8 @@
 #define CADUCE_HTTP_SESSION_H_
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <cstddef>
 
 #include "http/access_log.h"
@@ -24,6 +26,11 @@ struct ServerCore {
   const StaticFiles* static_files = nullptr;  // null: none
   std::size_t max_header_bytes = 16 * 1024;
   AccessLogSink* access_log = nullptr;
+  // Runs the handlers of blocking routes; owned by the Server.
+  boost::asio::thread_pool* workers = nullptr;
+  // A comment line is sent on an idle event stream this often, so that
+  // proxies and the client see the connection alive.
+  std::chrono::milliseconds event_heartbeat{15'000};
 };
 
 boost::asio::awaitable<void> ServeHttp(net::Connection& conn, const ServerCore& core);

@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -130,8 +131,8 @@ class Client {
     return true;
   }
 
-  // One response; `head` when it answers a HEAD (no body follows).
-  std::optional<HttpResponse> Read(bool head = false) {
+  // The status line and header fields of the next response, its body left unread.
+  std::optional<HttpResponse> ReadHeader() {
     const auto deadline = Clock::now() + 5s;
     std::size_t end;
     while ((end = pending_.find("\r\n\r\n")) == std::string::npos) {
@@ -155,16 +156,62 @@ class Client {
       r.headers.emplace_back(field.substr(0, colon), value);
       pos = next + 2;
     }
+    return r;
+  }
+
+  // One response; `head` when it answers a HEAD (no body follows).
+  std::optional<HttpResponse> Read(bool head = false) {
+    const auto deadline = Clock::now() + 5s;
+    std::optional<HttpResponse> r = ReadHeader();
+    if (!r) return r;
     std::size_t length = 0;
-    if (!head && r.status != 304 && r.HasHeader("Content-Length")) {
-      length = std::stoul(r.Header("Content-Length"));
+    if (!head && r->status != 304 && r->HasHeader("Content-Length")) {
+      length = std::stoul(r->Header("Content-Length"));
     }
     while (pending_.size() < length) {
       if (RecvSome(deadline) <= 0) return std::nullopt;
     }
-    r.body = pending_.substr(0, length);
+    r->body = pending_.substr(0, length);
     pending_.erase(0, length);
     return r;
+  }
+
+  // The data of the next chunk of a chunked body (RFC 9112 §7.1): "" for the
+  // last chunk, nullopt when none comes within `limit` or the stream breaks.
+  std::optional<std::string> ReadChunk(std::chrono::milliseconds limit = 5s) {
+    const auto deadline = Clock::now() + limit;
+    std::size_t line_end;
+    while ((line_end = pending_.find("\r\n")) == std::string::npos) {
+      if (RecvSome(deadline) <= 0) return std::nullopt;
+    }
+    std::size_t size = std::stoul(pending_.substr(0, line_end), nullptr, 16);
+    std::size_t need = line_end + 2 + size + 2;
+    while (pending_.size() < need) {
+      if (RecvSome(deadline) <= 0) return std::nullopt;
+    }
+    std::string data = pending_.substr(line_end + 2, size);
+    pending_.erase(0, need);
+    return data;
+  }
+
+  // Chunks until their text holds `wanted` (true) or the stream ends (false);
+  // what was read is appended to *text.
+  bool ReadChunksUntil(std::string_view wanted, std::string* text) {
+    while (text->find(wanted) == std::string::npos) {
+      std::optional<std::string> chunk = ReadChunk();
+      if (!chunk || chunk->empty()) return false;
+      *text += *chunk;
+    }
+    return true;
+  }
+
+  // Ends the connection at once.
+  void Close() {
+    if (ssl_ != nullptr) {
+      SSL_free(ssl_);
+      ssl_ = nullptr;
+    }
+    ::shutdown(fd_, SHUT_RDWR);
   }
 
   std::optional<HttpResponse> Roundtrip(std::string_view request, bool head = false) {
@@ -330,12 +377,36 @@ class ServerTest : public ::testing::Test {
       released_future_.wait_for(10s);
       return Response::Text(200, "slow done");
     }));
+    RouteOptions blocking;
+    blocking.blocking = true;
+    EXPECT_OK(router.Add(
+        "GET", "/api/slow-blocking",
+        [this](const Request& r, const RouteParams&) {
+          entered_.set_value();
+          released_future_.wait_for(10s);
+          return Response::Text(200, "blocking done " + std::string(r.Header("x-tag")));
+        },
+        blocking));
+    EXPECT_OK(router.Add(
+        "GET", "/api/throw-blocking",
+        [](const Request&, const RouteParams&) -> Response { throw std::runtime_error("bug"); },
+        blocking));
+    EXPECT_OK(router.Add("GET", "/api/events", [this](const Request&, const RouteParams&) {
+      Response r;
+      r.events = std::make_shared<EventStream>();
+      if (events_before_) events_before_(*r.events);
+      events_.set_value(r.events);
+      return r;
+    }));
+    if (extra_routes_) extra_routes_(router);
     return router;
   }
 
   void StartServer(bool tls = false, bool with_log = true, std::size_t max_connections = 10'000) {
     ServerOptions options;
-    options.listener.threads = 2;
+    options.listener.threads = threads_;
+    options.worker_threads = 2;
+    options.event_heartbeat = heartbeat_;
     options.listener.max_connections = max_connections;
     options.listener.deadlines.header = 300ms;
     options.listener.deadlines.body = 1s;
@@ -385,6 +456,12 @@ class ServerTest : public ::testing::Test {
   std::shared_future<void> released_future_ = release_.get_future().share();
   bool released_ = false;
   std::chrono::milliseconds idle_deadline_ = 5s;
+  int threads_ = 2;
+  std::chrono::milliseconds heartbeat_ = 15s;
+  std::function<void(Router&)> extra_routes_;
+  // The stream GET /api/events answered with, and what it queued before.
+  std::promise<std::shared_ptr<EventStream>> events_;
+  std::function<void(EventStream&)> events_before_;
 };
 
 // ---------------------------------------------------------------- routing
@@ -719,6 +796,212 @@ TEST_F(ServerTest, GracefulStopLetsTheRequestInFlightFinish) {
   EXPECT_EQ(r->body, "slow done");
   EXPECT_EQ(r->Header("Connection"), "close");
   EXPECT_TRUE(busy->WaitClosed(5s));
+}
+
+// ---------------------------------------------------------------- worker pool
+
+// One event-loop thread only: were the blocking handler run on it, no other
+// connection could be answered until it returned.
+TEST_F(ServerTest, BlockingHandlerLeavesTheEventLoopFreeForOthers) {
+  threads_ = 1;
+  StartServer();
+  auto slow = Connect();
+  ASSERT_TRUE(slow->Send(Get("/api/slow-blocking", "X-Tag: A\r\n")));
+  ASSERT_EQ(entered_.get_future().wait_for(5s), std::future_status::ready);
+
+  // While it runs, other connections get their answers (each read gives up
+  // after 5 s, far less than the 10 s the slow handler is held).
+  for (int i = 0; i < 3; ++i) {
+    auto other = Fetch(Get("/api/accounts/" + std::to_string(i)));
+    EXPECT_EQ(other.status, 200);
+    EXPECT_EQ(other.body, "{\"id\":\"" + std::to_string(i) + "\"}");
+  }
+  EXPECT_EQ(Fetch(Get("/healthz")).body, "ok");
+
+  Release();
+  auto r = slow->Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "blocking done A");
+  // The connection goes on with keep-alive after a blocking handler.
+  auto next = slow->Roundtrip(Get("/api/accounts/me"));
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->body, "me");
+}
+
+TEST_F(ServerTest, BlockingHandlerExceptionIs500AndServerGoesOn) {
+  StartServer();
+  HttpResponse r = Fetch(Get("/api/throw-blocking"));
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.Header("Content-Type"), "application/problem+json");
+  EXPECT_THAT(r.body, Not(HasSubstr("bug")));
+  EXPECT_EQ(Fetch(Get("/healthz")).status, 200);
+}
+
+TEST_F(ServerTest, GracefulStopWaitsForABlockingHandler) {
+  StartServer();
+  auto busy = Connect();
+  ASSERT_TRUE(busy->Send(Get("/api/slow-blocking", "X-Tag: B\r\n")));
+  ASSERT_EQ(entered_.get_future().wait_for(5s), std::future_status::ready);
+  std::thread stopper([this] { server_->Stop(); });
+  EXPECT_TRUE(Eventually([&] { return !Client(server_->port()).connected(); }));
+  Release();
+  auto r = busy->Read();
+  stopper.join();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->body, "blocking done B");
+  EXPECT_EQ(r->Header("Connection"), "close");
+}
+
+// ---------------------------------------------------------------- event streams
+
+TEST_F(ServerTest, EventsArriveInOrderAndCloseEndsTheResponse) {
+  StartServer();
+  auto c = Connect();
+  ASSERT_TRUE(c->Send(Get("/api/events", "Accept-Encoding: gzip\r\n")));
+  auto header = c->ReadHeader();
+  ASSERT_TRUE(header.has_value());
+  EXPECT_EQ(header->status, 200);
+  EXPECT_EQ(header->Header("Content-Type"), "text/event-stream; charset=utf-8");
+  EXPECT_EQ(header->Header("Cache-Control"), "no-store");
+  EXPECT_EQ(header->Header("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(header->Header("Connection"), "close");
+  EXPECT_FALSE(header->HasHeader("Content-Encoding"));
+  EXPECT_FALSE(header->HasHeader("Content-Length"));
+  EXPECT_EQ(header->Header("X-Content-Type-Options"), "nosniff");
+  auto events = events_.get_future().get();
+
+  // Each event arrives as it is sent, before the next is queued.
+  std::string text;
+  ASSERT_TRUE(events->Send("progress", R"({"rows":1})"));
+  ASSERT_TRUE(c->ReadChunksUntil("\n\n", &text));
+  EXPECT_EQ(text, "event: progress\ndata: {\"rows\":1}\n\n");
+  text.clear();
+  // Sent from another thread, many at once: in order, none lost.
+  std::thread producer([events] {
+    for (int i = 2; i <= 200; ++i) ASSERT_TRUE(events->Send("progress", std::to_string(i)));
+    events->Send("done", "");
+    events->Close();
+  });
+  std::string expected;
+  for (int i = 2; i <= 200; ++i) expected += "event: progress\ndata: " + std::to_string(i) + "\n\n";
+  expected += "event: done\ndata: \n\n";
+  for (;;) {
+    auto chunk = c->ReadChunk();
+    ASSERT_TRUE(chunk.has_value()) << "after " << text.size() << " bytes";
+    if (chunk->empty()) break;  // the last chunk: Close() ended the response
+    text += *chunk;
+  }
+  producer.join();
+  EXPECT_EQ(text, expected);
+  EXPECT_TRUE(c->WaitClosed(5s));
+  EXPECT_FALSE(events->Send("late", "x"));
+}
+
+TEST_F(ServerTest, EventsQueuedByTheHandlerAreSentFirst) {
+  events_before_ = [](EventStream& e) {
+    e.Send("started", "0");
+    e.Send("", "no name");
+    e.Close();
+  };
+  StartServer();
+  auto c = Connect();
+  ASSERT_TRUE(c->Send(Get("/api/events")));
+  ASSERT_TRUE(c->ReadHeader().has_value());
+  std::string text;
+  for (;;) {
+    auto chunk = c->ReadChunk();
+    ASSERT_TRUE(chunk.has_value());
+    if (chunk->empty()) break;
+    text += *chunk;
+  }
+  EXPECT_EQ(text, "event: started\ndata: 0\n\ndata: no name\n\n");
+}
+
+// Line breaks in the data become data lines, and in the name are dropped: a
+// producer passing on user text cannot forge another field or event.
+TEST_F(ServerTest, EventLineBreaksCannotForgeFields) {
+  StartServer();
+  auto c = Connect();
+  ASSERT_TRUE(c->Send(Get("/api/events")));
+  ASSERT_TRUE(c->ReadHeader().has_value());
+  auto events = events_.get_future().get();
+  ASSERT_TRUE(events->Send("a\r\nevent: x", "l1\nl2\r\nl3\revent: forged\n\nid: 9"));
+  events->Close();
+  std::string text;
+  EXPECT_FALSE(c->ReadChunksUntil("never", &text));
+  EXPECT_EQ(text,
+            "event: aevent: x\ndata: l1\ndata: l2\ndata: l3\ndata: event: forged\ndata: \n"
+            "data: id: 9\n\n");
+}
+
+TEST_F(ServerTest, ClientLeavingMakesSendReturnFalse) {
+  StartServer();
+  auto c = Connect();
+  ASSERT_TRUE(c->Send(Get("/api/events")));
+  ASSERT_TRUE(c->ReadHeader().has_value());
+  auto events = events_.get_future().get();
+  ASSERT_TRUE(events->Send("progress", "1"));
+  c->Close();
+  // Noticed without any write: the server reads while it streams.
+  EXPECT_TRUE(Eventually([&] { return events->gone(); }));
+  EXPECT_FALSE(events->Send("progress", "2"));
+  EXPECT_TRUE(Eventually([&] { return server_->connection_count() == 0; }));
+}
+
+TEST_F(ServerTest, IdleEventStreamSendsHeartbeatComments) {
+  heartbeat_ = 100ms;
+  StartServer();
+  auto c = Connect();
+  ASSERT_TRUE(c->Send(Get("/api/events")));
+  ASSERT_TRUE(c->ReadHeader().has_value());
+  auto events = events_.get_future().get();
+  EXPECT_EQ(c->ReadChunk(), ":\n\n");
+  EXPECT_EQ(c->ReadChunk(), ":\n\n");
+  ASSERT_TRUE(events->Send("x", "y"));
+  std::string text;
+  ASSERT_TRUE(c->ReadChunksUntil("data: y\n\n", &text));
+  events->Close();
+}
+
+TEST_F(ServerTest, HeadOfEventStreamSendsTheHeaderOnly) {
+  StartServer();
+  auto c = Connect();
+  auto r = c->Roundtrip("HEAD /api/events HTTP/1.1\r\nHost: localhost\r\n\r\n", /*head=*/true);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->Header("Content-Type"), "text/event-stream; charset=utf-8");
+  EXPECT_TRUE(c->WaitClosed(5s));
+  EXPECT_FALSE(events_.get_future().get()->Send("x", "y"));
+}
+
+TEST_F(ServerTest, EventStreamCountsAsInFlightForGracefulStop) {
+  StartServer();
+  auto c = Connect();
+  ASSERT_TRUE(c->Send(Get("/api/events")));
+  ASSERT_TRUE(c->ReadHeader().has_value());
+  auto events = events_.get_future().get();
+  std::thread stopper([this] { server_->Stop(); });
+  EXPECT_TRUE(Eventually([&] { return !Client(server_->port()).connected(); }));
+  ASSERT_TRUE(events->Send("last", "1"));
+  events->Close();
+  std::string text;
+  EXPECT_FALSE(c->ReadChunksUntil("never", &text));
+  stopper.join();
+  EXPECT_EQ(text, "event: last\ndata: 1\n\n");
+}
+
+TEST_F(ServerTest, EventStreamOverTls) {
+  StartServer(/*tls=*/true);
+  auto c = Connect();
+  ASSERT_TRUE(c->Send(Get("/api/events")));
+  ASSERT_TRUE(c->ReadHeader().has_value());
+  auto events = events_.get_future().get();
+  ASSERT_TRUE(events->Send("a", "1"));
+  std::string text;
+  ASSERT_TRUE(c->ReadChunksUntil("\n\n", &text));
+  EXPECT_EQ(text, "event: a\ndata: 1\n\n");
+  c->Close();
+  EXPECT_TRUE(Eventually([&] { return events->gone(); }));
 }
 
 // ---------------------------------------------------------------- TLS
