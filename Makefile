@@ -2,13 +2,14 @@
 #   make run    install what is missing, build (release), create the demo database, serve
 #   make test   install what is missing, build (ASan+UBSan), run every test suite
 #   make bench  build (release) and run the benchmarks under bench/
+#   make e2e    the web UI's end-to-end walk in Chromium (CADUCE_BIN, default the dev build)
 SHELL := /bin/bash
 DEV := build/dev
 REL := build/release
 DB ?= var/caduce.db
 CADUCE := $(REL)/src/cli/caduce
 
-.PHONY: all setup build-dev build-release run test bench fuzz clean
+.PHONY: all setup build-dev build-release run test bench fuzz e2e clean
 
 all: build-release
 
@@ -35,6 +36,9 @@ bench: build-release
 
 fuzz: setup
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} bash scripts/fuzz.sh
+
+e2e: build-dev
+	@CADUCE_BIN=$${CADUCE_BIN:-$(DEV)/src/cli/caduce} node tests/e2e/run.mjs
 
 clean:
 	rm -rf build

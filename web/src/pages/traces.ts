@@ -52,7 +52,11 @@ class Traces extends Connected {
     for (const k of Object.keys(this.filters) as (keyof Filters)[]) this.filters[k] = this.query.get(k) || '';
   }
 
-  override willUpdate(): void {
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('query') && changed.get('query') !== undefined) {
+      for (const k of Object.keys(this.filters) as (keyof Filters)[]) this.filters[k] = this.query.get(k) || '';
+      this.loadedFor = null;
+    }
     if (store.structureId !== null && store.structureId !== this.loadedFor && !this.loading) this.load(false);
   }
 

@@ -75,7 +75,9 @@ class Users extends Connected {
     this.latest.cancel();
   }
 
-  override willUpdate(): void {
+  override willUpdate(changed: Map<string, unknown>): void {
+    // A navigation to the list (a link, Back) brings its own query.
+    if (changed.has('query') && changed.get('query') !== undefined) this.state = queryFromParams(this.query);
     const sid = store.structureId;
     const key = `${sid}|${paramsFromQuery(this.state)}`;
     if (sid !== null && key !== this.loadedFor && !this.loading) this.reload();
