@@ -156,6 +156,37 @@ export class Suite {
   }
 }
 
+/**
+ * Waits for the mail sent to `to` in a folder of .eml files (the server's outbox,
+ * or the folder where the test SMTP server writes what it accepts), and returns it
+ * as tests/notify/parse_mail.py reads it (Python's email package).
+ */
+export async function waitForMail(dir, to, { timeoutMs = 20000, seen = new Set() } = {}) {
+  const { readdirSync } = await import('node:fs');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let names = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.eml')).sort();
+    } catch {
+      // the folder appears with the first mail
+    }
+    for (const n of names) {
+      const file = join(dir, n);
+      if (seen.has(file)) continue;
+      const r = spawnSync('/usr/bin/python3', [join(ROOT, 'tests/notify/parse_mail.py'), file], { encoding: 'utf8' });
+      if (r.status !== 0) continue;
+      const mail = JSON.parse(r.stdout);
+      if (mail.to_addr === to) {
+        seen.add(file);
+        return mail;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no mail to ${to} in ${dir} after ${timeoutMs} ms`);
+}
+
 export function assert(cond, message) {
   if (!cond) throw new Error(message);
 }
