@@ -34,6 +34,38 @@ std::string FormatAccessLogLine(const AccessLogEntry& e) {
   return o.str();
 }
 
+std::string FormatAccessLogText(const AccessLogEntry& e) {
+  auto quoted = [](std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f || c == '"' || c == '\\') {
+        static const char kHex[] = "0123456789abcdef";
+        out += "\\x";
+        out += kHex[u >> 4];
+        out += kHex[u & 15];
+      } else {
+        out += c;
+      }
+    }
+    return out + "\"";
+  };
+  std::string line = FormatRfc3339(e.time_micros);
+  line += ' ';
+  line += e.remote_ip;
+  line += " conn=" + std::to_string(e.connection_id) + " ";
+  line += quoted(Clean(e.method) + " " + Clean(e.path));
+  line += " " + std::to_string(e.status) + " " + std::to_string(e.bytes) + "B " +
+          std::to_string(e.duration_micros) + "us ";
+  line += quoted(Clean(e.user_agent));
+  return line;
+}
+
+void StdioAccessLog::WriteEntry(const AccessLogEntry& entry) {
+  Write(format_ == AccessLogFormat::kText ? FormatAccessLogText(entry)
+                                          : FormatAccessLogLine(entry));
+}
+
 void StdioAccessLog::Write(std::string_view line) {
   std::lock_guard lock(mu_);
   std::fwrite(line.data(), 1, line.size(), out_);

@@ -33,23 +33,36 @@ struct AccessLogEntry {
 //  "status":200,"bytes":2,"duration_us":154,"user_agent":"curl/7.88.1"} (no newline).
 std::string FormatAccessLogLine(const AccessLogEntry& entry);
 
+// The same for people reading a terminal:
+// 2026-…Z 127.0.0.1 conn=3 "GET /healthz" 200 2B 154us "curl/7.88.1" (no newline).
+// Control characters, '"' and '\\' in client strings are written as \xHH.
+std::string FormatAccessLogText(const AccessLogEntry& entry);
+
+enum class AccessLogFormat { kJson, kText };
+
 // Receives one formatted line per request. Write() is called from the server's
 // threads concurrently: implementations must be thread-safe.
 class AccessLogSink {
  public:
   virtual ~AccessLogSink() = default;
   virtual void Write(std::string_view line) = 0;
+  // What the server calls for each request: the JSON line by default.
+  virtual void WriteEntry(const AccessLogEntry& entry) { Write(FormatAccessLogLine(entry)); }
 };
 
 // Writes each line and a newline to a stdio stream (stderr by default).
 class StdioAccessLog final : public AccessLogSink {
  public:
-  explicit StdioAccessLog(std::FILE* out = stderr) : out_(out) {}
+  explicit StdioAccessLog(std::FILE* out = stderr,
+                          AccessLogFormat format = AccessLogFormat::kJson)
+      : out_(out), format_(format) {}
   void Write(std::string_view line) override;
+  void WriteEntry(const AccessLogEntry& entry) override;
 
  private:
   std::mutex mu_;
   std::FILE* out_;
+  AccessLogFormat format_;
 };
 
 }  // namespace caduce::http

@@ -64,6 +64,12 @@ void Server::Stop() { impl_->listener->Stop(impl_->options.shutdown_grace); }
 
 std::size_t Server::connection_count() const { return impl_->listener->connection_count(); }
 
+uint64_t Server::refused_connection_count() const {
+  return impl_->listener->refused_connection_count();
+}
+
+uint64_t Server::refused_per_ip_count() const { return impl_->listener->refused_per_ip_count(); }
+
 std::size_t Server::idle_connection_count() const {
   return impl_->listener->idle_connection_count();
 }

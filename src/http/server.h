@@ -68,6 +68,10 @@ class Server {
   // Open connections, and those waiting for a next request. Thread-safe.
   std::size_t connection_count() const;
   std::size_t idle_connection_count() const;
+  // Connections refused at accept by the total or the per-address cap, and
+  // by the per-address cap alone (net::ListenerOptions). Thread-safe.
+  uint64_t refused_connection_count() const;
+  uint64_t refused_per_ip_count() const;
 
  private:
   struct Impl;

@@ -40,6 +40,7 @@
 
 #include "base/clock.h"
 #include "base/text.h"
+#include "http/compression.h"
 #include "http/status_map.h"
 #include "http/target.h"
 
@@ -361,7 +362,7 @@ asio::awaitable<After> ServeOne(Stream& stream, net::Connection& conn, const Ser
     entry.duration_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                                 std::chrono::steady_clock::now() - started)
                                 .count();
-    core.access_log->Write(FormatAccessLogLine(entry));
+    core.access_log->WriteEntry(entry);
   };
 
   error_code ec;
@@ -487,6 +488,7 @@ asio::awaitable<After> ServeOne(Stream& stream, net::Connection& conn, const Ser
     log(sent);
     co_return After::kClose;
   }
+  MaybeCompress(*response, request.Header("accept-encoding"));
   if (response->events != nullptr) {
     // Not a success: the status and body are sent as they are, without events.
     response->events->Detach();

@@ -5,8 +5,12 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <utility>
 
+#include "http/compression.h"
 #include "http/status_map.h"
 
 namespace caduce::http {
@@ -41,25 +45,6 @@ std::string Lower(std::string s) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return s;
-}
-
-// Accept-Encoding (RFC 9110 §12.5.3): gzip, x-gzip or * with a non-zero q.
-bool AcceptsGzip(std::string_view header) {
-  while (!header.empty()) {
-    std::size_t comma = header.find(',');
-    std::string_view item = header.substr(0, comma);
-    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    std::size_t semi = item.find(';');
-    std::string coding = Lower(Trim(item.substr(0, semi)));
-    if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
-    if (semi == std::string_view::npos) return true;
-    std::string param = Lower(Trim(item.substr(semi + 1)));
-    if (param.rfind("q=", 0) != 0) return true;
-    std::string q = param.substr(2);
-    bool zero = !q.empty() && q.find_first_not_of("0.") == std::string::npos;
-    if (!zero) return true;
-  }
-  return false;
 }
 
 // If-None-Match (RFC 9110 §13.1.2) uses the weak comparison: W/ is ignored.
@@ -199,13 +184,20 @@ Response StaticFiles::ServeFile(const Request& request, const std::string& full_
     return Problem(404, "");
   }
 
-  // Strong validator from size and modification time; the gzip variant is a
+  // Without a precompressed variant, a file that compresses well is gzipped
+  // here for a client that takes it.
+  const bool compressible = !has_gz && IsCompressibleType(ContentTypeFor(name)) &&
+                            static_cast<std::size_t>(st.st_size) >= kMinCompressBytes &&
+                            static_cast<std::size_t>(st.st_size) <= kMaxCompressFileBytes;
+  const bool compress = compressible && AcceptsGzip(request.Header("accept-encoding"));
+
+  // Strong validator from size and modification time; a gzip variant is a
   // different representation, so it has its own tag (RFC 9110 §8.8.3.3).
   char etag[96];
   std::snprintf(etag, sizeof etag, "\"%llx-%llx%s\"", static_cast<unsigned long long>(st.st_size),
                 static_cast<unsigned long long>(st.st_mtim.tv_sec) * 1000000000ULL +
                     static_cast<unsigned long long>(st.st_mtim.tv_nsec),
-                gzip ? "-gz" : "");
+                gzip ? "-gz" : compress ? "-gzip" : "");
 
   Response r;
   r.SetHeader("ETag", etag);
@@ -216,7 +208,7 @@ Response StaticFiles::ServeFile(const Request& request, const std::string& full_
   } else {
     r.SetHeader("Cache-Control", "no-cache");
   }
-  if (has_gz) r.SetHeader("Vary", "Accept-Encoding");
+  if (has_gz || compressible) r.SetHeader("Vary", "Accept-Encoding");
   if (MatchesIfNoneMatch(request.Header("if-none-match"), etag)) {
     r.status = 304;
     return r;
@@ -224,6 +216,21 @@ Response StaticFiles::ServeFile(const Request& request, const std::string& full_
   r.status = 200;
   r.SetHeader("Content-Type", std::string(ContentTypeFor(name)));
   if (gzip) r.SetHeader("Content-Encoding", "gzip");
+  if (compress) {
+    std::ifstream in(path, std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::optional<std::string> gz;
+    if (in.good() || in.eof()) gz = Gzip(content);
+    if (gz) {
+      r.SetHeader("Content-Encoding", "gzip");
+      r.body = std::move(*gz);
+      return r;
+    }
+    // Unreadable or out of memory: sent as it is, under the plain tag.
+    std::string plain(etag);
+    plain.erase(plain.size() - 6, 5);  // "-gzip"
+    r.SetHeader("ETag", std::move(plain));
+  }
   r.file_path = path;
   return r;
 }

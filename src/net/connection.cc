@@ -7,17 +7,19 @@
 
 namespace caduce::net {
 
-Connection::Connection(uint64_t id, std::string remote_ip, std::unique_ptr<TcpStream> tcp,
-                       std::unique_ptr<TlsStream> tls, const Deadlines& deadlines,
-                       std::shared_ptr<internal::Registry> registry)
+Connection::Connection(uint64_t id, std::string remote_ip, std::string peer_key,
+                       std::unique_ptr<TcpStream> tcp, std::unique_ptr<TlsStream> tls,
+                       const Deadlines& deadlines, std::shared_ptr<internal::Registry> registry)
     : id_(id),
       remote_ip_(std::move(remote_ip)),
+      peer_key_(std::move(peer_key)),
       tcp_(std::move(tcp)),
       tls_(std::move(tls)),
       deadlines_(deadlines),
       registry_(std::move(registry)) {
   std::lock_guard lock(registry_->mu);
   registry_->connections.emplace(id_, this);
+  ++registry_->per_peer[peer_key_];
 }
 
 Connection::~Connection() {
@@ -25,6 +27,8 @@ Connection::~Connection() {
     std::lock_guard lock(registry_->mu);
     if (idle_) --registry_->idle;
     registry_->connections.erase(id_);
+    auto it = registry_->per_peer.find(peer_key_);
+    if (it != registry_->per_peer.end() && --it->second == 0) registry_->per_peer.erase(it);
   }
   registry_->cv.notify_all();
 }

@@ -31,9 +31,10 @@ struct Registry;
 class Connection {
  public:
   // REQUIRES: exactly one of `tcp` and `tls` is non-null.
-  Connection(uint64_t id, std::string remote_ip, std::unique_ptr<TcpStream> tcp,
-             std::unique_ptr<TlsStream> tls, const Deadlines& deadlines,
-             std::shared_ptr<internal::Registry> registry);
+  // `peer_key` is what the per-address cap counts (the address, or its /64).
+  Connection(uint64_t id, std::string remote_ip, std::string peer_key,
+             std::unique_ptr<TcpStream> tcp, std::unique_ptr<TlsStream> tls,
+             const Deadlines& deadlines, std::shared_ptr<internal::Registry> registry);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -68,6 +69,7 @@ class Connection {
   friend class Listener;  // reads idle_ under the registry lock
   uint64_t id_;
   std::string remote_ip_;
+  std::string peer_key_;
   std::unique_ptr<TcpStream> tcp_;
   std::unique_ptr<TlsStream> tls_;
   Deadlines deadlines_;

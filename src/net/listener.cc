@@ -46,6 +46,17 @@ void LogStray(std::exception_ptr e, const char* where, uint64_t conn_id) {
   }
 }
 
+// What the per-address cap counts: the IPv4 address (also when mapped into
+// IPv6), or the /64 prefix of an IPv6 address.
+std::string PeerKey(const asio::ip::address& address) {
+  if (address.is_v4()) return address.to_string();
+  asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string();
+  asio::ip::address_v6::bytes_type bytes = v6.to_bytes();
+  for (std::size_t i = 8; i < bytes.size(); ++i) bytes[i] = 0;
+  return asio::ip::address_v6(bytes).to_string() + "/64";
+}
+
 }  // namespace
 
 struct Listener::Impl {
@@ -85,13 +96,28 @@ asio::awaitable<void> Listener::Impl::AcceptLoop(Impl* self) {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    std::size_t open;
-    {
-      std::lock_guard lock(self->registry->mu);
-      open = self->registry->connections.size();
-    }
     tcp::endpoint remote = socket.remote_endpoint(ec);
-    if (ec || open >= self->options.max_connections) {
+    if (ec) {
+      socket.close(ec);
+      continue;
+    }
+    std::string peer_key = PeerKey(remote.address());
+    bool over_total, over_peer;
+    {
+      // Only this strand adds connections: the counts cannot grow before the
+      // Connection below registers itself.
+      std::lock_guard lock(self->registry->mu);
+      over_total = self->registry->connections.size() >= self->options.max_connections;
+      auto it = self->registry->per_peer.find(peer_key);
+      over_peer = self->options.max_connections_per_ip > 0 &&
+                  it != self->registry->per_peer.end() &&
+                  it->second >= self->options.max_connections_per_ip;
+    }
+    if (over_total || over_peer) {
+      // Closed at once, without reading: the peer sees the connection end.
+      ++self->registry->refused_total;
+      if (over_peer) ++self->registry->refused_per_ip;
+      socket.set_option(asio::socket_base::linger(true, 0), ec);  // RST, no TIME_WAIT here
       socket.close(ec);
       continue;
     }
@@ -103,9 +129,10 @@ asio::awaitable<void> Listener::Impl::AcceptLoop(Impl* self) {
     } else {
       plain = std::make_unique<TcpStream>(std::move(socket));
     }
-    auto conn =
-        std::make_unique<Connection>(id, remote.address().to_string(), std::move(plain),
-                                     std::move(secure), self->options.deadlines, self->registry);
+    auto conn = std::make_unique<Connection>(id, remote.address().to_string(),
+                                             std::move(peer_key), std::move(plain),
+                                             std::move(secure), self->options.deadlines,
+                                             self->registry);
     auto executor = conn->tcp().get_executor();
     asio::co_spawn(executor, Run(self, std::move(conn)),
                    [id](std::exception_ptr e) { LogStray(e, "connection", id); });
@@ -190,6 +217,12 @@ std::size_t Listener::connection_count() const {
   std::lock_guard lock(impl_->registry->mu);
   return impl_->registry->connections.size();
 }
+
+uint64_t Listener::refused_connection_count() const {
+  return impl_->registry->refused_total.load();
+}
+
+uint64_t Listener::refused_per_ip_count() const { return impl_->registry->refused_per_ip.load(); }
 
 std::size_t Listener::idle_connection_count() const {
   std::lock_guard lock(impl_->registry->mu);

@@ -54,6 +54,10 @@ class Listener {
   // Open connections, and those of them waiting for a next request. Thread-safe.
   std::size_t connection_count() const;
   std::size_t idle_connection_count() const;
+  // Connections closed at accept since Start() because a cap was reached (all
+  // caps, and the per-address cap alone). Thread-safe.
+  uint64_t refused_connection_count() const;
+  uint64_t refused_per_ip_count() const;
 
  private:
   struct Impl;

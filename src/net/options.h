@@ -40,6 +40,10 @@ struct ListenerOptions {
   // Connections beyond this are accepted and closed at once, so that the backlog
   // does not fill with clients that will never be served.
   std::size_t max_connections = 10'000;
+  // Open connections from one peer address beyond this are refused the same way,
+  // so that one client cannot take every slot. IPv6 peers count per /64, the
+  // block one host usually holds. 0 means no per-address cap.
+  std::size_t max_connections_per_ip = 1'000;
   // Both set: TLS 1.2 or later with this PEM certificate chain and private key.
   // Both empty: plain TCP.
   std::string tls_certificate_file;

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <boost/json/parse.hpp>
 #include <chrono>
@@ -95,8 +96,15 @@ struct HttpResponse {
 // One client connection. Reads never wait past their deadline.
 class Client {
  public:
-  explicit Client(uint16_t port, SSL_CTX* tls = nullptr) {
+  // `from`: the local address to connect from (127.0.0.2 is another loopback peer).
+  explicit Client(uint16_t port, SSL_CTX* tls = nullptr, const char* from = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (from != nullptr) {
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      ::inet_pton(AF_INET, from, &local.sin_addr);
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+    }
     timeval backstop{5, 0};  // bounds a blocking SSL_connect or SSL_read
     ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &backstop, sizeof backstop);
     ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &backstop, sizeof backstop);
@@ -398,6 +406,19 @@ class ServerTest : public ::testing::Test {
       events_.set_value(r.events);
       return r;
     }));
+    EXPECT_OK(router.Add("GET", "/api/big", [](const Request& r, const RouteParams&) {
+      boost::json::array items;
+      for (int i = 0; i < 200; ++i) items.emplace_back("Secrétariat de cardiologie " + std::to_string(i));
+      Response out = Response::Json(200, boost::json::value(std::move(items)));
+      if (r.Header("x-etag") == "1") out.SetHeader("ETag", "\"v1\"");
+      return out;
+    }));
+    EXPECT_OK(router.Add("GET", "/api/binary", [](const Request&, const RouteParams&) {
+      Response out;
+      out.SetHeader("Content-Type", "application/octet-stream");
+      out.body = std::string(4096, 'x');
+      return out;
+    }));
     if (extra_routes_) extra_routes_(router);
     return router;
   }
@@ -408,6 +429,7 @@ class ServerTest : public ::testing::Test {
     options.worker_threads = 2;
     options.event_heartbeat = heartbeat_;
     options.listener.max_connections = max_connections;
+    options.listener.max_connections_per_ip = per_ip_cap_;
     options.listener.deadlines.header = 300ms;
     options.listener.deadlines.body = 1s;
     options.listener.deadlines.write = 2s;
@@ -457,6 +479,7 @@ class ServerTest : public ::testing::Test {
   bool released_ = false;
   std::chrono::milliseconds idle_deadline_ = 5s;
   int threads_ = 2;
+  std::size_t per_ip_cap_ = 1000;
   std::chrono::milliseconds heartbeat_ = 15s;
   std::function<void(Router&)> extra_routes_;
   // The stream GET /api/events answered with, and what it queued before.
@@ -611,6 +634,36 @@ TEST_F(ServerTest, ConnectionsOverTheCapAreClosedAtOnce) {
   auto r = d->Roundtrip(Get("/healthz"));
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 200);
+}
+
+TEST_F(ServerTest, ConnectionsOverThePerAddressCapAreClosedAndCounted) {
+  per_ip_cap_ = 3;
+  StartServer();
+  std::vector<std::unique_ptr<Client>> first;
+  for (int i = 0; i < 3; ++i) {
+    first.push_back(Connect());
+    ASSERT_TRUE(first.back()->Roundtrip(Get("/healthz")).has_value());
+  }
+  // A fourth from the same address is closed without an answer...
+  Client over(server_->port());
+  ASSERT_TRUE(over.connected());
+  EXPECT_TRUE(over.WaitClosed(5s));
+  EXPECT_EQ(server_->refused_per_ip_count(), 1u);
+  EXPECT_EQ(server_->refused_connection_count(), 1u);
+  // ...another address is served meanwhile...
+  Client other(server_->port(), nullptr, "127.0.0.2");
+  ASSERT_TRUE(other.connected());
+  auto r = other.Roundtrip(Get("/healthz"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  // ...and the slot comes back when one of the three leaves.
+  first.pop_back();
+  EXPECT_TRUE(Eventually([&] { return server_->connection_count() == 3; }));
+  auto again = Connect();
+  auto r2 = again->Roundtrip(Get("/healthz"));
+  ASSERT_TRUE(r2.has_value());
+  EXPECT_EQ(r2->status, 200);
+  EXPECT_EQ(server_->refused_per_ip_count(), 1u);
 }
 
 TEST_F(ServerTest, IdleConnectionIsClosedAtTheIdleDeadline) {
@@ -772,6 +825,25 @@ TEST_F(ServerTest, AccessLogLineDescribesTheRequest) {
   EXPECT_GE(o.at("duration_us").as_int64(), 0);
   std::string time(o.at("time").as_string());
   EXPECT_EQ(time.back(), 'Z');
+}
+
+TEST(AccessLogTest, TextFormatKeepsOneLineWhateverTheClientSends) {
+  AccessLogEntry e;
+  e.time_micros = 1'790'000'000'000'000;
+  e.connection_id = 7;
+  e.remote_ip = "127.0.0.1";
+  e.method = "GET";
+  e.path = "/a\"b\nc\\d";
+  e.status = 404;
+  e.bytes = 12;
+  e.duration_micros = 154;
+  e.user_agent = "evil\r\n\x1b[31m\xff";
+  std::string line = FormatAccessLogText(e);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(line.find('\x1b'), std::string::npos);
+  EXPECT_THAT(line, HasSubstr(" 127.0.0.1 conn=7 \"GET /a\\x22b\\x0ac\\x5cd\" 404 12B 154us "));
+  EXPECT_THAT(line, HasSubstr("\"evil\\x0d\\x0a\\x1b[31m\xEF\xBF\xBD\""));
+  EXPECT_EQ(line.substr(0, 4), "2026");
 }
 
 // ---------------------------------------------------------------- shutdown
@@ -1002,6 +1074,95 @@ TEST_F(ServerTest, EventStreamOverTls) {
   EXPECT_EQ(text, "event: a\ndata: 1\n\n");
   c->Close();
   EXPECT_TRUE(Eventually([&] { return events->gone(); }));
+}
+
+// ---------------------------------------------------------------- compression
+
+std::string Gunzip(const std::string& data) {
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
+  std::string out;
+  char buf[16384];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  int rc;
+  do {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  } while (rc == Z_OK);
+  inflateEnd(&z);
+  return rc == Z_STREAM_END ? out : "<not gzip>";
+}
+
+TEST_F(ServerTest, LargeJsonIsGzippedForClientsThatAcceptIt) {
+  StartServer();
+  HttpResponse plain = Fetch(Get("/api/big"));
+  EXPECT_EQ(plain.status, 200);
+  EXPECT_FALSE(plain.HasHeader("Content-Encoding"));
+  EXPECT_EQ(plain.Header("Vary"), "Accept-Encoding");
+  ASSERT_GT(plain.body.size(), 1024u);
+
+  HttpResponse gz = Fetch(Get("/api/big", "Accept-Encoding: br, gzip;q=0.5\r\n"));
+  EXPECT_EQ(gz.status, 200);
+  EXPECT_EQ(gz.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz.Header("Vary"), "Accept-Encoding");
+  EXPECT_EQ(gz.Header("Content-Type"), "application/json");
+  EXPECT_LT(gz.body.size(), plain.body.size() / 4);
+  EXPECT_EQ(Gunzip(gz.body), plain.body);
+  // HEAD announces the length of what GET would send.
+  auto c = Connect();
+  auto head = c->Roundtrip(
+      "HEAD /api/big HTTP/1.1\r\nHost: localhost\r\nAccept-Encoding: gzip\r\n\r\n", true);
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->Header("Content-Length"), std::to_string(gz.body.size()));
+}
+
+TEST_F(ServerTest, NoCompressionWhenRefusedSmallOrNotText) {
+  StartServer();
+  for (const char* refused : {"gzip;q=0", "identity", "br", "gzip;q=0.000", ",,;;q=,gzip ;q=0"}) {
+    HttpResponse r = Fetch(Get("/api/big", std::string("Accept-Encoding: ") + refused + "\r\n"));
+    EXPECT_FALSE(r.HasHeader("Content-Encoding")) << refused;
+    EXPECT_EQ(r.body.front(), '[') << refused;
+  }
+  HttpResponse small = Fetch(Get("/api/accounts/7", "Accept-Encoding: gzip\r\n"));
+  EXPECT_FALSE(small.HasHeader("Content-Encoding"));
+  EXPECT_FALSE(small.HasHeader("Vary"));
+  HttpResponse binary = Fetch(Get("/api/binary", "Accept-Encoding: gzip\r\n"));
+  EXPECT_FALSE(binary.HasHeader("Content-Encoding"));
+  EXPECT_EQ(binary.body, std::string(4096, 'x'));
+}
+
+TEST_F(ServerTest, CompressedResponseHasItsOwnETag) {
+  StartServer();
+  HttpResponse plain = Fetch(Get("/api/big", "X-ETag: 1\r\n"));
+  HttpResponse gz = Fetch(Get("/api/big", "X-ETag: 1\r\nAccept-Encoding: gzip\r\n"));
+  EXPECT_EQ(plain.Header("ETag"), "\"v1\"");
+  EXPECT_EQ(gz.Header("ETag"), "\"v1-gz\"");
+}
+
+TEST_F(ServerTest, StaticFileWithoutGzVariantIsCompressedOnTheFly) {
+  std::string css;
+  for (int i = 0; i < 100; ++i) css += ".c" + std::to_string(i) + "{margin:0;padding:0}\n";
+  WriteFile(dist_ + "/big.css", css);
+  WriteFile(dist_ + "/photo.png", std::string(4096, 'p'));
+  StartServer();
+  HttpResponse plain = Fetch(Get("/big.css"));
+  EXPECT_EQ(plain.body, css);
+  EXPECT_EQ(plain.Header("Vary"), "Accept-Encoding");
+  HttpResponse gz = Fetch(Get("/big.css", "Accept-Encoding: gzip\r\n"));
+  EXPECT_EQ(gz.Header("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz.Header("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_EQ(Gunzip(gz.body), css);
+  EXPECT_NE(gz.Header("ETag"), plain.Header("ETag"));
+  // Each representation revalidates against its own tag.
+  HttpResponse again = Fetch(
+      Get("/big.css", "Accept-Encoding: gzip\r\nIf-None-Match: " + gz.Header("ETag") + "\r\n"));
+  EXPECT_EQ(again.status, 304);
+  HttpResponse png = Fetch(Get("/photo.png", "Accept-Encoding: gzip\r\n"));
+  EXPECT_FALSE(png.HasHeader("Content-Encoding"));
+  EXPECT_EQ(png.body.size(), 4096u);
 }
 
 // ---------------------------------------------------------------- TLS

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 namespace caduce::net {
 class Connection;
@@ -22,6 +24,11 @@ struct Registry {
   std::atomic<bool> draining{false};
   std::map<uint64_t, Connection*> connections;  // guarded by mu
   std::size_t idle = 0;                         // guarded by mu
+  // Open connections per peer key (PeerKey() in listener.cc).
+  std::unordered_map<std::string, std::size_t> per_peer;  // guarded by mu
+  // Connections closed at accept because of a cap.
+  std::atomic<uint64_t> refused_total{0};
+  std::atomic<uint64_t> refused_per_ip{0};
 };
 
 }  // namespace internal
