@@ -138,3 +138,14 @@ describe('list values', () => {
     expect(filterOptions(ref.lists.profession, '', 2)).toHaveLength(2);
   });
 });
+
+describe('connection accounts in the creation form', () => {
+  it('shows « Compte(s) de connexion » for an ORG only on creation, and sends it as the file does', () => {
+    expect(headers(formFields(ref, 'ORG', {}))).not.toContain('Compte(s) de connexion');
+    const f = formFields(ref, 'ORG', {}, [], { connections: true });
+    expect(headers(f)).toContain('Compte(s) de connexion');
+    expect(headers(formFields(ref, 'PER', {}, [], { connections: true }))).not.toContain('Compte(s) de connexion');
+    const body = payload(f, { 'Compte(s) de connexion': 'A@x.fr, b@x.fr ,a@x.fr' });
+    expect(body['Compte(s) de connexion']).toBe('a@x.fr;b@x.fr');
+  });
+});

@@ -5,6 +5,7 @@
 import type { Finding } from './api';
 import type { AccountType, ListItem, Reference, ReferenceField, Requirement } from './types';
 import { fold } from './text';
+import { splitAddresses } from './addresses';
 
 /** Headers the form never shows as plain inputs. */
 export const TYPE_HEADER = 'Type de compte';
@@ -41,10 +42,18 @@ function conditionHolds(f: ReferenceField, values: Values, ref: Reference): bool
 }
 
 /** The fields of `type`, in the file's order, with their state for `values`. */
-export function formFields(ref: Reference, type: AccountType, values: Values, findings: Finding[] = []): FormField[] {
+export function formFields(
+  ref: Reference,
+  type: AccountType,
+  values: Values,
+  findings: Finding[] = [],
+  opts: { connections?: boolean } = {},
+): FormField[] {
   const out: FormField[] = [];
   for (const f of ref.fields) {
-    if (f.header === TYPE_HEADER || f.header === STRUCTURE_HEADER || f.header === CONNECTIONS_HEADER) continue;
+    if (f.header === TYPE_HEADER || f.header === STRUCTURE_HEADER) continue;
+    // The edit page manages rights in its own panel; creation takes the list as text.
+    if (f.header === CONNECTIONS_HEADER && !opts.connections) continue;
     const requirement = f.types[type] || 'none';
     if (requirement === 'none') continue;
     const conditional = !!f.condition_field;
@@ -82,7 +91,9 @@ export function payload(fields: FormField[], values: Values, only?: Set<string>)
   for (const f of fields) {
     if (!f.visible) continue;
     if (only && !only.has(f.header)) continue;
-    out[f.header] = (values[f.header] || '').trim();
+    const v = (values[f.header] || '').trim();
+    // The form separates addresses with commas, the account file with semicolons.
+    out[f.header] = f.header === CONNECTIONS_HEADER ? splitAddresses(v).join(';') : v;
   }
   return out;
 }

@@ -6,6 +6,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { api, ApiError, type Finding } from '../lib/api';
 import {
+  CONNECTIONS_HEADER,
   displayValue,
   formFields,
   missingMandatory,
@@ -103,7 +104,7 @@ class AccountPage extends Connected {
 
   private fields(): FormField[] {
     if (!this.ref || !this.type) return [];
-    return formFields(this.ref, this.type, this.values, this.findings);
+    return formFields(this.ref, this.type, this.values, this.findings, { connections: !this.accountId });
   }
 
   private chooseType(t: AccountType) {
@@ -199,6 +200,9 @@ class AccountPage extends Connected {
         : html`<input id=${id} type=${isDate ? 'date' : 'text'} .value=${value} @input=${onInput}
               aria-invalid=${errors.length ? 'true' : 'false'} aria-describedby=${describedBy || nothing} />`}
       ${f.condition ? html`<p id="${id}-condition" class="hint">${f.condition}</p>` : nothing}
+      ${f.header === CONNECTIONS_HEADER
+        ? html`<p class="hint">Adresses des comptes nominatifs (PER, INT ou MED) qui pourront ouvrir cette boîte, séparées par des virgules.</p>`
+        : nothing}
       ${f.findings.length
         ? html`<ul id="${id}-findings" class="findings">
             ${f.findings.map((x) => html`<li class="finding ${x.severity}">${x.severity === 'warning' ? 'Attention : ' : ''}${x.message}</li>`)}
