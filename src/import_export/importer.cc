@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
 #include <unordered_map>
 
@@ -17,6 +18,7 @@
 #include "base/json.h"
 #include "base/text.h"
 #include "import_export/formats/spreadsheet.h"
+#include "import_export/plan_repository.h"
 
 namespace caduce::import_export {
 namespace {
@@ -125,7 +127,7 @@ bool HasError(const std::vector<Finding>& findings) {
 class Importer {
  public:
   Importer(DirectoryService& service, const Actor& actor, const ImportOptions& options)
-      : service_(service), actor_(actor), options_(options) {}
+      : real_(service), service_(&service), actor_(actor), options_(options) {}
 
   Result<ImportReport> Run(const std::string& path);
 
@@ -145,7 +147,39 @@ class Importer {
     options_.progress(p);
   }
 
-  DirectoryService& service_;
+  // A row's savepoint: in the transaction for a real import, in the plan for a dry
+  // run (which writes nothing to roll back).
+  Status SetSavepoint(Tx& tx) {
+    if (plan_) {
+      plan_mark_ = plan_->Mark();
+      return OkStatus();
+    }
+    return tx.SetSavepoint();
+  }
+  Status RollbackToSavepoint(Tx& tx) {
+    if (plan_) {
+      plan_->RollbackTo(plan_mark_);
+      return OkStatus();
+    }
+    return tx.RollbackToSavepoint();
+  }
+  Status ReleaseSavepoint(Tx& tx) {
+    if (plan_) {
+      plan_->Forget(plan_mark_);
+      return OkStatus();
+    }
+    return tx.ReleaseSavepoint();
+  }
+
+  DirectoryService& real_;
+  // The service the rows go through: real_, or for a dry run the same service over
+  // the plan (plan_repository.h), so that one planner serves both.
+  DirectoryService* service_;
+  std::unique_ptr<PlanRepository> plan_;
+  std::unique_ptr<DiscardingAuditRepository> plan_audit_repo_;
+  std::unique_ptr<audit::AuditLog> plan_audit_;
+  std::unique_ptr<DirectoryService> plan_service_;
+  size_t plan_mark_ = 0;
   Actor actor_;  // with its scope, computed once in the import's transaction
   const ImportOptions& options_;
   ImportReport report_;
@@ -273,9 +307,9 @@ Result<std::optional<int64_t>> Importer::ResolveStructure(Tx& tx, const std::str
   }
   auto it = structures_.find(key);
   if (it == structures_.end()) {
-    CADUCE_TRY(directory::Scope scope, service_.ScopeOf(tx, actor_));
+    CADUCE_TRY(directory::Scope scope, service_->ScopeOf(tx, actor_));
     CADUCE_TRY(std::optional<directory::Structure> s,
-               service_.repo().FindStructureByName(tx, key));
+               service_->repo().FindStructureByName(tx, key));
     std::optional<int64_t> id;
     if (s && scope.Covers(s->id)) id = s->id;
     it = structures_.emplace(key, id).first;
@@ -324,15 +358,15 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
   if (!rr.address.empty()) {
     // The brief first: most rows of a large import create accounts.
     CADUCE_TRY(std::optional<directory::AccountBrief> brief,
-               service_.repo().FindAccountBriefByAddress(tx, rr.address));
+               service_->repo().FindAccountBriefByAddress(tx, rr.address));
     if (brief) {
-      CADUCE_TRY(existing, service_.repo().FindAccount(tx, brief->id));
+      CADUCE_TRY(existing, service_->repo().FindAccount(tx, brief->id));
     }
   }
-  CADUCE_RETURN_IF_ERROR(tx.SetSavepoint());
+  CADUCE_RETURN_IF_ERROR(SetSavepoint(tx));
   Status st;
   if (existing) {
-    CADUCE_TRY(directory::Scope scope, service_.ScopeOf(tx, actor_));
+    CADUCE_TRY(directory::Scope scope, service_->ScopeOf(tx, actor_));
     if (!scope.Covers(existing->structure_id)) {
       rr.findings.push_back(RowError(
           Field::kAddress, "address_taken",
@@ -347,7 +381,7 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
                       rr.address)));
     } else {
       // Columns the file does not have keep their stored values.
-      CADUCE_TRY(directory::FieldValues current, service_.RowOf(tx, *existing));
+      CADUCE_TRY(directory::FieldValues current, service_->RowOf(tx, *existing));
       AccountDraft merged;
       merged.values = current;
       for (size_t i = 0; i < directory::kNumFields; ++i) {
@@ -356,7 +390,7 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
       merged.numeric_cell = draft.numeric_cell;
       bool changed = false;
       std::vector<std::string> persons;
-      Result<Account> r = service_.ReplaceAccountInTx(tx, actor_, *existing, merged,
+      Result<Account> r = service_->ReplaceAccountInTx(tx, actor_, *existing, merged,
                                                       directory::Channel::kImport, &rr.findings,
                                                       &changed, &persons);
       st = r.status();
@@ -364,7 +398,7 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
         rr.action = changed ? RowAction::kUpdated : RowAction::kUnchanged;
         if (has_column_[FieldIndex(Field::kConnectionAccounts)] &&
             directory::IsSharedMailbox(existing->type)) {
-          st = service_.SetConnectionAccountsInTx(tx, actor_, *r, persons, &rr.findings,
+          st = service_->SetConnectionAccountsInTx(tx, actor_, *r, persons, &rr.findings,
                                                   &rr.rights_granted, &rr.rights_revoked);
           if (st.ok() && (rr.rights_granted || rr.rights_revoked)) {
             rr.action = RowAction::kUpdated;
@@ -377,16 +411,16 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
     opts.channel = directory::Channel::kImport;
     opts.visible_in_directory = options_.visible;
     Result<Account> r =
-        service_.CreateAccountInTx(tx, actor_, *structure_id, draft, opts, &rr.findings);
+        service_->CreateAccountInTx(tx, actor_, *structure_id, draft, opts, &rr.findings);
     st = r.status();
     if (st.ok()) {
       rr.action = RowAction::kCreated;
       if (directory::IsSharedMailbox(r->type)) {
-        CADUCE_TRY(auto rights, service_.repo().RightsOnMailbox(tx, r->id));
+        CADUCE_TRY(auto rights, service_->repo().RightsOnMailbox(tx, r->id));
         rr.rights_granted = static_cast<int64_t>(rights.size());
       }
       if (options_.notify && directory::IsNominative(r->type)) {
-        CADUCE_RETURN_IF_ERROR(service_.repo().EnqueueNotification(
+        CADUCE_RETURN_IF_ERROR(service_->repo().EnqueueNotification(
             tx, r->id, "activation", SystemClock::Get().NowMicros()));
         ++report_.notifications_queued;
       }
@@ -411,11 +445,11 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
     if (!HasError(rr.findings)) {
       rr.findings.push_back(RowError(Field::kAddress, "refused", st.message()));
     }
-    CADUCE_RETURN_IF_ERROR(tx.RollbackToSavepoint());
+    CADUCE_RETURN_IF_ERROR(RollbackToSavepoint(tx));
     rr.action = RowAction::kRejected;
     rr.rights_granted = rr.rights_revoked = 0;
   }
-  return tx.ReleaseSavepoint();
+  return ReleaseSavepoint(tx);
 }
 
 Result<ImportReport> Importer::Run(const std::string& path) {
@@ -426,8 +460,18 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   report_.rows = static_cast<int64_t>(rows_.size());
   Report(Progress::Phase::kApplying);
 
-  CADUCE_TRY(auto tx, service_.db().Begin(TxMode::kWrite));
-  CADUCE_TRY(directory::Scope scope, service_.ScopeOf(*tx, actor_));
+  if (options_.dry_run) {
+    // The dry run plans: the same rows through the same service, whose store keeps
+    // the writes in memory and whose trail keeps nothing.
+    plan_ = std::make_unique<PlanRepository>(real_.repo());
+    plan_audit_repo_ = std::make_unique<DiscardingAuditRepository>();
+    plan_audit_ = std::make_unique<audit::AuditLog>(*plan_audit_repo_, SystemClock::Get());
+    plan_service_ = std::make_unique<DirectoryService>(real_.db(), *plan_, *plan_audit_,
+                                                       real_.reference(), SystemClock::Get());
+    service_ = plan_service_.get();
+  }
+  CADUCE_TRY(auto tx, service_->db().Begin(TxMode::kWrite));
+  CADUCE_TRY(directory::Scope scope, service_->ScopeOf(*tx, actor_));
   actor_.scope = scope;
   if (!scope.IsAdministrator()) {
     return PermissionDeniedError("Vous n'administrez aucune structure : import impossible.");
@@ -441,7 +485,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   }
   if (default_structure_ == 0 && scope.all) {
     // The operator of a service with a single structure: that one.
-    CADUCE_TRY(std::vector<directory::Structure> all, service_.repo().ListStructures(*tx));
+    CADUCE_TRY(std::vector<directory::Structure> all, service_->repo().ListStructures(*tx));
     if (all.size() == 1) default_structure_ = all.front().id;
   }
 
@@ -501,7 +545,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
     e.object = "file:" + report_.sha256;
     e.ip = actor_.ip;
     e.detail = detail.str();
-    CADUCE_RETURN_IF_ERROR(service_.audit().Append(*tx, std::move(e)));
+    CADUCE_RETURN_IF_ERROR(service_->audit().Append(*tx, std::move(e)));
     CADUCE_RETURN_IF_ERROR(tx->Commit());
     report_.applied = true;
   } else {

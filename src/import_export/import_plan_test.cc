@@ -1,0 +1,304 @@
+// The dry run plans over PlanRepository, the import writes to SQLite: for every
+// kind of row (created, updated, unchanged, rejected for each reason, rights
+// granted and revoked, a default mailbox reset, MSSanté local parts generated and
+// taken, notifications), the dry run's report must be the import's, and the dry
+// run must leave the database as it was. Over a real SQLite file.
+#include "import_export/plan_repository.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "import_export/importer.h"
+#include "import_export/report.h"
+#include "store_sqlite/audit_repo.h"
+#include "store_sqlite/db.h"
+#include "store_sqlite/directory_repo.h"
+#include "testing/fake_clock.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace caduce::import_export {
+namespace {
+
+using directory::Account;
+using directory::Actor;
+using ::caduce::testing::StatusIs;
+
+const char* kHeader =
+    "Type de compte;Adresse mail;NOM;Prénom;RPPS;ADELI;Raison Sociale;Adresse (1);CP;VILLE;"
+    "Département;Région;Profession;Spécialité;Activité libérale;Type identifiant structure resp;"
+    "Identifiant structure resp;Nom resp;Prénom resp;Profession resp;Identifiant resp;"
+    "Description fonctionnelle;Civilité exercice;Date de péremption;Compte(s) de connexion;"
+    "Structure;MSSanté adresse";
+
+// A line of the 27 columns of kHeader: `cells` from the first, the rest empty.
+std::string Line(std::vector<std::string> cells) {
+  cells.resize(27);
+  std::string out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (i) out += ';';
+    out += cells[i];
+  }
+  return out;
+}
+std::string PerRow(const std::string& address, const std::string& nom, const std::string& prenom,
+                   const std::string& structure = "", const std::string& mss = "") {
+  return Line({"PER", address, nom, prenom, "10001234565", "", "CHU", "1 rue A", "31000",
+               "Toulouse", "31", "Occitanie", "Médecin", "SM04", "NON", "", "", "", "", "", "",
+               "", "", "", "", structure, mss});
+}
+std::string MedRow(const std::string& address, const std::string& nom,
+                   const std::string& prenom, const std::string& cp = "31000",
+                   const std::string& structure = "") {
+  return Line({"MED", address, nom, prenom, "", "", "CHU", "1 rue A", cp, "Toulouse", "31",
+               "Occitanie", "Secrétaire médical", "", "NON", "", "", "", "", "", "", "", "", "",
+               "", structure});
+}
+std::string OrgRow(const std::string& address, const std::string& persons,
+                   const std::string& type = "ORG", const std::string& structure = "") {
+  return Line({type, address, "", "", "", "", "CHU", "1 rue A", "31000", "Toulouse", "31",
+               "Occitanie", "", "", "", "2", "310001235", "Durand", "Paul", "Cadre", "poste 12",
+               "Secrétariat", "", "", "\"" + persons + "\"", structure});
+}
+
+class ImportPlanTest : public ::testing::Test {
+ protected:
+  ImportPlanTest() {
+    store_sqlite::Options o;
+    o.path = dir_.File("caduce.db");
+    db_ = std::move(*store_sqlite::SqliteDatabase::Open(o));
+    ref_ = std::move(*directory::ReferenceData::Load(caduce::testing::DataDir()));
+    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
+    service_ = std::make_unique<directory::DirectoryService>(*db_, repo_, *audit_, ref_, clock_);
+    std::vector<directory::Finding> findings;
+    directory::Structure s;
+    s.name = "CHU de Toulouse";
+    s.mss_domain = "chu.mssante.fr";
+    hospital_ = *service_->CreateStructure(op_, s, &findings);
+    s.name = "Clinique du Parc";
+    s.mss_domain = "";
+    clinic_ = *service_->CreateStructure(op_, s, &findings);
+  }
+
+  std::string WriteCsv(const std::string& name, const std::vector<std::string>& lines) {
+    std::string path = dir_.File(name);
+    std::ofstream out(path, std::ios::binary);
+    out << kHeader << "\r\n";
+    for (const auto& l : lines) out << l << "\r\n";
+    return path;
+  }
+
+  Result<ImportReport> Import(const std::string& path, ImportOptions options = {},
+                              const Actor* actor = nullptr) {
+    if (options.structure_id == 0) options.structure_id = hospital_.id;
+    return ImportAccounts(*service_, actor ? *actor : op_, path, options);
+  }
+
+  // What the database holds, as a person would list it: every account with its
+  // fields, status and default, every right, the trail's length and the
+  // notifications queued.
+  std::string Snapshot() {
+    auto tx = *db_->Begin(storage::TxMode::kRead);
+    std::string out;
+    directory::AccountFilter f;
+    f.limit = 100000;
+    for (const Account& a : *repo_.ListAccounts(*tx, f)) {
+      out += std::to_string(a.id) + " " + a.address() + " " +
+             std::string(directory::AccountStatusName(a.status)) + " default=" +
+             std::to_string(a.default_mailbox_id) + " visible=" +
+             std::to_string(a.visible_in_directory) + ":";
+      for (const std::string& v : a.fields) out += v + "|";
+      for (const auto& r : *repo_.RightsOnMailbox(*tx, a.id)) {
+        out += " right:" + std::to_string(r.person_id);
+      }
+      out += "\n";
+    }
+    audit::Filter af;
+    af.limit = 1000000;
+    out += "trail " + std::to_string(audit_->Query(*tx, af)->size()) + "\n";
+    out += "notifications " + std::to_string(*repo_.PendingNotifications(*tx, "activation", 0));
+    return out;
+  }
+
+  // The report with what only an applied import differs in (applied, dry_run,
+  // notifications queued) made equal.
+  static std::string Comparable(ImportReport r) {
+    r.dry_run = false;
+    r.applied = false;
+    r.notifications_queued = 0;
+    return ReportJson(r);
+  }
+
+  // Plans `path`, checks that nothing was written, imports it, and checks that the
+  // plan's report is the import's.
+  ImportReport PlanThenApply(const std::string& path, ImportOptions options = {},
+                             const Actor* actor = nullptr) {
+    std::string before = Snapshot();
+    ImportOptions dry = options;
+    dry.dry_run = true;
+    Result<ImportReport> plan = Import(path, dry, actor);
+    EXPECT_TRUE(plan.ok()) << plan.status().message();
+    EXPECT_EQ(Snapshot(), before) << "the dry run wrote something";
+    Result<ImportReport> done = Import(path, options, actor);
+    EXPECT_TRUE(done.ok()) << done.status().message();
+    if (!plan.ok() || !done.ok()) return ImportReport{};
+    EXPECT_FALSE(plan->applied);
+    EXPECT_TRUE(plan->dry_run);
+    EXPECT_EQ(Comparable(*plan), Comparable(*done));
+    return *done;
+  }
+
+  caduce::testing::TempDir dir_;
+  caduce::testing::FakeClock clock_;
+  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
+  store_sqlite::SqliteDirectoryRepository repo_;
+  store_sqlite::SqliteAuditRepository audit_repo_;
+  directory::ReferenceData ref_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<directory::DirectoryService> service_;
+  Actor op_ = Actor::CommandLine();
+  directory::Structure hospital_, clinic_;
+};
+
+TEST_F(ImportPlanTest, NewAccountsWithEveryKindOfRejectionPlanAsTheyImport) {
+  ImportReport r = PlanThenApply(WriteCsv(
+      "a.csv",
+      {OrgRow("secretariat@chu.fr", "marie@chu.fr;paul@chu.fr"),
+       MedRow("marie@chu.fr", "Dupont", "Marie"), PerRow("paul@chu.fr", "Durand", "Paul"),
+       MedRow("double@chu.fr", "A", "B"), MedRow("DOUBLE@chu.fr", "C", "D"),
+       MedRow("cp@chu.fr", "E", "F", "310"),
+       // Rejected when its rights are checked: its creation is undone, so the next
+       // row finds no account at all (not a shared one).
+       OrgRow("fantome@chu.fr", "inconnu@chu.fr"),
+       OrgRow("accueil@chu.fr", "fantome@chu.fr"),
+       OrgRow("standard@chu.fr", "secretariat@chu.fr"),
+       OrgRow("labo@chu.fr", "marie@chu.fr", "APP"),
+       MedRow("x@parc.fr", "X", "Y", "31000", "Clinique inconnue"),
+       Line({"XYZ", "drole@chu.fr"}), MedRow("", "Sans", "Adresse"),
+       MedRow("'; DROP TABLE accounts; --@chu.fr", "Injection", "Sql")}));
+  EXPECT_EQ(r.created, 4) << ReportJson(r);
+  EXPECT_EQ(r.rights_granted, 3);
+  EXPECT_EQ(r.rejected, 10);
+}
+
+TEST_F(ImportPlanTest, UpdatesRevocationsAndADefaultResetPlanAsTheyImport) {
+  ASSERT_OK(Import(WriteCsv("a.csv", {MedRow("marie@chu.fr", "Dupont", "Marie"),
+                                      PerRow("paul@chu.fr", "Durand", "Paul"),
+                                      MedRow("lea@chu.fr", "Roux", "Léa"),
+                                      OrgRow("secretariat@chu.fr", "marie@chu.fr;paul@chu.fr"),
+                                      OrgRow("accueil@chu.fr", "lea@chu.fr")}))
+                .status());
+  ASSERT_OK_AND_ASSIGN(Account marie, service_->GetAccountByAddress(op_, "marie@chu.fr"));
+  ASSERT_OK_AND_ASSIGN(Account sec, service_->GetAccountByAddress(op_, "secretariat@chu.fr"));
+  ASSERT_OK(service_->SetDefaultMailbox(op_, marie.id, sec.id));
+  ImportReport r = PlanThenApply(WriteCsv(
+      "b.csv", {MedRow("marie@chu.fr", "Dupont-Martin", "Marie"),  // updated
+                PerRow("paul@chu.fr", "Durand", "Paul"),            // unchanged
+                MedRow("lea@chu.fr", "Roux", "Léa", "3"),           // rejected update
+                OrgRow("secretariat@chu.fr", "paul@chu.fr;nina@chu.fr"),  // marie revoked
+                OrgRow("accueil@chu.fr", "lea@chu.fr;marie@chu.fr"),
+                MedRow("nina@chu.fr", "Petit", "Nina"),
+                Line({"ORG", "marie@chu.fr", "", "", "", "", "CHU", "1 rue A", "31000", "Toulouse", "31", "Occitanie"})}));
+  EXPECT_EQ(r.rights_revoked, 1) << ReportJson(r);
+  EXPECT_EQ(r.created, 1);
+  ASSERT_OK_AND_ASSIGN(marie, service_->GetAccountByAddress(op_, "marie@chu.fr"));
+  EXPECT_EQ(marie.default_mailbox_id, 0);  // reset with the revoked right
+  // Importing it again changes nothing, and plans so.
+  ImportReport again = PlanThenApply(dir_.File("b.csv"));
+  EXPECT_EQ(again.created + again.updated, 0) << ReportJson(again);
+}
+
+TEST_F(ImportPlanTest, GeneratedAndTakenMssLocalPartsPlanAsTheyImport) {
+  ASSERT_OK(Import(WriteCsv("a.csv", {PerRow("jean.martin@chu.fr", "Martin", "Jean")})).status());
+  ImportReport r = PlanThenApply(WriteCsv(
+      "b.csv", {PerRow("jm1@chu.fr", "Martin", "Jean"),   // jean.martin2
+                PerRow("jm2@chu.fr", "Martin", "Jean"),   // jean.martin3
+                PerRow("jm3@chu.fr", "Martin", "Jean", "", "jean.martin3"),  // taken
+                PerRow("jm4@chu.fr", "Autre", "Nom", "", "jean.martin2"),    // taken
+                PerRow("jm5@chu.fr", "Libre", "Nom", "", "particule.libre")}));
+  EXPECT_EQ(r.created, 3) << ReportJson(r);
+  EXPECT_EQ(r.rejected, 2);
+}
+
+TEST_F(ImportPlanTest, AnAdministratorsPlanKeepsToItsStructures) {
+  ASSERT_OK(Import(WriteCsv("a.csv", {MedRow("alice@chu.fr", "Admin", "Alice"),
+                                      MedRow("bob@parc.fr", "Autre", "Bob", "31000", "Clinique du Parc")}))
+                .status());
+  ASSERT_OK(service_->AddAdministrator(op_, hospital_.id, "alice@chu.fr"));
+  ASSERT_OK_AND_ASSIGN(Account alice, service_->GetAccountByAddress(op_, "alice@chu.fr"));
+  Actor admin{Actor::Kind::kPerson, alice.id, alice.address(), "192.0.2.1"};
+  ImportReport r = PlanThenApply(
+      WriteCsv("b.csv", {MedRow("x@parc.fr", "X", "Y", "31000", "Clinique du Parc"),
+                         MedRow("bob@parc.fr", "Autre", "Bobby"),
+                         OrgRow("secretariat@chu.fr", "bob@parc.fr"),
+                         MedRow("y@chu.fr", "Y", "Z")}),
+      {}, &admin);
+  EXPECT_EQ(r.created, 1) << ReportJson(r);
+  EXPECT_EQ(r.rejected, 3);
+}
+
+TEST_F(ImportPlanTest, NotifyVisibleAndAllOrNothingPlanAsTheyImport) {
+  ImportOptions opts;
+  opts.notify = true;
+  opts.visible = true;
+  ImportReport r = PlanThenApply(
+      WriteCsv("a.csv", {MedRow("marie@chu.fr", "Dupont", "Marie"),
+                         OrgRow("secretariat@chu.fr", "marie@chu.fr")}),
+      opts);
+  EXPECT_EQ(r.notifications_queued, 1);
+  opts.all_or_nothing = true;
+  ImportReport none = PlanThenApply(
+      WriteCsv("b.csv", {MedRow("paul@chu.fr", "Durand", "Paul"), MedRow("", "X", "Y")}), opts);
+  EXPECT_FALSE(none.applied);
+  EXPECT_EQ(none.created, 1);
+  EXPECT_EQ(none.rejected, 1);
+}
+
+TEST_F(ImportPlanTest, PlanGivesTheStoresNextIdsAndUndoesToAMark) {
+  ASSERT_OK(Import(WriteCsv("a.csv", {MedRow("marie@chu.fr", "Dupont", "Marie"),
+                                      OrgRow("secretariat@chu.fr", "marie@chu.fr")}))
+                .status());
+  ASSERT_OK_AND_ASSIGN(Account sec, service_->GetAccountByAddress(op_, "secretariat@chu.fr"));
+  ASSERT_OK_AND_ASSIGN(Account marie, service_->GetAccountByAddress(op_, "marie@chu.fr"));
+  std::string before = Snapshot();
+  {
+    auto tx = *db_->Begin(storage::TxMode::kWrite);
+    PlanRepository plan(repo_);
+    Account a = marie;
+    a.get(directory::Field::kAddress) = "nina@chu.fr";
+    ASSERT_OK_AND_ASSIGN(int64_t id, plan.InsertAccount(*tx, a));
+    EXPECT_EQ(id, std::max(sec.id, marie.id) + 1);
+    EXPECT_THAT(plan.InsertAccount(*tx, a), StatusIs(Code::kAlreadyExists));
+    a.structure_id = 999;
+    a.get(directory::Field::kAddress) = "autre@chu.fr";
+    EXPECT_THAT(plan.InsertAccount(*tx, a), StatusIs(Code::kFailedPrecondition));
+    size_t mark = plan.Mark();
+    ASSERT_OK_AND_ASSIGN(bool revoked, plan.DeleteRight(*tx, sec.id, marie.id));
+    EXPECT_TRUE(revoked);
+    ASSERT_OK_AND_ASSIGN(bool granted, plan.InsertRight(*tx, {sec.id, id, 0, "test"}));
+    EXPECT_TRUE(granted);
+    EXPECT_THAT(plan.InsertRight(*tx, {sec.id, 12345, 0, "test"}),
+                StatusIs(Code::kFailedPrecondition));
+    ASSERT_OK_AND_ASSIGN(auto rights, plan.RightsOnMailbox(*tx, sec.id));
+    ASSERT_EQ(rights.size(), 1u);
+    EXPECT_EQ(rights[0].person_id, id);
+    plan.RollbackTo(mark);
+    ASSERT_OK_AND_ASSIGN(rights, plan.RightsOnMailbox(*tx, sec.id));
+    ASSERT_EQ(rights.size(), 1u);
+    EXPECT_EQ(rights[0].person_id, marie.id);
+    plan.RollbackTo(0);
+    ASSERT_OK_AND_ASSIGN(auto gone, plan.FindAccountBriefByAddress(*tx, "nina@chu.fr"));
+    EXPECT_FALSE(gone.has_value());
+    EXPECT_THAT(plan.InsertAccount(*tx, marie), StatusIs(Code::kAlreadyExists));
+    directory::SearchQuery q;
+    q.prefix = "ma";
+    EXPECT_THAT(plan.Search(*tx, q),
+                StatusIs(Code::kFailedPrecondition));
+  }
+  EXPECT_EQ(Snapshot(), before);
+}
+
+}  // namespace
+}  // namespace caduce::import_export

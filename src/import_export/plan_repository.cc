@@ -1,0 +1,577 @@
+// The dry run's store: reads go through to the real store, writes stay in memory
+// with an undo log (the plan's savepoints). Each write checks what the store's
+// constraints check (unique address, existing structure and accounts), with the
+// same codes, so that the planner meets the same refusals as the real import.
+#include "import_export/plan_repository.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+
+namespace caduce::import_export {
+namespace {
+
+using directory::Account;
+using directory::AccountBrief;
+using directory::ConnectionRight;
+using directory::Field;
+using directory::Structure;
+
+Status RequireWrite(storage::Tx& tx, std::string_view what) {
+  if (tx.mode() != storage::TxMode::kWrite) {
+    return FailedPreconditionError(fmt::format("{} needs a write transaction", what));
+  }
+  return OkStatus();
+}
+
+Status Refused(std::string_view what) {
+  return FailedPreconditionError(
+      fmt::format("{} is not available while an import is planned", what));
+}
+
+}  // namespace
+
+PlanRepository::Stored PlanRepository::Stored::Of(const Account& a) {
+  Stored s;
+  s.id = a.id;
+  s.structure_id = a.structure_id;
+  s.type = a.type;
+  s.status = a.status;
+  s.visible_in_directory = a.visible_in_directory;
+  s.has_password = a.has_password;
+  s.default_mailbox_id = a.default_mailbox_id;
+  s.created_at = a.created_at;
+  s.updated_at = a.updated_at;
+  s.disabled_reason = a.disabled_reason;
+  size_t size = 0;
+  for (const std::string& v : a.fields) size += sizeof(uint32_t) + v.size();
+  s.packed.reserve(size);
+  for (const std::string& v : a.fields) {
+    uint32_t len = static_cast<uint32_t>(v.size());
+    s.packed.append(reinterpret_cast<const char*>(&len), sizeof len);
+    s.packed.append(v);
+  }
+  return s;
+}
+
+std::string_view PlanRepository::Stored::Get(Field f) const {
+  size_t at = 0;
+  for (size_t i = 0;; ++i) {
+    uint32_t len;
+    std::memcpy(&len, packed.data() + at, sizeof len);
+    if (i == directory::FieldIndex(f)) return std::string_view(packed).substr(at + sizeof len, len);
+    at += sizeof len + len;
+  }
+}
+
+Account PlanRepository::Stored::ToAccount() const {
+  Account a;
+  a.id = id;
+  a.structure_id = structure_id;
+  a.type = type;
+  a.status = status;
+  a.visible_in_directory = visible_in_directory;
+  a.has_password = has_password;
+  a.default_mailbox_id = default_mailbox_id;
+  a.created_at = created_at;
+  a.updated_at = updated_at;
+  a.disabled_reason = disabled_reason;
+  size_t at = 0;
+  for (std::string& v : a.fields) {
+    uint32_t len;
+    std::memcpy(&len, packed.data() + at, sizeof len);
+    v.assign(packed, at + sizeof len, len);
+    at += sizeof len + len;
+  }
+  return a;
+}
+
+AccountBrief PlanRepository::Stored::Brief() const {
+  return AccountBrief{id, structure_id, type, std::string(Get(Field::kAddress)),
+                      default_mailbox_id};
+}
+
+void PlanRepository::RollbackTo(size_t mark) {
+  while (undo_.size() > mark) {
+    undo_.back()();
+    undo_.pop_back();
+  }
+}
+
+// ---- Structures, administrators, operators: read from the store -------------------
+
+Result<int64_t> PlanRepository::InsertStructure(storage::Tx&, const Structure&) {
+  return Refused("creating a structure");
+}
+
+Result<std::optional<Structure>> PlanRepository::FindStructure(storage::Tx& tx, int64_t id) {
+  auto it = structures_.find(id);
+  if (it != structures_.end()) return it->second;
+  CADUCE_TRY(std::optional<Structure> s, base_.FindStructure(tx, id));
+  structures_.emplace(id, s);
+  return s;
+}
+
+Result<std::optional<Structure>> PlanRepository::FindStructureByName(storage::Tx& tx,
+                                                                    std::string_view name) {
+  return base_.FindStructureByName(tx, name);
+}
+
+Result<std::vector<Structure>> PlanRepository::ListStructures(storage::Tx& tx) {
+  return base_.ListStructures(tx);
+}
+
+Status PlanRepository::AddAdministrator(storage::Tx&, int64_t, int64_t) {
+  return Refused("adding an administrator");
+}
+
+Result<std::vector<int64_t>> PlanRepository::StructuresAdministeredBy(storage::Tx& tx,
+                                                                      int64_t person_id) {
+  return base_.StructuresAdministeredBy(tx, person_id);
+}
+
+Result<std::vector<int64_t>> PlanRepository::AdministratorsOf(storage::Tx& tx,
+                                                              int64_t structure_id) {
+  return base_.AdministratorsOf(tx, structure_id);
+}
+
+Status PlanRepository::SetOperator(storage::Tx&, int64_t, bool) {
+  return Refused("changing the operators");
+}
+
+Result<bool> PlanRepository::IsOperator(storage::Tx& tx, int64_t person_id) {
+  return base_.IsOperator(tx, person_id);
+}
+
+// ---- Helpers ----------------------------------------------------------------------
+
+Result<int64_t> PlanRepository::FirstNewId(storage::Tx& tx) {
+  if (first_new_id_) return *first_new_id_;
+  // The largest id of the store, found with keyset probes ("the first account after
+  // x"): a doubling search for an empty range, then a bisection.
+  auto first_after = [&](int64_t x) -> Result<std::optional<int64_t>> {
+    directory::AccountFilter f;
+    f.after_id = x;
+    f.limit = 1;
+    CADUCE_TRY(std::vector<Account> page, base_.ListAccounts(tx, f));
+    if (page.empty()) return std::optional<int64_t>();
+    return std::optional<int64_t>(page.front().id);
+  };
+  int64_t lo = 0;  // an id of the store, or 0
+  int64_t hi = 1;  // no id above it once the doubling stops
+  for (;;) {
+    CADUCE_TRY(std::optional<int64_t> next, first_after(lo));
+    if (!next) break;
+    lo = *next;
+    hi = std::max(hi, lo);
+    CADUCE_TRY(std::optional<int64_t> above, first_after(hi));
+    if (!above) break;
+    lo = *above;
+    hi = lo > std::numeric_limits<int64_t>::max() / 2 ? std::numeric_limits<int64_t>::max()
+                                                      : lo * 2;
+  }
+  // Now lo is an id (or 0) and no id is above hi: bisect (lo, hi].
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo) / 2;
+    CADUCE_TRY(std::optional<int64_t> next, first_after(mid));
+    if (next) {
+      lo = *next;
+    } else {
+      hi = mid;
+    }
+  }
+  first_new_id_ = lo + 1;
+  next_id_ = lo + 1;
+  return *first_new_id_;
+}
+
+Result<std::optional<Account>> PlanRepository::Current(storage::Tx& tx, int64_t id) {
+  if (const Stored* s = Written(id)) return std::optional<Account>(s->ToAccount());
+  if (IsNew(id)) return std::optional<Account>();
+  return base_.FindAccount(tx, id);
+}
+
+Result<bool> PlanRepository::Exists(storage::Tx& tx, int64_t id) {
+  if (accounts_.count(id)) return true;
+  if (IsNew(id)) return false;
+  CADUCE_TRY(std::optional<AccountBrief> b, base_.FindAccountBrief(tx, id));
+  return b.has_value();
+}
+
+Result<bool> PlanRepository::StructureExists(storage::Tx& tx, int64_t id) {
+  CADUCE_TRY(std::optional<Structure> s, FindStructure(tx, id));
+  return s.has_value();
+}
+
+Result<std::string> PlanRepository::DomainOf(storage::Tx& tx, int64_t structure_id) {
+  CADUCE_TRY(std::optional<Structure> s, FindStructure(tx, structure_id));
+  return s ? s->mss_domain : std::string();
+}
+
+Result<bool> PlanRepository::AddressTaken(storage::Tx& tx, const std::string& address,
+                                          int64_t except_id) {
+  auto it = addresses_.find(address);
+  if (it != addresses_.end() && it->second != except_id) return true;
+  CADUCE_TRY(std::optional<AccountBrief> stored, base_.FindAccountBriefByAddress(tx, address));
+  // A stored account the plan changed holds the address only through its plan copy.
+  return stored && stored->id != except_id && !accounts_.count(stored->id);
+}
+
+void PlanRepository::Put(const Account& a) {
+  std::optional<Stored> prev;
+  auto it = accounts_.find(a.id);
+  if (it != accounts_.end()) {
+    prev = std::move(it->second);
+    Unindex(*prev);
+  }
+  Stored& stored = accounts_[a.id] = Stored::Of(a);
+  Index(stored);
+  undo_.push_back([this, id = a.id, prev = std::move(prev)]() mutable {
+    auto at = accounts_.find(id);
+    if (at != accounts_.end()) {
+      Unindex(at->second);
+      accounts_.erase(at);
+    }
+    if (prev) Index(accounts_[id] = std::move(*prev));
+  });
+}
+
+void PlanRepository::Index(const Stored& s) {
+  addresses_[std::string(s.Get(Field::kAddress))] = s.id;
+  std::string_view mss = s.Get(Field::kMssAddress);
+  if (!mss.empty()) mss_[std::string(mss)].insert(s.id);
+}
+
+void PlanRepository::Unindex(const Stored& s) {
+  auto at = addresses_.find(std::string(s.Get(Field::kAddress)));
+  if (at != addresses_.end() && at->second == s.id) addresses_.erase(at);
+  std::string_view mss = s.Get(Field::kMssAddress);
+  if (!mss.empty()) {
+    auto held = mss_.find(std::string(mss));
+    if (held != mss_.end()) held->second.erase(s.id);
+  }
+}
+
+// ---- Accounts ---------------------------------------------------------------------
+
+Result<int64_t> PlanRepository::InsertAccount(storage::Tx& tx, const Account& account) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert account"));
+  CADUCE_TRY(bool taken, AddressTaken(tx, account.address(), 0));
+  if (taken) {
+    return AlreadyExistsError(
+        fmt::format("the address {} is already taken by another account", account.address()));
+  }
+  CADUCE_TRY(bool structure, StructureExists(tx, account.structure_id));
+  bool mailbox = true;
+  if (account.default_mailbox_id != 0) {
+    CADUCE_TRY(mailbox, Exists(tx, account.default_mailbox_id));
+  }
+  if (!structure || !mailbox) {
+    return FailedPreconditionError(fmt::format(
+        "cannot insert account {}: structure {} or default mailbox {} does not exist",
+        account.address(), account.structure_id, account.default_mailbox_id));
+  }
+  CADUCE_RETURN_IF_ERROR(FirstNewId(tx).status());
+  Account stored = account;
+  stored.id = next_id_++;
+  stored.has_password = false;  // a new row has no password hash
+  undo_.push_back([this] { --next_id_; });
+  Put(stored);
+  return stored.id;
+}
+
+Status PlanRepository::UpdateAccount(storage::Tx& tx, const Account& account) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "update account"));
+  CADUCE_TRY(std::optional<Account> current, Current(tx, account.id));
+  if (!current) return NotFoundError(fmt::format("account {} does not exist", account.id));
+  CADUCE_TRY(bool taken, AddressTaken(tx, account.address(), account.id));
+  if (taken) {
+    return AlreadyExistsError(
+        fmt::format("the address {} is already taken by another account", account.address()));
+  }
+  CADUCE_TRY(bool structure, StructureExists(tx, account.structure_id));
+  bool mailbox = true;
+  if (account.default_mailbox_id != 0) {
+    CADUCE_TRY(mailbox, Exists(tx, account.default_mailbox_id));
+  }
+  if (!structure || !mailbox) {
+    return FailedPreconditionError(fmt::format(
+        "cannot update account {}: structure {} or default mailbox {} does not exist",
+        account.id, account.structure_id, account.default_mailbox_id));
+  }
+  if (!accounts_.count(account.id)) {
+    // The first change of a stored account: remember which MSSanté local part the
+    // store still shows for it (MssLocalPartTaken).
+    const std::string& stored_mss = current->get(Field::kMssAddress);
+    if (!stored_mss.empty()) {
+      replaced_mss_[stored_mss].insert(account.id);
+      undo_.push_back([this, stored_mss, id = account.id] { replaced_mss_[stored_mss].erase(id); });
+    }
+  }
+  Account stored = account;
+  stored.created_at = current->created_at;      // kept as inserted
+  stored.has_password = current->has_password;  // auth/ writes it, not the directory
+  Put(stored);
+  return OkStatus();
+}
+
+Result<std::optional<Account>> PlanRepository::FindAccount(storage::Tx& tx, int64_t id) {
+  return Current(tx, id);
+}
+
+Result<std::optional<Account>> PlanRepository::FindAccountByAddress(storage::Tx& tx,
+                                                                    std::string_view address) {
+  auto it = addresses_.find(std::string(address));
+  if (it != addresses_.end()) return std::optional<Account>(accounts_.at(it->second).ToAccount());
+  CADUCE_TRY(std::optional<Account> stored, base_.FindAccountByAddress(tx, address));
+  // A stored account the plan changed would have been found above under its address.
+  if (stored && accounts_.count(stored->id)) return std::optional<Account>();
+  return stored;
+}
+
+Result<std::optional<AccountBrief>> PlanRepository::FindAccountBrief(storage::Tx& tx, int64_t id) {
+  if (const Stored* s = Written(id)) return std::optional<AccountBrief>(s->Brief());
+  if (IsNew(id)) return std::optional<AccountBrief>();
+  return base_.FindAccountBrief(tx, id);
+}
+
+Result<std::optional<AccountBrief>> PlanRepository::FindAccountBriefByAddress(
+    storage::Tx& tx, std::string_view address) {
+  auto it = addresses_.find(std::string(address));
+  if (it != addresses_.end()) {
+    return std::optional<AccountBrief>(accounts_.at(it->second).Brief());
+  }
+  CADUCE_TRY(std::optional<AccountBrief> stored, base_.FindAccountBriefByAddress(tx, address));
+  if (stored && accounts_.count(stored->id)) return std::optional<AccountBrief>();
+  return stored;
+}
+
+Result<std::vector<Account>> PlanRepository::ListAccounts(storage::Tx& tx,
+                                                          const directory::AccountFilter& f) {
+  std::vector<Account> out;
+  if (f.limit <= 0) return out;
+  auto matches = [&f](const Account& a) {
+    if (a.id <= f.after_id) return false;
+    if (f.type && a.type != *f.type) return false;
+    if (f.status && a.status != *f.status) return false;
+    return f.structure_ids.empty() || std::find(f.structure_ids.begin(), f.structure_ids.end(),
+                                                a.structure_id) != f.structure_ids.end();
+  };
+  // The store's pages, without the accounts the plan changed (judged below on
+  // their plan copy), until enough remain.
+  directory::AccountFilter page_filter = f;
+  for (;;) {
+    CADUCE_TRY(std::vector<Account> page, base_.ListAccounts(tx, page_filter));
+    for (Account& a : page) {
+      if (!accounts_.count(a.id)) out.push_back(std::move(a));
+    }
+    if (page.size() < static_cast<size_t>(page_filter.limit) ||
+        out.size() >= static_cast<size_t>(f.limit)) {
+      break;
+    }
+    page_filter.after_id = page.back().id;
+  }
+  for (const auto& [id, s] : accounts_) {
+    Account a = s.ToAccount();
+    if (matches(a)) out.push_back(std::move(a));
+  }
+  std::sort(out.begin(), out.end(), [](const Account& a, const Account& b) { return a.id < b.id; });
+  if (out.size() > static_cast<size_t>(f.limit)) out.resize(static_cast<size_t>(f.limit));
+  return out;
+}
+
+Result<bool> PlanRepository::MssLocalPartTaken(storage::Tx& tx, std::string_view local,
+                                               std::string_view domain, int64_t except_id) {
+  if (local.empty()) return false;
+  std::string key(local);
+  auto held = mss_.find(key);
+  if (held != mss_.end()) {
+    for (int64_t id : held->second) {
+      if (id == except_id) continue;
+      CADUCE_TRY(std::string d, DomainOf(tx, accounts_.at(id).structure_id));
+      if (d == domain) return true;
+    }
+  }
+  CADUCE_TRY(bool stored, base_.MssLocalPartTaken(tx, local, domain, except_id));
+  if (!stored) return false;
+  // The store's holder may be an account the plan changed (judged above on its
+  // plan copy): when leaving out one such account frees the local part in the
+  // store, that account was the only holder. (The store keeps local parts unique
+  // within a domain, so one holder is the rule.)
+  auto replaced = replaced_mss_.find(key);
+  if (replaced == replaced_mss_.end()) return true;
+  for (int64_t id : replaced->second) {
+    if (id == except_id) continue;
+    CADUCE_TRY(bool other, base_.MssLocalPartTaken(tx, local, domain, id));
+    if (!other) return false;
+  }
+  return true;
+}
+
+Result<std::vector<Account>> PlanRepository::Search(storage::Tx&, const directory::SearchQuery&) {
+  return Refused("the search");
+}
+
+Result<directory::AccountPage> PlanRepository::ListAccountPage(storage::Tx&,
+                                                               const directory::AccountPageQuery&) {
+  return Refused("the account list");
+}
+
+Result<int64_t> PlanRepository::LastSignIn(storage::Tx& tx, int64_t account_id) {
+  if (IsNew(account_id)) return int64_t{0};
+  return base_.LastSignIn(tx, account_id);
+}
+
+// ---- Connection rights ------------------------------------------------------------
+
+Result<bool> PlanRepository::InsertRight(storage::Tx& tx, const ConnectionRight& right) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert connection right"));
+  CADUCE_TRY(bool mailbox, Exists(tx, right.mailbox_id));
+  CADUCE_TRY(bool person, Exists(tx, right.person_id));
+  if (!mailbox || !person) {
+    return FailedPreconditionError(fmt::format("mailbox {} or person {} does not exist",
+                                               right.mailbox_id, right.person_id));
+  }
+  CADUCE_TRY(bool has, HasRight(tx, right.mailbox_id, right.person_id));
+  if (has) return false;
+  RightKey key{right.mailbox_id, right.person_id};
+  granted_[key] = right;
+  granted_by_person_.insert({right.person_id, right.mailbox_id});
+  undo_.push_back([this, key] {
+    granted_.erase(key);
+    granted_by_person_.erase({key.second, key.first});
+  });
+  return true;
+}
+
+Result<bool> PlanRepository::DeleteRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "delete connection right"));
+  RightKey key{mailbox_id, person_id};
+  auto it = granted_.find(key);
+  if (it != granted_.end()) {
+    ConnectionRight was = it->second;
+    granted_.erase(it);
+    granted_by_person_.erase({person_id, mailbox_id});
+    undo_.push_back([this, key, was] {
+      granted_[key] = was;
+      granted_by_person_.insert({key.second, key.first});
+    });
+    return true;
+  }
+  if (IsNew(mailbox_id) || IsNew(person_id) || revoked_.count(key)) return false;
+  CADUCE_TRY(bool stored, base_.HasRight(tx, mailbox_id, person_id));
+  if (!stored) return false;
+  revoked_.insert(key);
+  undo_.push_back([this, key] { revoked_.erase(key); });
+  return true;
+}
+
+Result<bool> PlanRepository::HasRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) {
+  RightKey key{mailbox_id, person_id};
+  if (granted_.count(key)) return true;
+  if (IsNew(mailbox_id) || IsNew(person_id) || revoked_.count(key)) return false;
+  return base_.HasRight(tx, mailbox_id, person_id);
+}
+
+Result<std::vector<ConnectionRight>> PlanRepository::RightsOnMailbox(storage::Tx& tx,
+                                                                     int64_t mailbox_id) {
+  std::vector<ConnectionRight> out;
+  if (!IsNew(mailbox_id)) {
+    CADUCE_TRY(std::vector<ConnectionRight> stored, base_.RightsOnMailbox(tx, mailbox_id));
+    for (ConnectionRight& r : stored) {
+      if (!revoked_.count({r.mailbox_id, r.person_id})) out.push_back(std::move(r));
+    }
+  }
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  for (auto it = granted_.lower_bound({mailbox_id, kMin});
+       it != granted_.end() && it->first.first == mailbox_id; ++it) {
+    out.push_back(it->second);
+  }
+  std::sort(out.begin(), out.end(), [](const ConnectionRight& a, const ConnectionRight& b) {
+    return a.person_id < b.person_id;
+  });
+  return out;
+}
+
+Result<std::vector<ConnectionRight>> PlanRepository::RightsOfPerson(storage::Tx& tx,
+                                                                    int64_t person_id) {
+  std::vector<ConnectionRight> out;
+  if (!IsNew(person_id)) {
+    CADUCE_TRY(std::vector<ConnectionRight> stored, base_.RightsOfPerson(tx, person_id));
+    for (ConnectionRight& r : stored) {
+      if (!revoked_.count({r.mailbox_id, r.person_id})) out.push_back(std::move(r));
+    }
+  }
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  for (auto it = granted_by_person_.lower_bound({person_id, kMin});
+       it != granted_by_person_.end() && it->first == person_id; ++it) {
+    out.push_back(granted_.at({it->second, it->first}));
+  }
+  std::sort(out.begin(), out.end(), [](const ConnectionRight& a, const ConnectionRight& b) {
+    return a.mailbox_id < b.mailbox_id;
+  });
+  return out;
+}
+
+Result<std::vector<int64_t>> PlanRepository::PersonsWithDefault(storage::Tx& tx,
+                                                                int64_t mailbox_id) {
+  std::vector<int64_t> out;
+  if (!IsNew(mailbox_id)) {
+    CADUCE_TRY(std::vector<int64_t> stored, base_.PersonsWithDefault(tx, mailbox_id));
+    for (int64_t id : stored) {
+      if (!accounts_.count(id)) out.push_back(id);
+    }
+  }
+  for (const auto& [id, s] : accounts_) {
+    if (s.default_mailbox_id == mailbox_id && directory::IsNominative(s.type)) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// ---- Notifications and expiry -----------------------------------------------------
+
+Status PlanRepository::EnqueueNotification(storage::Tx& tx, int64_t account_id,
+                                           std::string_view kind, int64_t) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "enqueue notification"));
+  CADUCE_TRY(bool exists, Exists(tx, account_id));
+  if (!exists) {
+    return FailedPreconditionError(fmt::format("account {} does not exist", account_id));
+  }
+  std::pair<std::string, int64_t> key{std::string(kind), account_id};
+  ++notifications_[key];
+  undo_.push_back([this, key] {
+    if (--notifications_[key] == 0) notifications_.erase(key);
+  });
+  return OkStatus();
+}
+
+Result<int64_t> PlanRepository::PendingNotifications(storage::Tx& tx, std::string_view kind,
+                                                     int64_t account_id) {
+  CADUCE_TRY(int64_t n, base_.PendingNotifications(tx, kind, account_id));
+  for (const auto& [key, count] : notifications_) {
+    if (key.first == kind && (account_id == 0 || key.second == account_id)) n += count;
+  }
+  return n;
+}
+
+Result<std::vector<int64_t>> PlanRepository::AccountsExpiringBy(storage::Tx& tx,
+                                                                std::string_view today) {
+  CADUCE_TRY(std::vector<int64_t> stored, base_.AccountsExpiringBy(tx, today));
+  std::vector<int64_t> out;
+  for (int64_t id : stored) {
+    if (!accounts_.count(id)) out.push_back(id);
+  }
+  for (const auto& [id, s] : accounts_) {
+    std::string_view date = s.Get(Field::kDatePeremption);
+    if (!date.empty() && date <= today && s.status != directory::AccountStatus::kDisabled) {
+      out.push_back(id);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace caduce::import_export

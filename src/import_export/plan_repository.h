@@ -1,0 +1,181 @@
+// File: import_export/plan_repository.h
+//
+// The store an import's dry run plans against. PlanRepository is a
+// directory::DirectoryRepository that reads through to the real store and keeps
+// every write in memory: the accounts the import would create or change, the
+// rights it would grant or revoke, the messages it would queue. The dry run runs
+// the very same planner (the importer and DirectoryService, every rule of
+// directory/) over it, so its report is exactly the import's, without the cost of
+// writing 100,000 rows, their indexes and their audit entries only to roll them
+// back. Nothing reaches the database: the base repository is only read.
+//
+// New accounts get the ids the store would give them (one past the largest id, in
+// order), so that every ordering by id is the store's. Mark() and RollbackTo() are
+// the plan's savepoints: the importer undoes a rejected row's writes with them.
+//
+// Answers only what an import asks: Search and ListAccountPage (the autocomplete
+// and the administration list, which need the search terms) are refused with
+// kFailedPrecondition, and so are writes to structures, administrators and
+// operators. Not thread-safe: one plan serves one import in one transaction.
+#ifndef CADUCE_IMPORT_EXPORT_PLAN_REPOSITORY_H_
+#define CADUCE_IMPORT_EXPORT_PLAN_REPOSITORY_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "base/status.h"
+#include "directory/model.h"
+#include "directory/repository.h"
+#include "storage/database.h"
+
+namespace caduce::import_export {
+
+class PlanRepository final : public directory::DirectoryRepository {
+ public:
+  // `base` is read in the caller's transactions and never written.
+  explicit PlanRepository(directory::DirectoryRepository& base) : base_(base) {}
+
+  // A point the plan can come back to: RollbackTo(mark) undoes every write made
+  // since Mark() returned it. REQUIRES: marks are rolled back in reverse order.
+  size_t Mark() const { return undo_.size(); }
+  void RollbackTo(size_t mark);
+  // Keeps the writes since `mark` for good (a row that was accepted): their undo
+  // entries are dropped, so that a plan of 100,000 rows holds no undo log.
+  // REQUIRES: no mark older than `mark` is rolled back to afterwards.
+  void Forget(size_t mark) { undo_.resize(std::min(mark, undo_.size())); }
+
+  Result<int64_t> InsertStructure(storage::Tx& tx, const directory::Structure& s) override;
+  Result<std::optional<directory::Structure>> FindStructure(storage::Tx& tx, int64_t id) override;
+  Result<std::optional<directory::Structure>> FindStructureByName(storage::Tx& tx,
+                                                                  std::string_view name) override;
+  Result<std::vector<directory::Structure>> ListStructures(storage::Tx& tx) override;
+
+  Status AddAdministrator(storage::Tx& tx, int64_t person_id, int64_t structure_id) override;
+  Result<std::vector<int64_t>> StructuresAdministeredBy(storage::Tx& tx,
+                                                        int64_t person_id) override;
+  Result<std::vector<int64_t>> AdministratorsOf(storage::Tx& tx, int64_t structure_id) override;
+  Status SetOperator(storage::Tx& tx, int64_t person_id, bool is_operator) override;
+  Result<bool> IsOperator(storage::Tx& tx, int64_t person_id) override;
+
+  Result<int64_t> InsertAccount(storage::Tx& tx, const directory::Account& account) override;
+  Status UpdateAccount(storage::Tx& tx, const directory::Account& account) override;
+  Result<std::optional<directory::Account>> FindAccount(storage::Tx& tx, int64_t id) override;
+  Result<std::optional<directory::Account>> FindAccountByAddress(storage::Tx& tx,
+                                                                 std::string_view address) override;
+  Result<std::optional<directory::AccountBrief>> FindAccountBrief(storage::Tx& tx,
+                                                                 int64_t id) override;
+  Result<std::optional<directory::AccountBrief>> FindAccountBriefByAddress(
+      storage::Tx& tx, std::string_view address) override;
+  Result<std::vector<directory::Account>> ListAccounts(storage::Tx& tx,
+                                                       const directory::AccountFilter& f) override;
+  Result<bool> MssLocalPartTaken(storage::Tx& tx, std::string_view local, std::string_view domain,
+                                 int64_t except_id) override;
+
+  Result<std::vector<directory::Account>> Search(storage::Tx& tx,
+                                                 const directory::SearchQuery& q) override;
+  Result<directory::AccountPage> ListAccountPage(storage::Tx& tx,
+                                                 const directory::AccountPageQuery& q) override;
+  Result<int64_t> LastSignIn(storage::Tx& tx, int64_t account_id) override;
+
+  Result<bool> InsertRight(storage::Tx& tx, const directory::ConnectionRight& right) override;
+  Result<bool> DeleteRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) override;
+  Result<bool> HasRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) override;
+  Result<std::vector<directory::ConnectionRight>> RightsOnMailbox(storage::Tx& tx,
+                                                                  int64_t mailbox_id) override;
+  Result<std::vector<directory::ConnectionRight>> RightsOfPerson(storage::Tx& tx,
+                                                                 int64_t person_id) override;
+  Result<std::vector<int64_t>> PersonsWithDefault(storage::Tx& tx, int64_t mailbox_id) override;
+
+  Status EnqueueNotification(storage::Tx& tx, int64_t account_id, std::string_view kind,
+                             int64_t at) override;
+  Result<int64_t> PendingNotifications(storage::Tx& tx, std::string_view kind,
+                                       int64_t account_id) override;
+  Result<std::vector<int64_t>> AccountsExpiringBy(storage::Tx& tx, std::string_view today) override;
+
+ private:
+  using RightKey = std::pair<int64_t, int64_t>;  // (mailbox, person) or (person, mailbox)
+
+  // An account written in the plan, kept compact: its fields length-prefixed in
+  // one string (a plan of 100,000 new accounts stays within a few tens of MiB).
+  struct Stored {
+    int64_t id = 0;
+    int64_t structure_id = 0;
+    directory::AccountType type = directory::AccountType::kPer;
+    directory::AccountStatus status = directory::AccountStatus::kPending;
+    bool visible_in_directory = false;
+    bool has_password = false;
+    int64_t default_mailbox_id = 0;
+    int64_t created_at = 0;
+    int64_t updated_at = 0;
+    std::string disabled_reason;
+    std::string packed;  // (uint32 length, bytes) for each field in order
+
+    static Stored Of(const directory::Account& a);
+    directory::Account ToAccount() const;
+    std::string_view Get(directory::Field f) const;
+    directory::AccountBrief Brief() const;
+  };
+
+  // The first id a new account gets: one past the largest id of the store.
+  Result<int64_t> FirstNewId(storage::Tx& tx);
+  bool IsNew(int64_t id) const { return first_new_id_ && id >= *first_new_id_; }
+  // The account as the plan sees it (written in the plan, else the store's).
+  Result<std::optional<directory::Account>> Current(storage::Tx& tx, int64_t id);
+  Result<bool> Exists(storage::Tx& tx, int64_t id);
+  Result<bool> StructureExists(storage::Tx& tx, int64_t id);
+  Result<std::string> DomainOf(storage::Tx& tx, int64_t structure_id);
+  Result<bool> AddressTaken(storage::Tx& tx, const std::string& address, int64_t except_id);
+  // Makes `a` the plan's copy of account a.id, with its undo entry.
+  void Put(const directory::Account& a);
+  void Index(const Stored& s);
+  void Unindex(const Stored& s);
+  const Stored* Written(int64_t id) const {
+    auto it = accounts_.find(id);
+    return it == accounts_.end() ? nullptr : &it->second;
+  }
+
+  directory::DirectoryRepository& base_;
+  std::optional<int64_t> first_new_id_;
+  int64_t next_id_ = 0;
+  std::unordered_map<int64_t, Stored> accounts_;  // written in the plan
+  std::unordered_map<std::string, int64_t> addresses_;        // their addresses
+  // MSSanté local part → plan accounts holding it; and the store accounts the plan
+  // changed whose stored account held it.
+  std::unordered_map<std::string, std::set<int64_t>> mss_;
+  std::unordered_map<std::string, std::set<int64_t>> replaced_mss_;
+  std::map<RightKey, directory::ConnectionRight> granted_;  // by (mailbox, person)
+  std::set<RightKey> granted_by_person_;                    // (person, mailbox)
+  std::set<RightKey> revoked_;  // store rights the plan deleted, (mailbox, person)
+  std::map<std::pair<std::string, int64_t>, int64_t> notifications_;  // (kind, account)
+  std::unordered_map<int64_t, std::optional<directory::Structure>> structures_;
+  std::vector<std::function<void()>> undo_;
+};
+
+// An audit store that keeps nothing: the dry run's changes are never recorded.
+class DiscardingAuditRepository final : public audit::AuditRepository {
+ public:
+  Result<std::optional<audit::Entry>> Last(storage::Tx&) override {
+    return std::optional<audit::Entry>();
+  }
+  Status Insert(storage::Tx&, const audit::Entry&) override { return OkStatus(); }
+  Status Scan(storage::Tx&, const std::function<bool(const audit::Entry&)>&) override {
+    return OkStatus();
+  }
+  Result<std::vector<audit::Entry>> Query(storage::Tx&, const audit::Filter&) override {
+    return std::vector<audit::Entry>();
+  }
+};
+
+}  // namespace caduce::import_export
+
+#endif  // CADUCE_IMPORT_EXPORT_PLAN_REPOSITORY_H_
