@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "api/admin.h"
 #include "api/api.h"
 #include "api/internal.h"
 #include "http/status_map.h"
@@ -21,7 +22,34 @@ namespace {
 
 constexpr std::string_view kNoSessionMessage = "Vous n'êtes pas connecté.";
 
-http::Response GetMe(auth::SignInService& service, const http::Request& request) {
+// What an administration context adds to GET /api/me: the structures the person
+// administers, whether it is the operator, and its default mailbox.
+Status AddAdministration(internal::AdminContext& ctx, const http::Request& request,
+                         boost::json::object& out) {
+  CADUCE_TRY(internal::Caller caller,
+             internal::ResolveCaller(ctx, request, /*require_administrator=*/false));
+  boost::json::array administers;
+  if (caller.scope.IsAdministrator()) {
+    CADUCE_TRY(std::vector<directory::Structure> all, ctx.directory.ListStructures(caller.actor));
+    for (const directory::Structure& s : all) {
+      administers.push_back(boost::json::object{{"id", s.id}, {"name", s.name}});
+    }
+  }
+  out["administers"] = std::move(administers);
+  out["operator"] = caller.scope.all;
+  CADUCE_TRY(auto tx, ctx.directory.db().Begin(storage::TxMode::kRead));
+  CADUCE_TRY(std::optional<directory::AccountBrief> brief,
+             ctx.directory.repo().FindAccountBrief(*tx, caller.actor.person_id));
+  if (brief && brief->default_mailbox_id != 0) {
+    out["default_mailbox_id"] = brief->default_mailbox_id;
+  } else {
+    out["default_mailbox_id"] = nullptr;
+  }
+  return OkStatus();
+}
+
+http::Response GetMe(auth::SignInService& service, const http::Request& request,
+                     internal::AdminContext* admin = nullptr) {
   std::string token = internal::SessionToken(request);
   if (token.empty()) return internal::Refusal(UnauthenticatedError(std::string(kNoSessionMessage)));
   Result<auth::MeView> me = service.Me(token);
@@ -35,6 +63,10 @@ http::Response GetMe(auth::SignInService& service, const http::Request& request)
   out["mailboxes"] = std::move(mailboxes);
   out["current_mailbox_id"] = me->current_mailbox_id;
   if (!me->notice.empty()) out["notice"] = me->notice;
+  if (admin != nullptr) {
+    Status added = AddAdministration(*admin, request, out);
+    if (!added.ok()) return internal::Refusal(added);
+  }
   http::Response r = http::Response::Json(200, out);
   r.SetHeader("Cache-Control", "no-store");
   return r;
@@ -58,14 +90,41 @@ http::Response SwitchMailbox(auth::SignInService& service, const http::Request& 
   return r;
 }
 
+// PUT /api/me/default-mailbox {"mailbox_id"}: the person's own choice among its
+// mailboxes (its own id clears it); answers the GET /api/me body.
+http::Response SetOwnDefault(internal::AdminContext& ctx, const http::Request& request) {
+  Result<internal::Caller> caller =
+      internal::ResolveCaller(ctx, request, /*require_administrator=*/false);
+  if (!caller.ok()) return internal::Refusal(caller.status());
+  const boost::json::object* body = request.json.if_object();
+  const boost::json::value* id = body ? body->if_contains("mailbox_id") : nullptr;
+  if (id == nullptr || !id->is_int64()) {
+    return internal::Refusal(InvalidArgumentError(
+        "Le corps doit être un objet JSON {\"mailbox_id\": …} (un nombre entier)."));
+  }
+  Status set = ctx.directory.SetDefaultMailbox(caller->actor, caller->actor.person_id,
+                                               id->as_int64());
+  if (!set.ok()) {
+    // A mailbox the person has no right on is a refusal, whatever the reason.
+    if (set.code() == Code::kNotFound || set.code() == Code::kInvalidArgument ||
+        set.code() == Code::kFailedPrecondition) {
+      return internal::Refusal(PermissionDeniedError(
+          "Vous n'avez pas accès à cette boîte : choisissez-en une de la liste."));
+    }
+    return internal::Refusal(set);
+  }
+  return GetMe(ctx.sign_in, request, &ctx);
+}
+
 }  // namespace
 
-std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions&) {
+std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions& options) {
+  internal::AdminContext* admin = options.admin.get();
   std::vector<http::Route> routes(2);
   routes[0].method = "GET";
   routes[0].pattern = "/api/me";
-  routes[0].handler = [&sign_in](const http::Request& r, const http::RouteParams&) {
-    return GetMe(sign_in, r);
+  routes[0].handler = [&sign_in, admin](const http::Request& r, const http::RouteParams&) {
+    return GetMe(sign_in, r, admin);
   };
   routes[1].method = "POST";
   routes[1].pattern = "/api/me/mailbox";
@@ -74,6 +133,17 @@ std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions
   };
   routes[1].options.max_body_bytes = 1024;
   routes[1].options.json_body = true;
+  if (admin != nullptr) {
+    http::Route d;
+    d.method = "PUT";
+    d.pattern = "/api/me/default-mailbox";
+    d.handler = [admin](const http::Request& r, const http::RouteParams&) {
+      return SetOwnDefault(*admin, r);
+    };
+    d.options.max_body_bytes = 1024;
+    d.options.json_body = true;
+    routes.push_back(std::move(d));
+  }
   return routes;
 }
 

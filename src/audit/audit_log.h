@@ -53,6 +53,11 @@ struct Filter {
   std::optional<int64_t> to;                 // at < to
   int64_t after_seq = 0;
   int limit = 1000;
+  // Entries whose mailbox is an account of this structure, or whose object is the
+  // structure itself ("structure:<id>"); the store resolves the membership.
+  std::optional<int64_t> structure_id;
+  int64_t before_seq = 0;     // > 0: only seq < before_seq
+  bool newest_first = false;  // seq order descending
 };
 
 // What a store must offer the audit log. Implemented by store_sqlite/.

@@ -83,6 +83,17 @@ audit::Event DirectoryService::MakeEvent(const Actor& actor, std::string action,
   e.object = std::move(object);
   e.ip = actor.ip;
   e.detail = std::move(detail);
+  if (!actor.user_agent.empty()) {
+    // Appended to the detail object (one key more), as auth/ records it.
+    std::string ua;
+    AppendJsonString(ua, actor.user_agent);
+    if (e.detail.size() >= 2 && e.detail.back() == '}') {
+      e.detail.insert(e.detail.size() - 1,
+                      (e.detail.size() > 2 ? ",\"user_agent\":" : "\"user_agent\":") + ua);
+    } else if (e.detail.empty()) {
+      e.detail = "{\"user_agent\":" + ua + "}";
+    }
+  }
   return e;
 }
 
@@ -568,6 +579,22 @@ Result<std::vector<Account>> DirectoryService::ListAccounts(const Actor& actor,
     if (filter.structure_ids.empty()) return std::vector<Account>{};
   }
   return repo_.ListAccounts(*tx, filter);
+}
+
+Result<AccountPage> DirectoryService::ListAccountPage(const Actor& actor, AccountPageQuery query) {
+  if (!text::IsValidUtf8(query.prefix)) {
+    return InvalidArgumentError("La recherche contient des caractères invalides.");
+  }
+  CADUCE_TRY(auto tx, db_.Begin(TxMode::kRead));
+  CADUCE_RETURN_IF_ERROR(RequireAdministers(*tx, actor, query.structure_id));
+  query.limit = std::clamp(query.limit, 1, 200);
+  return repo_.ListAccountPage(*tx, query);
+}
+
+Result<int64_t> DirectoryService::LastSignIn(const Actor& actor, int64_t account_id) {
+  CADUCE_TRY(auto tx, db_.Begin(TxMode::kRead));
+  CADUCE_TRY(Account account, LoadInScope(*tx, actor, account_id));
+  return repo_.LastSignIn(*tx, account.id);
 }
 
 Result<std::vector<Account>> DirectoryService::Search(const Actor& actor,

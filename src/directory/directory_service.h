@@ -116,6 +116,14 @@ class DirectoryService {
   // Lists accounts within the actor's scope (filter.structure_ids is intersected).
   Result<std::vector<Account>> ListAccounts(const Actor& actor, AccountFilter filter);
 
+  // One page of structure `structure_id`'s accounts for the administration list,
+  // with the total of matching accounts. kPermissionDenied unless the actor
+  // administers the structure; kInvalidArgument for a prefix that is not UTF-8.
+  Result<AccountPage> ListAccountPage(const Actor& actor, AccountPageQuery query);
+  // When the account's person last signed in (microseconds, 0: never); kNotFound
+  // as GetAccount.
+  Result<int64_t> LastSignIn(const Actor& actor, int64_t account_id);
+
   // Autocomplete (at most 50): administrators search their structures; a person that
   // administers nothing searches the accounts visible in the directory.
   Result<std::vector<Account>> Search(const Actor& actor, std::string_view prefix,

@@ -102,6 +102,9 @@ struct Actor {
   int64_t person_id = 0;  // the acting person's account id (kPerson, and kOperator when a person)
   std::string label;      // shown in traces: the person's address, or "operator (cli)"
   std::string ip;         // remote address, "" for the command line
+  // The client's User-Agent header ("" for the command line); added to the detail
+  // of every audit entry the actor causes.
+  std::string user_agent;
   // The actor's scope, computed by DirectoryService::ScopeOf in the caller's own
   // transaction and kept for the rest of it (an import of 100,000 rows asks once).
   // Only code that called ScopeOf sets it; a request handler never does.

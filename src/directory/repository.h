@@ -37,6 +37,38 @@ struct SearchQuery {
   int limit = 50;
 };
 
+// One page of a structure's accounts for the administration list: filters, a
+// sort key, offset paging and the total of matching accounts.
+struct AccountPageQuery {
+  enum class Sort : uint8_t { kAddress, kNom, kType, kStatus, kLastSignIn };
+  int64_t structure_id = 0;
+  // A prefix as SearchQuery::prefix ("" : every account).
+  std::string prefix;
+  std::vector<AccountType> types;        // empty: every type
+  std::optional<AccountStatus> status;
+  Sort sort = Sort::kAddress;
+  bool descending = false;
+  int64_t offset = 0;
+  int limit = 50;
+};
+
+// The columns of the administration list.
+struct AccountListItem {
+  int64_t id = 0;
+  AccountType type = AccountType::kPer;
+  std::string address, nom, prenom, description;
+  AccountStatus status = AccountStatus::kPending;
+  std::string disabled_reason;
+  bool visible_in_directory = false;
+  int64_t last_sign_in = 0;  // microseconds since the epoch; 0: never
+  std::string expires;       // "Date de péremption", "" when none
+};
+
+struct AccountPage {
+  int64_t total = 0;  // accounts matching the filters, whatever the page
+  std::vector<AccountListItem> items;
+};
+
 class DirectoryRepository {
  public:
   virtual ~DirectoryRepository() = default;
@@ -78,6 +110,11 @@ class DirectoryRepository {
   // At most q.limit accounts whose folded address, NOM, Prénom, "prénom nom" or
   // "nom prénom" starts with the folded q.prefix, ordered by the matching term.
   virtual Result<std::vector<Account>> Search(storage::Tx& tx, const SearchQuery& q) = 0;
+
+  // One page of the administration list (see AccountPageQuery).
+  virtual Result<AccountPage> ListAccountPage(storage::Tx& tx, const AccountPageQuery& q) = 0;
+  // When the person last signed in (microseconds), 0 when never.
+  virtual Result<int64_t> LastSignIn(storage::Tx& tx, int64_t account_id) = 0;
 
   // Connection rights. InsertRight returns false when the right already existed;
   // DeleteRight returns false when there was none.

@@ -159,7 +159,16 @@ Result<std::vector<audit::Entry>> SqliteAuditRepository::Query(storage::Tx& tx,
   }
   if (f.from) where += " AND at >= " + param(*f.from);
   if (f.to) where += " AND at < " + param(*f.to);
-  where += " ORDER BY seq LIMIT " + param(int64_t{f.limit});
+  if (f.before_seq > 0) where += " AND seq < " + param(f.before_seq);
+  if (f.structure_id) {
+    std::string sid = param(*f.structure_id);
+    where += fmt::format(
+        " AND (EXISTS (SELECT 1 FROM accounts a WHERE a.id = mailbox_id AND a.structure_id = {0})"
+        " OR object = 'structure:' || {0})",
+        sid);
+  }
+  where += f.newest_first ? " ORDER BY seq DESC" : " ORDER BY seq";
+  where += " LIMIT " + param(int64_t{f.limit});
 
   Stmt st(SqliteTx::ConnOf(tx), Select(where));
   for (size_t i = 0; i < args.size(); ++i) {

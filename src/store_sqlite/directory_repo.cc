@@ -634,6 +634,108 @@ Result<std::vector<Account>> SqliteDirectoryRepository::Search(storage::Tx& tx,
   return out;
 }
 
+// ---- Administration list --------------------------------------------------------
+
+Result<directory::AccountPage> SqliteDirectoryRepository::ListAccountPage(
+    storage::Tx& tx, const directory::AccountPageQuery& q) {
+  using Sort = directory::AccountPageQuery::Sort;
+  directory::AccountPage page;
+  // The WHERE clause from fixed fragments, one per filter given, so that each
+  // combination is its own prepared statement; every value is bound.
+  std::string where = " FROM accounts WHERE structure_id = ?1";
+  if (!q.types.empty()) where += " AND type IN (?2, ?3, ?4, ?5, ?6)";
+  if (q.status) where += " AND status = ?7";
+  const std::string prefix = text::Fold(q.prefix);
+  const std::optional<std::string> upper = PrefixSuccessor(prefix);
+  if (!prefix.empty()) {
+    where +=
+        " AND id IN (SELECT account_id FROM account_search WHERE structure_id = ?1 "
+        "AND term >= ?8 AND term < ?9)";
+  }
+  auto bind = [&](Stmt& st) {
+    st.Bind(1, q.structure_id);
+    if (!q.types.empty()) {
+      for (int i = 0; i < 5; ++i) {
+        // Fewer than five types repeat the last one.
+        size_t k = std::min(static_cast<size_t>(i), q.types.size() - 1);
+        st.Bind(2 + i, directory::AccountTypeCode(q.types[k]));
+      }
+    }
+    if (q.status) st.Bind(7, StatusToSql(*q.status));
+    if (!prefix.empty()) {
+      st.Bind(8, std::string_view(prefix));
+      if (upper) {
+        st.Bind(9, std::string_view(*upper));
+      } else {
+        static const char kNothing = 0;  // see BindSearch
+        st.BindBlob(9, &kNothing, 0);
+      }
+    }
+  };
+  {
+    Stmt st(ConnOf(tx), "SELECT count(*)" + where);
+    bind(st);
+    if (st.Step()) page.total = st.Int64(0);
+    CADUCE_RETURN_IF_ERROR(st.status());
+  }
+  if (q.limit <= 0 || q.offset >= page.total) return page;
+  const char* dir = q.descending ? " DESC" : "";
+  std::string order;
+  switch (q.sort) {
+    case Sort::kAddress:
+      order = fmt::format(" ORDER BY address{}", dir);
+      break;
+    case Sort::kNom:
+      order = fmt::format(" ORDER BY nom{0}, prenom{0}, id{0}", dir);
+      break;
+    case Sort::kType:
+      order = fmt::format(" ORDER BY type{0}, address{0}", dir);
+      break;
+    case Sort::kStatus:
+      order = fmt::format(" ORDER BY status{0}, address{0}", dir);
+      break;
+    case Sort::kLastSignIn:
+      order = fmt::format(" ORDER BY last_sign_in{0}, id{0}", dir);
+      break;
+  }
+  Stmt st(ConnOf(tx),
+          "SELECT id, type, address, nom, prenom, description, status, disabled_reason, "
+          "visible_in_directory, coalesce(last_sign_in, 0), date_peremption" +
+              where + order + " LIMIT ?10 OFFSET ?11");
+  bind(st);
+  st.Bind(10, int64_t{q.limit}).Bind(11, std::max<int64_t>(q.offset, 0));
+  while (st.Step()) {
+    directory::AccountListItem item;
+    item.id = st.Int64(0);
+    std::optional<AccountType> t = directory::ParseAccountType(st.TextView(1));
+    std::optional<AccountStatus> status = StatusFromSql(st.TextView(6));
+    if (!t || !status) {
+      return DataLossError(fmt::format("account {} has an unknown type or status", item.id));
+    }
+    item.type = *t;
+    item.address = st.Text(2);
+    item.nom = st.Text(3);
+    item.prenom = st.Text(4);
+    item.description = st.Text(5);
+    item.status = *status;
+    item.disabled_reason = st.Text(7);
+    item.visible_in_directory = st.Int64(8) != 0;
+    item.last_sign_in = st.Int64(9);
+    item.expires = st.Text(10);
+    page.items.push_back(std::move(item));
+  }
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return page;
+}
+
+Result<int64_t> SqliteDirectoryRepository::LastSignIn(storage::Tx& tx, int64_t account_id) {
+  Stmt st(ConnOf(tx), "SELECT coalesce(last_sign_in, 0) FROM accounts WHERE id = ?1");
+  st.Bind(1, account_id);
+  int64_t at = st.Step() ? st.Int64(0) : 0;
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return at;
+}
+
 // ---- Connection rights ------------------------------------------------------------
 
 Result<bool> SqliteDirectoryRepository::InsertRight(storage::Tx& tx, const ConnectionRight& r) {

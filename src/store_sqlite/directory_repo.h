@@ -69,6 +69,9 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
 
   Result<std::vector<directory::Account>> Search(storage::Tx& tx,
                                                  const directory::SearchQuery& q) override;
+  Result<directory::AccountPage> ListAccountPage(storage::Tx& tx,
+                                                 const directory::AccountPageQuery& q) override;
+  Result<int64_t> LastSignIn(storage::Tx& tx, int64_t account_id) override;
 
   Result<bool> InsertRight(storage::Tx& tx, const directory::ConnectionRight& right) override;
   Result<bool> DeleteRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) override;

@@ -209,6 +209,20 @@ CREATE TABLE password_reset_requests (
 CREATE INDEX password_reset_requests_by_ip ON password_reset_requests(ip, at);
 CREATE INDEX password_reset_requests_by_time ON password_reset_requests(at);
 )sql"},
+      {6, "account_list", R"sql(
+-- The administration list (GET /api/structures/{sid}/accounts): the last sign-in
+-- of each person, kept by a trigger on each new session (auth/ writes sessions,
+-- not accounts), and the sort keys of one structure's accounts.
+ALTER TABLE accounts ADD COLUMN last_sign_in INTEGER;
+UPDATE accounts SET last_sign_in =
+  (SELECT max(created_at) FROM sessions WHERE sessions.person_id = accounts.id);
+CREATE TRIGGER sessions_last_sign_in AFTER INSERT ON sessions BEGIN
+  UPDATE accounts SET last_sign_in = NEW.created_at WHERE id = NEW.person_id;
+END;
+CREATE INDEX accounts_by_structure_address ON accounts(structure_id, address);
+CREATE INDEX accounts_by_structure_nom ON accounts(structure_id, nom, prenom, id);
+CREATE INDEX accounts_by_structure_sign_in ON accounts(structure_id, last_sign_in, id);
+)sql"},
   };
   return kAll;
 }

@@ -1,0 +1,198 @@
+// File: api/structures.cc
+//
+// GET /api/structures (the structures the person administers, all for the
+// operator), GET /api/reference (the fields of FIELDS.md with what each type
+// requires, and the reference lists, for the creation form's selects: the UI
+// lists nothing itself), and PUT /api/me/default-mailbox (a person sets its own
+// default mailbox). Exposure: reads sessions of unauthenticated requests.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/admin.h"
+#include "directory/fields.h"
+#include "directory/reference_data.h"
+
+namespace caduce::api::internal {
+namespace {
+
+using directory::Field;
+using directory::Requirement;
+
+std::string_view RequirementName(Requirement r) {
+  switch (r) {
+    case Requirement::kMandatory:
+      return "mandatory";
+    case Requirement::kConditional:
+      return "conditional";
+    case Requirement::kRecommended:
+      return "recommended";
+    case Requirement::kOptional:
+      return "optional";
+    case Requirement::kNotConcerned:
+      return "none";
+  }
+  return "none";
+}
+
+// The reference list a field takes its values from (names of "lists").
+std::string_view ListOf(Field f) {
+  switch (f) {
+    case Field::kType:
+      return "types";
+    case Field::kDepartement:
+      return "departements";
+    case Field::kRegion:
+      return "regions";
+    case Field::kProfession:
+    case Field::kProfessionResp:
+      return "professions";
+    case Field::kSpecialite:
+      return "specialites";
+    case Field::kCiviliteExercice:
+      return "civilites";
+    case Field::kTypeIdStructure:
+      return "types_id_structure";
+    case Field::kActiviteLiberale:
+      return "oui_non";
+    default:
+      return "";
+  }
+}
+
+boost::json::array ListJson(const directory::ReferenceList& list) {
+  boost::json::array out;
+  for (const directory::ListEntry& e : list.entries()) {
+    out.push_back(boost::json::object{{"code", e.code}, {"label", e.label}});
+  }
+  return out;
+}
+
+// The conditions of FIELDS.md's footnotes, as validation.cc applies them, so that
+// the form shows a conditional field when its condition holds.
+void AddCondition(Field f, const directory::ReferenceData& ref, boost::json::object& o) {
+  boost::json::value values = nullptr;
+  std::string_view text, on;
+  switch (f) {
+    case Field::kRpps:
+    case Field::kAdeli:
+      text = "PER : RPPS ou ADELI, au moins l'un des deux.";
+      break;
+    case Field::kDiplome: {
+      text = "INT : obligatoire quand la profession est médico-sociale.";
+      on = "profession";
+      boost::json::array codes;
+      for (const directory::ListEntry& e : ref.professions().entries()) {
+        if (e.extra == "medico-social") codes.push_back(boost::json::string(e.code));
+      }
+      values = std::move(codes);
+      break;
+    }
+    case Field::kCiviliteExercice:
+      text = "INT : obligatoire quand la profession est Médecin, Pharmacien ou Chirurgien-Dentiste.";
+      on = "profession";
+      values = boost::json::array{"10", "21", "40"};
+      break;
+    case Field::kApicryptSpecialite:
+      text = "Obligatoire quand « Apicrypt adresse » est rempli.";
+      on = "apicrypt_address";
+      break;
+    case Field::kConnectionAccounts:
+      text = "ORG : au moins un compte nominatif (PER, INT ou MED), adresses séparées par des "
+             "virgules.";
+      break;
+    default:
+      return;
+  }
+  o["condition"] = text;
+  o["condition_field"] = on.empty() ? boost::json::value(nullptr) : boost::json::value(on);
+  o["condition_values"] = values;
+}
+
+http::Response GetReference(AdminContext& ctx, const http::Request& request) {
+  Result<Caller> caller = ResolveCaller(ctx, request, /*require_administrator=*/false);
+  if (!caller.ok()) return Refusal(caller.status());
+  const directory::ReferenceData& ref = ctx.directory.reference();
+  boost::json::array fields;
+  for (const directory::FieldSpec& spec : directory::FieldTable()) {
+    boost::json::object types;
+    for (int t = 0; t < directory::kNumAccountTypes; ++t) {
+      auto type = static_cast<directory::AccountType>(t);
+      types[directory::AccountTypeCode(type)] = RequirementName(spec.For(type));
+    }
+    std::string_view list = ListOf(spec.field);
+    boost::json::object o{{"key", spec.key},
+                          {"header", spec.header},
+                          {"types", std::move(types)},
+                          {"list", list.empty() ? boost::json::value(nullptr)
+                                                : boost::json::value(list)},
+                          {"condition", nullptr}};
+    AddCondition(spec.field, ref, o);
+    fields.push_back(std::move(o));
+  }
+  boost::json::object lists{
+      {"types",
+       boost::json::array{
+           boost::json::object{{"code", "PER"},
+                               {"label", "Professionnel de santé avec RPPS ou ADELI (ex. un médecin)"}},
+           boost::json::object{{"code", "INT"},
+                               {"label", "Professionnel de santé sans RPPS ni ADELI (ex. un interne)"}},
+           boost::json::object{{"code", "MED"},
+                               {"label", "Personnel non médical (ex. une secrétaire médicale)"}},
+           boost::json::object{{"code", "ORG"},
+                               {"label", "Boîte organisationnelle (ex. le secrétariat d'un service)"}},
+           boost::json::object{{"code", "APP"},
+                               {"label", "Boîte applicative (ex. le logiciel d'un laboratoire)"}}}},
+      {"departements", ListJson(ref.departements())},
+      {"regions", ListJson(ref.regions())},
+      {"professions", ListJson(ref.professions())},
+      {"specialites", ListJson(ref.specialites())},
+      {"civilites", ListJson(ref.civilites())},
+      {"types_id_structure", ListJson(ref.types_id_structure())},
+      {"oui_non", boost::json::array{boost::json::object{{"code", "OUI"}, {"label", "Oui"}},
+                                     boost::json::object{{"code", "NON"}, {"label", "Non"}}}}};
+  return JsonResponse(200, boost::json::object{{"fields", std::move(fields)},
+                                               {"lists", std::move(lists)}});
+}
+
+boost::json::object StructureJson(const directory::Structure& s) {
+  auto id_of = [&](std::string_view type) {
+    return s.id_type == type ? TextOrNull(s.id_value) : boost::json::value(nullptr);
+  };
+  return boost::json::object{{"id", s.id},
+                             {"name", s.name},
+                             {"finess", id_of("1")},
+                             {"siren", id_of("2")},
+                             {"siret", id_of("3")},
+                             {"domain", TextOrNull(s.mss_domain)}};
+}
+
+http::Response ListStructures(AdminContext& ctx, const http::Request& request) {
+  Result<Caller> caller = ResolveCaller(ctx, request);
+  if (!caller.ok()) return Refusal(caller.status());
+  Result<std::vector<directory::Structure>> all = ctx.directory.ListStructures(caller->actor);
+  if (!all.ok()) return Refusal(all.status());
+  boost::json::array out;
+  for (const directory::Structure& s : *all) out.push_back(StructureJson(s));
+  return JsonResponse(200, out);
+}
+
+}  // namespace
+
+std::vector<http::Route> StructureRoutes(AdminContext& ctx) {
+  std::vector<http::Route> routes;
+  http::Route r;
+  r.method = "GET";
+  r.pattern = "/api/structures";
+  r.handler = [&ctx](const http::Request& q, const http::RouteParams&) {
+    return ListStructures(ctx, q);
+  };
+  routes.push_back(r);
+  r.pattern = "/api/reference";
+  r.handler = [&ctx](const http::Request& q, const http::RouteParams&) {
+    return GetReference(ctx, q);
+  };
+  routes.push_back(r);
+  return routes;
+}
+
+}  // namespace caduce::api::internal
