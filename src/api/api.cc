@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "api/admin.h"
 #include "api/internal.h"
 #include "directory/fields.h"
 #include "http/status_map.h"
@@ -56,6 +57,40 @@ Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in, ApiOptio
     bool exempt = route.method == "POST" && route.pattern == "/api/session";
     http::Handler h = IsStateChanging(route.method) && !exempt ? WithCsrf(std::move(route.handler))
                                                                : std::move(route.handler);
+    CADUCE_RETURN_IF_ERROR(router.Add(route.method, route.pattern, std::move(h), route.options));
+  }
+  return OkStatus();
+}
+
+Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in,
+                    const AdminServices& admin, ApiOptions options) {
+  if (admin.directory == nullptr) return InvalidArgumentError("AddApiRoutes: no directory service");
+  options.admin = std::make_shared<internal::AdminContext>(sign_in, *admin.directory,
+                                                          admin.imports, admin.work_dir, options);
+  CADUCE_RETURN_IF_ERROR(AddApiRoutes(router, sign_in, options));
+  std::shared_ptr<internal::AdminContext> ctx = options.admin;
+  std::vector<http::Route> routes = internal::StructureRoutes(*ctx);
+  for (auto* group : {&internal::AccountRoutes, &internal::ConnectionRoutes,
+                      &internal::TransferRoutes, &internal::AuditRoutes}) {
+    for (http::Route& r : (*group)(*ctx)) routes.push_back(std::move(r));
+  }
+  http::Route openapi;
+  openapi.method = "GET";
+  openapi.pattern = "/api/openapi.json";
+  openapi.handler = [document = OpenApiDocument()](const http::Request&,
+                                                   const http::RouteParams&) {
+    http::Response r = http::Response::Json(200, document);
+    r.SetHeader("Cache-Control", "no-cache");
+    return r;
+  };
+  routes.push_back(std::move(openapi));
+  for (http::Route& route : routes) {
+    // Each handler keeps the shared context alive as long as the router.
+    http::Handler h = [ctx, inner = std::move(route.handler)](const http::Request& q,
+                                                             const http::RouteParams& p) {
+      return inner(q, p);
+    };
+    if (IsStateChanging(route.method)) h = WithCsrf(std::move(h));
     CADUCE_RETURN_IF_ERROR(router.Add(route.method, route.pattern, std::move(h), route.options));
   }
   return OkStatus();

@@ -18,6 +18,7 @@
 #ifndef CADUCE_API_API_H_
 #define CADUCE_API_API_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,7 +28,17 @@
 #include "http/message.h"
 #include "http/router.h"
 
+namespace caduce::directory {
+class DirectoryService;
+}
+namespace caduce::jobs {
+class ImportJobs;
+}
+
 namespace caduce::api {
+namespace internal {
+struct AdminContext;
+}
 
 inline constexpr std::string_view kSessionCookie = "caduce_session";
 inline constexpr std::string_view kCsrfCookie = "caduce_csrf";
@@ -36,11 +47,30 @@ inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 struct ApiOptions {
   // Adds "; Secure" to the cookies (the server runs TLS).
   bool secure_cookies = false;
+  // Set by the AdminServices overload of AddApiRoutes (the routes share it).
+  std::shared_ptr<internal::AdminContext> admin;
 };
 
 // Adds every /api route to `router`, state-changing ones behind the CSRF check.
 // `sign_in` must outlive the router. kInvalidArgument when a route is taken.
 Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in, ApiOptions options = {});
+
+// What the administration API (docs/api.md) needs besides sign-in.
+struct AdminServices {
+  directory::DirectoryService* directory = nullptr;  // required
+  jobs::ImportJobs* imports = nullptr;  // null: the import routes answer 503
+  std::string work_dir;                 // temporary files of exports (the db's folder)
+};
+
+// Adds every /api route, the administration ones included (structures,
+// reference lists, accounts, rights, default mailboxes, export, import jobs,
+// audit trail, GET /api/openapi.json). The services must outlive the router.
+Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in,
+                    const AdminServices& admin, ApiOptions options = {});
+
+// The OpenAPI 3.1 document of every route AddApiRoutes registers (docs/api.md),
+// built from one table in openapi.cc.
+std::string OpenApiDocument();
 
 // The CSRF token of a session token: base64url (no padding) of BLAKE2b-256 of
 // the fixed message "caduce csrf v1" keyed with the token's text. "" when the
@@ -55,6 +85,8 @@ std::string CookieValue(const http::Request& request, std::string_view name);
 // check, which AddApiRoutes puts in front of them in one place.
 
 std::vector<http::Route> SessionRoutes(auth::SignInService& sign_in, const ApiOptions& options);
+// With options.admin, GET /api/me also says what the person administers, and PUT
+// /api/me/default-mailbox is added.
 std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions& options);
 
 }  // namespace caduce::api

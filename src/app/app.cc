@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "api/api.h"
+#include "jobs/import_jobs.h"
 #include "audit/audit_log.h"
 #include "auth/password_policy.h"
 #include "base/clock.h"
@@ -38,6 +39,7 @@ struct App::Impl {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<directory::DirectoryService> directory;
   std::unique_ptr<auth::SignInService> sign_in;
+  std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
   std::unique_ptr<http::Server> server;  // last: stopped and destroyed first
   std::string address;
 
@@ -73,7 +75,16 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   http::Router router;
   api::ApiOptions api_options;
   api_options.secure_cookies = impl->tls;
-  CADUCE_RETURN_IF_ERROR(api::AddApiRoutes(router, *impl->sign_in, api_options));
+  // Import uploads and export files go beside the database (same file system).
+  std::string work_dir =
+      std::filesystem::path(options.db_path).parent_path().string() + "/work";
+  if (work_dir == "/work") work_dir = "work";
+  impl->imports = std::make_unique<jobs::ImportJobs>(*impl->directory, work_dir, clock);
+  api::AdminServices admin;
+  admin.directory = impl->directory.get();
+  admin.imports = impl->imports.get();
+  admin.work_dir = work_dir;
+  CADUCE_RETURN_IF_ERROR(api::AddApiRoutes(router, *impl->sign_in, admin, api_options));
 
   http::ServerOptions server_options;
   server_options.listener = options.listener;
