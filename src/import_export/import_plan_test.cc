@@ -300,5 +300,38 @@ TEST_F(ImportPlanTest, PlanGivesTheStoresNextIdsAndUndoesToAMark) {
   EXPECT_EQ(Snapshot(), before);
 }
 
+TEST_F(ImportPlanTest, AnAddressRepeatedFarBelowRejectsBothRowsThoughTheFirstWasApplied) {
+  // More rows than the reader hands over at once: pass 1 overlaps the reading,
+  // and row 1102 repeats the address of row 6, already applied by then.
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1200; ++i) {
+    std::string address = "p" + std::to_string(i == 1100 ? 4 : i) + "@chu.fr";
+    lines.push_back(MedRow(address, "Nom", "Prénom"));
+  }
+  lines.push_back(OrgRow("secretariat@chu.fr", "p4@chu.fr;p5@chu.fr"));
+  ImportReport r = PlanThenApply(WriteCsv("a.csv", lines));
+  EXPECT_EQ(r.created, 1198) << ReportSummary(r);
+  EXPECT_EQ(r.rejected, 3);  // both p4 rows, and the ORG naming p4
+  EXPECT_THAT(service_->GetAccountByAddress(op_, "p4@chu.fr"), StatusIs(Code::kNotFound));
+  ASSERT_OK(service_->GetAccountByAddress(op_, "p1199@chu.fr").status());
+}
+
+TEST_F(ImportPlanTest, AFileErrorFoundAfterRowsWereAppliedWritesNothing) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1000; ++i) {
+    lines.push_back(MedRow("p" + std::to_string(i) + "@chu.fr", "Nom", "Prénom"));
+  }
+  lines.push_back(MedRow("long@chu.fr", std::string(300, 'x'), "Prénom"));
+  std::string path = WriteCsv("a.csv", lines);
+  std::string before = Snapshot();
+  for (bool dry : {true, false}) {
+    ImportOptions opts;
+    opts.dry_run = dry;
+    opts.limits.max_cell_chars = 200;
+    EXPECT_THAT(Import(path, opts), StatusIs(Code::kResourceExhausted));
+    EXPECT_EQ(Snapshot(), before);
+  }
+}
+
 }  // namespace
 }  // namespace caduce::import_export

@@ -6,12 +6,17 @@
 #include <sodium.h>
 
 #include <bitset>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -103,6 +108,7 @@ struct BufferedRow {
   std::bitset<directory::kNumFields> numeric;  // from a numeric cell
   std::bitset<directory::kNumFields> present;  // the file has a value (maybe empty)
   bool shared = false;  // ORG or APP: applied in the second pass
+  std::string address;  // lowercase, as the row names it ("" when none)
 
   void Put(Field f, std::string_view v) {
     packed += static_cast<char>(FieldIndex(f));
@@ -116,6 +122,58 @@ struct BufferedRow {
 Finding RowError(Field f, std::string code, std::string message) {
   return Finding{f, Severity::kError, std::move(code), std::move(message)};
 }
+
+// The rows the reader thread hands to the importer, in batches, with a bound on
+// how far the reader may run ahead (memory stays that of the buffered rows).
+class RowQueue {
+ public:
+  static constexpr size_t kBatch = 256;
+  static constexpr size_t kMaxBatches = 64;
+
+  // Blocks while the queue is full; false once the importer stopped listening.
+  bool Push(std::vector<BufferedRow> batch) {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [&] { return cancelled_ || batches_.size() < kMaxBatches; });
+    if (cancelled_) return false;
+    batches_.push_back(std::move(batch));
+    ready_.notify_one();
+    return true;
+  }
+  // The reader is done: `st` says whether it read the whole file.
+  void Finish(Status st) {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = true;
+    status_ = std::move(st);
+    ready_.notify_one();
+  }
+  // The next batch; false when the reader is done and every batch was taken.
+  bool Pop(std::vector<BufferedRow>* batch) {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [&] { return done_ || !batches_.empty(); });
+    if (batches_.empty()) return false;
+    *batch = std::move(batches_.front());
+    batches_.pop_front();
+    space_.notify_one();
+    return true;
+  }
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    space_.notify_all();
+  }
+  Status status() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return status_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<std::vector<BufferedRow>> batches_;
+  bool done_ = false;
+  bool cancelled_ = false;
+  Status status_;
+};
 
 bool HasError(const std::vector<Finding>& findings) {
   for (const Finding& f : findings) {
@@ -132,9 +190,24 @@ class Importer {
   Result<ImportReport> Run(const std::string& path);
 
  private:
-  Status ReadFile(const std::string& path);
+  // Reads the file into `queue` (runs on the reader thread; touches only the
+  // header mapping before the first batch is pushed).
+  Status ReadFile(const std::string& path, RowQueue& queue);
+  // Takes a batch from the reader: buffers its rows and, while no address repeats
+  // one already applied, applies its person rows at once (pass 1 overlaps the
+  // reading; see Run).
+  Status TakeBatch(Tx& tx, std::vector<BufferedRow> batch);
+  // Begins the import's transaction and computes the actor's scope and the
+  // default structure.
+  Result<std::unique_ptr<Tx>> BeginImport();
+  void SetUpPlan();
   Status MapHeader(const Row& header);
   Status ApplyRow(Tx& tx, const BufferedRow& row, RowReport& report);
+  Status ApplyRowAt(Tx& tx, size_t i) {
+    CADUCE_RETURN_IF_ERROR(ApplyRow(tx, rows_[i], report_.rows_report[i]));
+    if (++applied_ % kProgressEvery == 0) Report(Progress::Phase::kApplying);
+    return OkStatus();
+  }
   Result<std::optional<int64_t>> ResolveStructure(Tx& tx, const std::string& name,
                                                   RowReport& report);
   void Report(Progress::Phase phase) {
@@ -187,6 +260,11 @@ class Importer {
   std::bitset<directory::kNumFields> has_column_;
   std::vector<BufferedRow> rows_;
   std::unordered_map<std::string, std::vector<int64_t>> rows_by_address_;
+  // Addresses of rows applied while the file was still being read, and whether a
+  // later row repeated one of them: then pass 1 starts again from scratch once
+  // every row is known (both rows must be rejected).
+  std::unordered_set<std::string> applied_early_;
+  bool early_ = true;
   std::map<std::string, std::optional<int64_t>> structures_;  // folded name → id
   int64_t default_structure_ = 0;
   int64_t applied_ = 0;
@@ -237,7 +315,7 @@ Status Importer::MapHeader(const Row& header) {
   return OkStatus();
 }
 
-Status Importer::ReadFile(const std::string& path) {
+Status Importer::ReadFile(const std::string& path, RowQueue& queue) {
   std::string head(8, '\0');
   if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
     head.resize(std::fread(head.data(), 1, head.size(), f));
@@ -247,6 +325,7 @@ Status Importer::ReadFile(const std::string& path) {
   bool workbook = format != SpreadsheetFormat::kCsv;
   CADUCE_TRY(auto reader, OpenSpreadsheet(path, options_.limits));
   bool have_header = false;
+  std::vector<BufferedRow> batch;
   for (;;) {
     CADUCE_TRY(std::optional<Row> row, reader->Next());
     if (!row) break;
@@ -276,20 +355,53 @@ Status Importer::ReadFile(const std::string& path) {
         std::optional<directory::AccountType> t = directory::ParseAccountType(c.text);
         b.shared = t && directory::IsSharedMailbox(*t);
       }
-      if (*columns_[i] == Field::kAddress) {
-        std::string a = text::ToLowerAscii(text::Trim(c.text));
-        if (!a.empty()) rows_by_address_[a].push_back(b.number);
-      }
+      if (*columns_[i] == Field::kAddress) b.address = text::ToLowerAscii(text::Trim(c.text));
     }
-    rows_.push_back(std::move(b));
-    if (rows_.size() % kProgressEvery == 0) Report(Progress::Phase::kReading);
+    batch.push_back(std::move(b));
+    if (batch.size() == RowQueue::kBatch) {
+      if (!queue.Push(std::move(batch))) return OkStatus();  // the import stopped
+      batch.clear();
+    }
   }
   if (!have_header) {
     return InvalidArgumentError(
         "Le fichier est vide : il doit contenir une ligne d'en-têtes puis une ligne par "
         "compte.");
   }
+  if (!batch.empty()) queue.Push(std::move(batch));
   return OkStatus();
+}
+
+Status Importer::TakeBatch(Tx& tx, std::vector<BufferedRow> batch) {
+  for (BufferedRow& b : batch) {
+    size_t i = rows_.size();
+    if (!b.address.empty()) {
+      std::vector<int64_t>& same = rows_by_address_[b.address];
+      same.push_back(b.number);
+      if (same.size() > 1 && applied_early_.count(b.address)) early_ = false;
+    }
+    rows_.push_back(std::move(b));
+    report_.rows_report.emplace_back().row = rows_[i].number;
+    if (rows_.size() % kProgressEvery == 0) Report(Progress::Phase::kReading);
+    if (early_ && !rows_[i].shared) {
+      if (!rows_[i].address.empty()) applied_early_.insert(rows_[i].address);
+      CADUCE_RETURN_IF_ERROR(ApplyRowAt(tx, i));
+    }
+  }
+  return OkStatus();
+}
+
+void Importer::SetUpPlan() {
+  // The dry run plans: the same rows through the same service, whose store keeps
+  // the writes in memory and whose trail keeps nothing.
+  plan_service_.reset();
+  plan_audit_.reset();
+  plan_ = std::make_unique<PlanRepository>(real_.repo());
+  plan_audit_repo_ = std::make_unique<DiscardingAuditRepository>();
+  plan_audit_ = std::make_unique<audit::AuditLog>(*plan_audit_repo_, SystemClock::Get());
+  plan_service_ = std::make_unique<DirectoryService>(real_.db(), *plan_, *plan_audit_,
+                                                     real_.reference(), SystemClock::Get());
+  service_ = plan_service_.get();
 }
 
 Result<std::optional<int64_t>> Importer::ResolveStructure(Tx& tx, const std::string& name,
@@ -452,24 +564,8 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
   return ReleaseSavepoint(tx);
 }
 
-Result<ImportReport> Importer::Run(const std::string& path) {
-  report_.file_name = options_.file_name.empty() ? path : options_.file_name;
-  report_.dry_run = options_.dry_run;
-  CADUCE_TRY(report_.sha256, Sha256Hex(path));
-  CADUCE_RETURN_IF_ERROR(ReadFile(path));
-  report_.rows = static_cast<int64_t>(rows_.size());
-  Report(Progress::Phase::kApplying);
-
-  if (options_.dry_run) {
-    // The dry run plans: the same rows through the same service, whose store keeps
-    // the writes in memory and whose trail keeps nothing.
-    plan_ = std::make_unique<PlanRepository>(real_.repo());
-    plan_audit_repo_ = std::make_unique<DiscardingAuditRepository>();
-    plan_audit_ = std::make_unique<audit::AuditLog>(*plan_audit_repo_, SystemClock::Get());
-    plan_service_ = std::make_unique<DirectoryService>(real_.db(), *plan_, *plan_audit_,
-                                                       real_.reference(), SystemClock::Get());
-    service_ = plan_service_.get();
-  }
+Result<std::unique_ptr<Tx>> Importer::BeginImport() {
+  actor_.scope.reset();
   CADUCE_TRY(auto tx, service_->db().Begin(TxMode::kWrite));
   CADUCE_TRY(directory::Scope scope, service_->ScopeOf(*tx, actor_));
   actor_.scope = scope;
@@ -488,20 +584,63 @@ Result<ImportReport> Importer::Run(const std::string& path) {
     CADUCE_TRY(std::vector<directory::Structure> all, service_->repo().ListStructures(*tx));
     if (all.size() == 1) default_structure_ = all.front().id;
   }
+  return tx;
+}
+
+Result<ImportReport> Importer::Run(const std::string& path) {
+  report_.file_name = options_.file_name.empty() ? path : options_.file_name;
+  report_.dry_run = options_.dry_run;
+  CADUCE_TRY(report_.sha256, Sha256Hex(path));
+
+  // The file is read on a thread of its own while pass 1 applies the person rows
+  // already read (two cores: the XML and the store work side by side). Nothing is
+  // applied before the header was read and checked, and a file-level error found
+  // later still stops the import before its commit.
+  RowQueue queue;
+  std::thread reader([this, &path, &queue] { queue.Finish(ReadFile(path, queue)); });
+  struct Join {
+    RowQueue& queue;
+    std::thread& reader;
+    ~Join() {
+      queue.Cancel();
+      reader.join();
+    }
+  } join{queue, reader};
+
+  std::vector<BufferedRow> batch;
+  bool more = queue.Pop(&batch);
+  CADUCE_RETURN_IF_ERROR(queue.status());  // not a spreadsheet, no header, a missing column
+  if (options_.dry_run) SetUpPlan();
+  CADUCE_TRY(auto tx, BeginImport());
+  Report(Progress::Phase::kApplying);
+  while (more) {
+    CADUCE_RETURN_IF_ERROR(TakeBatch(*tx, std::move(batch)));
+    more = queue.Pop(&batch);
+  }
+  CADUCE_RETURN_IF_ERROR(queue.status());
+  report_.rows = static_cast<int64_t>(rows_.size());
 
   // Pass 1: persons (and rows whose type is not a shared one), so that pass 2 finds
-  // every person the file creates, whatever the order of the rows.
-  report_.rows_report.resize(rows_.size());
+  // every person the file creates, whatever the order of the rows. Already done
+  // as the rows came, unless an address applied early came again: then it starts
+  // over in a fresh transaction (or plan), now that every row is known.
+  if (!early_) {
+    tx.reset();  // rolled back
+    if (options_.dry_run) SetUpPlan();
+    CADUCE_TRY(tx, BeginImport());
+    applied_ = 0;
+    report_.notifications_queued = 0;
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      report_.rows_report[i] = RowReport{};
+      report_.rows_report[i].row = rows_[i].number;
+    }
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      if (!rows_[i].shared) CADUCE_RETURN_IF_ERROR(ApplyRowAt(*tx, i));
+    }
+  }
   std::vector<size_t> shared;
   for (size_t i = 0; i < rows_.size(); ++i) {
-    RowReport& rr = report_.rows_report[i];
-    rr.row = rows_[i].number;
-    if (rows_[i].shared) {
-      shared.push_back(i);
-      continue;
-    }
-    CADUCE_RETURN_IF_ERROR(ApplyRow(*tx, rows_[i], rr));
-    if (++applied_ % kProgressEvery == 0) Report(Progress::Phase::kApplying);
+    if (rows_[i].shared) shared.push_back(i);
   }
   // Pass 2: shared mailboxes and their "Compte(s) de connexion".
   Report(Progress::Phase::kRights);
