@@ -53,8 +53,12 @@ http::Handler WithCsrf(http::Handler handler) {
 Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in, ApiOptions options) {
   std::vector<http::Route> routes = SessionRoutes(sign_in, options);
   for (http::Route& r : MeRoutes(sign_in, options)) routes.push_back(std::move(r));
+  if (options.notify != nullptr) {
+    for (http::Route& r : PasswordRoutes(*options.notify, options)) routes.push_back(std::move(r));
+  }
   for (http::Route& route : routes) {
-    bool exempt = route.method == "POST" && route.pattern == "/api/session";
+    bool exempt = (route.method == "POST" && route.pattern == "/api/session") ||
+                  IsPublicPasswordRoute(route.method, route.pattern);
     http::Handler h = IsStateChanging(route.method) && !exempt ? WithCsrf(std::move(route.handler))
                                                                : std::move(route.handler);
     CADUCE_RETURN_IF_ERROR(router.Add(route.method, route.pattern, std::move(h), route.options));

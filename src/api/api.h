@@ -35,6 +35,10 @@ namespace caduce::jobs {
 class ImportJobs;
 }
 
+namespace caduce::notify {
+class NotifyService;
+}
+
 namespace caduce::api {
 namespace internal {
 struct AdminContext;
@@ -47,6 +51,8 @@ inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 struct ApiOptions {
   // Adds "; Secure" to the cookies (the server runs TLS).
   bool secure_cookies = false;
+  // The mail part: when set, the public password routes (password.cc) are added.
+  notify::NotifyService* notify = nullptr;
   // Set by the AdminServices overload of AddApiRoutes (the routes share it).
   std::shared_ptr<internal::AdminContext> admin;
 };
@@ -88,6 +94,10 @@ std::vector<http::Route> SessionRoutes(auth::SignInService& sign_in, const ApiOp
 // With options.admin, GET /api/me also says what the person administers, and PUT
 // /api/me/default-mailbox is added.
 std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions& options);
+// « Mot de passe oublié ? », the link pages' token check, and setting a password
+// with an activation or reset link (public: no session, no CSRF token).
+std::vector<http::Route> PasswordRoutes(notify::NotifyService& notify, const ApiOptions& options);
+bool IsPublicPasswordRoute(std::string_view method, std::string_view pattern);
 
 }  // namespace caduce::api
 

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -21,10 +22,12 @@
 #include "directory/reference_data.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "notify/notify_service.h"
 #include "store_sqlite/audit_repo.h"
 #include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
 #include "store_sqlite/directory_repo.h"
+#include "store_sqlite/notify_repo.h"
 
 namespace caduce::app {
 
@@ -39,6 +42,9 @@ struct App::Impl {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<directory::DirectoryService> directory;
   std::unique_ptr<auth::SignInService> sign_in;
+  store_sqlite::SqliteNotifyRepository notify_repo;
+  std::unique_ptr<notify::Mailer> mailer;
+  std::unique_ptr<notify::NotifyService> notify;  // its worker stops after the server
   std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
   std::unique_ptr<http::Server> server;  // last: stopped and destroyed first
   std::string address;
@@ -72,9 +78,31 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
                                             *impl->audit, impl->policy, clock, options.auth);
 
   impl->tls = !options.listener.tls_certificate_file.empty();
+  notify::NotifyOptions notify_options = options.notify;
+  notify_options.public_url = options.public_url;
+  if (notify_options.public_url.empty()) {
+    std::string host = options.listener.address;
+    if (host == "127.0.0.1" || host == "0.0.0.0" || host == "::" || host.empty()) {
+      host = "localhost";
+    } else if (host.find(':') != std::string::npos) {
+      host = "[" + host + "]";
+    }
+    notify_options.public_url = std::string(impl->tls ? "https://" : "http://") + host + ":" +
+                                std::to_string(options.listener.port);
+  }
+  if (!notify_options.log) {
+    notify_options.log = [](const std::string& line) {
+      std::fprintf(stderr, "caduce : %s\n", line.c_str());
+    };
+  }
+  CADUCE_TRY(impl->mailer, notify::MakeMailer(options.mail));
+  CADUCE_TRY(impl->notify, notify::NotifyService::Create(
+                               *impl->db, impl->notify_repo, impl->auth_repo, impl->directory_repo,
+                               *impl->audit, *impl->sign_in, *impl->mailer, clock, notify_options));
   http::Router router;
   api::ApiOptions api_options;
   api_options.secure_cookies = impl->tls;
+  api_options.notify = impl->notify.get();
   // Import uploads and export files go beside the database (same file system).
   std::string work_dir =
       std::filesystem::path(options.db_path).parent_path().string() + "/work";
@@ -94,6 +122,7 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
       std::filesystem::is_directory(options.web_dir, ec) ? options.web_dir : std::string();
   server_options.access_log = options.access_log;
   CADUCE_TRY(impl->server, http::Server::Start(std::move(server_options), std::move(router)));
+  impl->notify->Start();  // resumes the queue left by an earlier run
   impl->address = options.listener.address;
   return std::unique_ptr<App>(new App(std::move(impl)));
 }

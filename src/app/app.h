@@ -18,6 +18,8 @@
 #include "base/status.h"
 #include "http/access_log.h"
 #include "net/options.h"
+#include "notify/mailer.h"
+#include "notify/notify_service.h"
 
 namespace caduce::app {
 
@@ -29,6 +31,12 @@ struct AppOptions {
   auth::AuthOptions auth;
   // One line per request; null logs nothing. Must outlive the App.
   http::AccessLogSink* access_log = nullptr;
+  // The activation and reset mails: the relay (none: the outbox folder) and the
+  // queue's settings (notify.public_url is replaced by public_url below).
+  notify::MailerOptions mail;
+  notify::NotifyOptions notify;
+  // The web UI's address in the mailed links; "" for this server's own URL.
+  std::string public_url;
 };
 
 class App {

@@ -58,6 +58,7 @@ int Main(int argc, char** argv) {
   AddTransferCommands(app, run);
   AddAuditCommands(app, run);
   AddServeCommand(app, run);
+  AddMailCommands(app, run);
 
   try {
     app.parse(argc, argv);

@@ -46,6 +46,7 @@ void AddDirectoryCommands(CLI::App& app, Runner& run);  // init structure admin 
 void AddAuditCommands(CLI::App& app, Runner& run);      // audit list|verify
 void AddTransferCommands(CLI::App& app, Runner& run);   // export, import
 void AddServeCommand(CLI::App& app, Runner& run);       // serve
+void AddMailCommands(CLI::App& app, Runner& run);       // mail queue|flush|activation
 
 // Parses repeated "--set HEADER=VALUE" (header or key, loosely matched).
 Status ParseSets(const std::vector<std::string>& sets,

@@ -43,8 +43,7 @@
 #include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
-
-extern char** environ;
+#include "tests/notify/smtp_sink.h"
 
 namespace caduce::notify {
 namespace {
@@ -56,126 +55,12 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 constexpr char kPassword[] = "Le chat boit du thé à 7h";
-const std::string kScripts = CADUCE_NOTIFY_TEST_DIR;
-
-// A free TCP port on loopback (bound, read, closed).
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool Accepts(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
-// Runs a command, returns its stdout.
-std::string Capture(const std::string& command) {
-  std::string out;
-  FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  ::pclose(p);
-  return out;
-}
-
-// The SMTP server of the tests: smtp_sink.py as a child process.
-class SmtpSink {
- public:
-  SmtpSink(std::string dir, uint16_t port) : dir_(std::move(dir)), port_(port) {}
-  ~SmtpSink() { Stop(); }
-
-  void Start(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"/usr/bin/python3", kScripts + "/smtp_sink.py", "--port",
-                                      std::to_string(port_), "--dir", dir_};
-    for (auto& e : extra) args.push_back(e);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    ASSERT_EQ(posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < 200 && !Accepts(port_); ++i) std::this_thread::sleep_for(25ms);
-    ASSERT_TRUE(Accepts(port_)) << "the SMTP test server did not start";
-  }
-  void Stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    int st = 0;
-    ::waitpid(pid_, &st, 0);
-    pid_ = 0;
-  }
-  // Every DATA is answered with `reply` ("" back to 250).
-  void Reply(const std::string& reply) {
-    if (reply.empty()) {
-      std::filesystem::remove(dir_ + "/reply");
-    } else {
-      std::ofstream(dir_ + "/reply") << reply;
-    }
-  }
-  // The received mails, in order.
-  std::vector<std::string> Mails() const {
-    std::vector<std::string> out;
-    for (int i = 1; std::filesystem::exists(dir_ + "/" + std::to_string(i) + ".eml"); ++i) {
-      out.push_back(dir_ + "/" + std::to_string(i) + ".eml");
-    }
-    return out;
-  }
-  boost::json::object Envelope(int n) const {
-    std::ifstream in(dir_ + "/" + std::to_string(n) + ".json");
-    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return boost::json::parse(s).as_object();
-  }
-  uint16_t port() const { return port_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  std::string dir_;
-  uint16_t port_;
-  pid_t pid_ = 0;
-};
-
-// A mail as Python's email package reads it.
-struct ParsedMail {
-  boost::json::object o;
-  std::string S(const char* k) const { return std::string(o.at(k).as_string()); }
-  // The link token in the text part after `route` ("/#/activation/").
-  std::string Token(const std::string& route) const {
-    std::smatch m;
-    std::string text = S("text");
-    std::regex re(route + "([A-Za-z0-9_-]{43})");
-    return std::regex_search(text, m, re) ? m[1].str() : "";
-  }
-};
-
-ParsedMail Parse(const std::string& path) {
-  std::string json = Capture("/usr/bin/python3 " + kScripts + "/parse_mail.py '" + path + "'");
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(json, ec);
-  EXPECT_FALSE(ec) << "unparseable mail " << path << ": " << json;
-  return ParsedMail{ec ? boost::json::object() : v.as_object()};
-}
+using ::caduce::testing::ParsedMail;
+using ::caduce::testing::SmtpSink;
 
 class MailTest : public ::testing::Test {
  protected:
-  MailTest() : sink_(dir_.File("received"), FreePort()) {
+  MailTest() : sink_(dir_.File("received"), caduce::testing::FreePort()) {
     store_sqlite::Options o;
     o.path = dir_.File("caduce.db");
     auto db = store_sqlite::SqliteDatabase::Open(o);
@@ -302,7 +187,7 @@ TEST_F(MailTest, ActivationMailArrivesAndItsLinkSetsThePassword) {
   EXPECT_EQ(c.sent, 1);
 
   ASSERT_EQ(sink_.Mails().size(), 1u);
-  ParsedMail m = Parse(sink_.Mails()[0]);
+  ParsedMail m = caduce::testing::Parse(sink_.Mails()[0]);
   EXPECT_THAT(m.o.at("defects").as_array(), IsEmpty());
   EXPECT_EQ(m.S("subject"), "Activez votre compte de messagerie sécurisée de santé");
   EXPECT_EQ(m.S("to_name"), "Hélène LÉGER");
@@ -360,10 +245,10 @@ TEST_F(MailTest, NoClearTokenIsStoredAnywhere) {
   directory::Account a = Person("paul.henry@chu-demo.fr", "Henry", "Paul");
   ASSERT_OK(service_->QueueActivation(a.id));
   Deliver();
-  std::string token = Parse(sink_.Mails().at(0)).Token("/#/activation/");
+  std::string token = caduce::testing::Parse(sink_.Mails().at(0)).Token("/#/activation/");
   ASSERT_FALSE(token.empty());
   db_.reset();  // flush everything to the file
-  std::string dump = Capture("sqlite3 '" + dir_.File("caduce.db") + "' .dump");
+  std::string dump = caduce::testing::Capture("sqlite3 '" + dir_.File("caduce.db") + "' .dump");
   ASSERT_THAT(dump, HasSubstr("notifications"));
   EXPECT_THAT(dump, Not(HasSubstr(token)));
 }
@@ -377,7 +262,7 @@ TEST_F(MailTest, ResetMailForAKnownAddressNothingForAnUnknownOne) {
   ASSERT_OK(service_->RequestReset("secretariat@chu-demo.fr", "192.0.2.7", "test"));
   EXPECT_EQ(Deliver().sent, 1);
   ASSERT_EQ(sink_.Mails().size(), 1u);
-  ParsedMail m = Parse(sink_.Mails()[0]);
+  ParsedMail m = caduce::testing::Parse(sink_.Mails()[0]);
   EXPECT_EQ(m.S("subject"), "Réinitialisation de votre mot de passe");
   EXPECT_EQ(m.S("to_addr"), "jean.dupont@chu-demo.fr");
   EXPECT_THAT(m.S("text"), HasSubstr("valable 1 heure"));
@@ -397,7 +282,7 @@ TEST_F(MailTest, ExpiredLinkIsRefused) {
   Person("jean.dupont@chu-demo.fr", "Dupont", "Jean");
   ASSERT_OK(service_->RequestReset("jean.dupont@chu-demo.fr", "", ""));
   Deliver();
-  std::string token = Parse(sink_.Mails().at(0)).Token("/#/reinitialisation/");
+  std::string token = caduce::testing::Parse(sink_.Mails().at(0)).Token("/#/reinitialisation/");
   clock_.AdvanceSeconds(3601);
   EXPECT_THAT(service_->InspectLink(token), StatusIs(Code::kNotFound));
   EXPECT_THAT(service_->SetPasswordWithLink(auth::TokenPurpose::kReset, token, kPassword, "", ""),
@@ -414,8 +299,8 @@ TEST_F(MailTest, ANewMailVoidsTheLinkOfTheEarlierOne) {
   ASSERT_OK(service_->RequestReset("jean.dupont@chu-demo.fr", "", ""));
   Deliver();
   ASSERT_EQ(sink_.Mails().size(), 2u);
-  std::string first = Parse(sink_.Mails()[0]).Token("/#/reinitialisation/");
-  std::string second = Parse(sink_.Mails()[1]).Token("/#/reinitialisation/");
+  std::string first = caduce::testing::Parse(sink_.Mails()[0]).Token("/#/reinitialisation/");
+  std::string second = caduce::testing::Parse(sink_.Mails()[1]).Token("/#/reinitialisation/");
   EXPECT_NE(first, second);
   EXPECT_THAT(service_->InspectLink(first), StatusIs(Code::kNotFound));
   EXPECT_OK(service_->InspectLink(second).status());
@@ -561,7 +446,7 @@ TEST_F(MailTest, OutboxWritesParseableMailsAndLogsTheLink) {
   }
   ASSERT_EQ(files.size(), 1u);  // no temporary file left behind
   EXPECT_EQ(files[0], "20261127T090000Z-1.eml");
-  ParsedMail p = Parse(dir_.File("outbox/") + files[0]);
+  ParsedMail p = caduce::testing::Parse(dir_.File("outbox/") + files[0]);
   EXPECT_THAT(p.o.at("defects").as_array(), IsEmpty());
   EXPECT_EQ(p.S("to_name"), "Hélène LÉGER");
   std::string token = p.Token("/#/activation/");
