@@ -223,6 +223,127 @@ CREATE INDEX accounts_by_structure_address ON accounts(structure_id, address);
 CREATE INDEX accounts_by_structure_nom ON accounts(structure_id, nom, prenom, id);
 CREATE INDEX accounts_by_structure_sign_in ON accounts(structure_id, last_sign_in, id);
 )sql"},
+      {7, "mail_store", R"sql(
+-- The mail store (mail/, store_sqlite/mail_repo.cc). Each account has a modification
+-- sequence (its JMAP state); every mailbox, thread and message row keeps the
+-- sequence of its creation and of its last change, and a destroyed one leaves a
+-- tombstone, so that "changes since S" is one range read per table. No foreign keys
+-- to accounts: messages are looked up by account id on every path.
+CREATE TABLE mail_accounts (
+  account_id      INTEGER PRIMARY KEY,
+  modseq          INTEGER NOT NULL DEFAULT 0,
+  oldest_state    INTEGER NOT NULL DEFAULT 0,
+  used_bytes      INTEGER NOT NULL DEFAULT 0,
+  quota_bytes     INTEGER NOT NULL DEFAULT 0,
+  seen_per_person INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE mailboxes (
+  id             INTEGER PRIMARY KEY,
+  account_id     INTEGER NOT NULL,
+  parent_id      INTEGER NOT NULL DEFAULT 0,
+  name           TEXT NOT NULL,
+  role           TEXT NOT NULL DEFAULT '',
+  sort_order     INTEGER NOT NULL DEFAULT 0,
+  total_emails   INTEGER NOT NULL DEFAULT 0,
+  created_modseq INTEGER NOT NULL,
+  modseq         INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX mailboxes_by_name ON mailboxes(account_id, parent_id, name COLLATE NOCASE);
+CREATE INDEX mailboxes_by_modseq ON mailboxes(account_id, modseq);
+CREATE TABLE mail_threads (
+  id             INTEGER PRIMARY KEY,
+  account_id     INTEGER NOT NULL,
+  created_modseq INTEGER NOT NULL,
+  modseq         INTEGER NOT NULL
+);
+CREATE INDEX mail_threads_by_modseq ON mail_threads(account_id, modseq);
+-- meta: JSON with the addresses, In-Reply-To, References and attachments.
+CREATE TABLE emails (
+  id             INTEGER PRIMARY KEY,
+  account_id     INTEGER NOT NULL,
+  thread_id      INTEGER NOT NULL,
+  blob_id        TEXT NOT NULL,
+  size           INTEGER NOT NULL,
+  received_at    INTEGER NOT NULL,
+  sent_at        INTEGER,
+  message_id     TEXT NOT NULL DEFAULT '',
+  subject        TEXT NOT NULL DEFAULT '',
+  base_subject   TEXT NOT NULL DEFAULT '',
+  has_attachment INTEGER NOT NULL DEFAULT 0,
+  preview        TEXT NOT NULL DEFAULT '',
+  meta           TEXT NOT NULL DEFAULT '{}',
+  keywords       INTEGER NOT NULL DEFAULT 0,
+  created_modseq INTEGER NOT NULL,
+  modseq         INTEGER NOT NULL
+);
+CREATE INDEX emails_by_account_date ON emails(account_id, received_at, id);
+CREATE INDEX emails_by_modseq ON emails(account_id, modseq);
+CREATE INDEX emails_by_thread ON emails(thread_id, received_at);
+-- Membership (a message may be in several mailboxes), ordered for the mailbox list.
+CREATE TABLE email_mailboxes (
+  mailbox_id  INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  email_id    INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, received_at, email_id)
+) WITHOUT ROWID;
+CREATE INDEX email_mailboxes_by_email ON email_mailboxes(email_id);
+-- $seen per person, for ORG/APP accounts whose read state is per person.
+CREATE TABLE email_seen (
+  email_id  INTEGER NOT NULL,
+  person_id INTEGER NOT NULL,
+  PRIMARY KEY (email_id, person_id)
+) WITHOUT ROWID;
+-- Message-IDs a message has or refers to (threading).
+CREATE TABLE email_thread_ids (
+  account_id INTEGER NOT NULL,
+  msgid      TEXT NOT NULL,
+  email_id   INTEGER NOT NULL
+);
+CREATE INDEX email_thread_ids_by_msgid ON email_thread_ids(account_id, msgid);
+CREATE INDEX email_thread_ids_by_email ON email_thread_ids(email_id);
+CREATE TABLE mail_tombstones (
+  account_id     INTEGER NOT NULL,
+  type           INTEGER NOT NULL,
+  modseq         INTEGER NOT NULL,
+  object_id      INTEGER NOT NULL,
+  created_modseq INTEGER NOT NULL,
+  PRIMARY KEY (account_id, type, modseq, object_id)
+) WITHOUT ROWID;
+-- Reference counts of the blob files (<blob root>/ab/cd/<id>); refs = 0: collectable.
+CREATE TABLE mail_blobs (
+  id   TEXT PRIMARY KEY,
+  size INTEGER NOT NULL,
+  refs INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX mail_blobs_unreferenced ON mail_blobs(refs) WHERE refs = 0;
+-- Recipients outside caduce, for the SMTP delivery.
+CREATE TABLE mail_outbound (
+  id              INTEGER PRIMARY KEY,
+  blob_id         TEXT NOT NULL,
+  mail_from       TEXT NOT NULL,
+  rcpt_to         TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),
+  created_at      INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX mail_outbound_due ON mail_outbound(next_attempt_at) WHERE state = 'pending';
+-- Who did what to a message of an ORG/APP mailbox (mirrors its audit entries).
+CREATE TABLE email_actions (
+  id        INTEGER PRIMARY KEY,
+  email_id  INTEGER NOT NULL,
+  at        INTEGER NOT NULL,
+  person_id INTEGER NOT NULL,
+  person    TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  audit_seq INTEGER NOT NULL
+);
+CREATE INDEX email_actions_by_email ON email_actions(email_id, id);
+CREATE VIRTUAL TABLE email_fts USING fts5(subject, sender, recipients, body,
+  tokenize = 'unicode61 remove_diacritics 2');
+-- Delivery to an alias (« Alias », addresses separated by ';').
+CREATE INDEX accounts_by_alias ON accounts(alias) WHERE alias <> '';
+)sql"},
   };
   return kAll;
 }

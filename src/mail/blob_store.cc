@@ -1,0 +1,162 @@
+// Content-addressed blob files (blob_store.h).
+#include "mail/blob_store.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace caduce::mail {
+namespace {
+
+std::string Errno(std::string_view what, const std::string& path) {
+  return std::string(what) + " " + path + " : " + std::strerror(errno);
+}
+
+Status FsyncPath(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return UnavailableError(Errno("ouverture du dossier", path));
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return UnavailableError(Errno("fsync du dossier", path));
+  return OkStatus();
+}
+
+// Creates root/ab and root/ab/cd when missing; fsyncs each parent whose entries
+// changed when `sync`.
+Status MakeFolders(const std::string& root, std::string_view id, bool sync) {
+  std::string a = root + "/" + std::string(id.substr(0, 2));
+  std::string b = a + "/" + std::string(id.substr(2, 2));
+  for (const std::string* dir : {&a, &b}) {
+    if (::mkdir(dir->c_str(), 0750) == 0) {
+      if (sync) {
+        std::string parent = dir->substr(0, dir->rfind('/'));
+        CADUCE_RETURN_IF_ERROR(FsyncPath(parent));
+      }
+    } else if (errno != EEXIST) {
+      return UnavailableError(Errno("création du dossier", *dir));
+    }
+  }
+  return OkStatus();
+}
+
+std::atomic<uint64_t> temp_counter{0};
+
+}  // namespace
+
+Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& root) {
+  if (sodium_init() < 0) return InternalError("libsodium n'a pas pu être initialisée");
+  std::error_code ec;
+  std::filesystem::create_directories(root, ec);
+  if (ec) return UnavailableError("création du dossier des messages " + root + " : " + ec.message());
+  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return UnavailableError(Errno("ouverture du dossier des messages", root));
+  return std::unique_ptr<BlobStore>(new BlobStore(root, fd));
+}
+
+BlobStore::~BlobStore() { ::close(root_fd_); }
+
+std::string BlobStore::IdOf(std::string_view bytes) {
+  unsigned char h[crypto_generichash_BYTES];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(bytes.data()),
+                     bytes.size(), nullptr, 0);
+  char hex[2 * sizeof h + 1];
+  sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+  return std::string(hex, 2 * sizeof h);
+}
+
+bool BlobStore::IsValidId(std::string_view id) {
+  if (id.size() != 64) return false;
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string BlobStore::PathOf(std::string_view id) const {
+  std::string p = root_;
+  p += '/';
+  p.append(id.substr(0, 2));
+  p += '/';
+  p.append(id.substr(2, 2));
+  p += '/';
+  p.append(id);
+  return p;
+}
+
+Status BlobStore::Write(std::string_view id, std::string_view bytes, Durability durability) {
+  if (!IsValidId(id)) return InternalError("identifiant de message mal formé");
+  bool sync = durability == Durability::kSync;
+  CADUCE_RETURN_IF_ERROR(MakeFolders(root_, id, sync));
+  std::string final_path = PathOf(id);
+  std::string folder = final_path.substr(0, final_path.rfind('/'));
+  std::string tmp = folder + "/.tmp-" + std::to_string(::getpid()) + "-" +
+                    std::to_string(temp_counter.fetch_add(1));
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) return UnavailableError(Errno("création du fichier", tmp));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Status s = UnavailableError(Errno("écriture du message", tmp));
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (sync && ::fsync(fd) != 0) {
+    Status s = UnavailableError(Errno("fsync du message", tmp));
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    Status s = UnavailableError(Errno("renommage du message", tmp));
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  if (sync) CADUCE_RETURN_IF_ERROR(FsyncPath(folder));
+  return OkStatus();
+}
+
+Status BlobStore::Sync() {
+  if (::syncfs(root_fd_) != 0) return UnavailableError(Errno("syncfs", root_));
+  return OkStatus();
+}
+
+bool BlobStore::Exists(std::string_view id) const {
+  if (!IsValidId(id)) return false;
+  struct stat st;
+  return ::stat(PathOf(id).c_str(), &st) == 0;
+}
+
+Result<std::string> BlobStore::Read(std::string_view id) const {
+  if (!IsValidId(id)) return NotFoundError("Ce message n'existe pas.");
+  std::ifstream in(PathOf(id), std::ios::binary);
+  if (!in) return NotFoundError("Ce message n'existe pas.");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string bytes = std::move(ss).str();
+  if (IdOf(bytes) != id) return DataLossError("le fichier du message " + std::string(id) + " est altéré");
+  return bytes;
+}
+
+Status BlobStore::Remove(std::string_view id) {
+  if (!IsValidId(id)) return OkStatus();
+  if (::unlink(PathOf(id).c_str()) != 0 && errno != ENOENT) {
+    return UnavailableError(Errno("suppression du message", PathOf(id)));
+  }
+  return OkStatus();
+}
+
+}  // namespace caduce::mail

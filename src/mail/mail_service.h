@@ -1,0 +1,165 @@
+// File: mail/mail_service.h
+//
+// The mail store's service: local delivery, the reads the JMAP layer needs
+// (mailboxes, queries, messages, threads, snippets, changes) and the actions a
+// person takes on a message. Every read and action takes the acting person, checks
+// that it may open the account (its own, or an ORG/APP it holds a right on,
+// re-checked at every call), and for an ORG/APP account appends each action to the
+// hash-chained audit trail (DESIGN.md rule 3) with the person, the mailbox, the
+// message's internal id and Message-ID, the time and the IP, never its subject,
+// body or file names; the same transaction writes a row the team reads back as the
+// message's history (who opened, answered, moved it).
+//
+// Delivery is durable before it returns: the raw bytes are written once as a blob
+// for all local recipients, made durable, then the rows that name it are committed
+// (synchronous=FULL). Concurrent deliveries share one transaction and one flush
+// (group commit): each caller returns only after the commit that holds its delivery.
+#ifndef CADUCE_MAIL_MAIL_SERVICE_H_
+#define CADUCE_MAIL_MAIL_SERVICE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "base/clock.h"
+#include "base/status.h"
+#include "directory/repository.h"
+#include "mail/blob_store.h"
+#include "mail/mime.h"
+#include "mail/model.h"
+#include "mail/repository.h"
+#include "storage/database.h"
+
+namespace caduce::mail {
+
+struct MailOptions {
+  int64_t max_message_bytes = 25 * 1024 * 1024;
+  int64_t default_quota_bytes = 10LL * 1024 * 1024 * 1024;  // per account, unless set
+  // Domains whose unknown addresses are refused, besides the structures' MSSanté domains.
+  std::vector<std::string> local_domains;
+  int max_batch = 128;  // deliveries per group commit
+};
+
+// Who acts: the physical person (a nominative account), its address and IP.
+struct MailActor {
+  int64_t person_id = 0;
+  std::string address;
+  std::string ip;
+};
+
+struct DeliveryResult {
+  std::string blob_id;
+  struct Delivered {
+    int64_t account_id = 0;
+    int64_t email_id = 0;
+  };
+  std::vector<Delivered> delivered;
+  std::vector<std::string> queued;  // addresses outside caduce, in the outbound queue (pending)
+};
+
+class MailService {
+ public:
+  MailService(storage::Database& db, MailRepository& repo, directory::DirectoryRepository& dir,
+              audit::AuditLog& audit, BlobStore& blobs, const Clock& clock, MailOptions options);
+
+  // Delivers `raw` to each of `recipients`: a local account (by its address, MSSanté
+  // address or alias) gets it in its « Boîte de réception »; an address outside caduce
+  // goes to the outbound queue. Thread-safe. Refusals, before anything is stored:
+  // kInvalidArgument (a malformed address, not a message), kNotFound (an unknown
+  // address of a caduce domain, named), kResourceExhausted (over the size limit or a
+  // recipient's quota, named). kUnavailable when the disk or the database failed.
+  Result<DeliveryResult> Deliver(std::string_view raw, std::string_view mail_from,
+                                 const std::vector<std::string>& recipients);
+
+  // Creates the account's state and its five mailboxes when missing.
+  Status EnsureMailboxes(int64_t account_id);
+  // The read state of an ORG/APP mailbox: shared by the team (default) or per person.
+  // REQUIRES: the caller administers the account (checked by directory/ callers).
+  Status SetReadStatePerPerson(int64_t account_id, bool per_person);
+  // The account's quota in bytes (0: the default).
+  Status SetQuota(int64_t account_id, int64_t bytes);
+
+  // Reads. kNotFound when the person may not open the account (the same answer as an
+  // account that does not exist, so that ids cannot be probed).
+  Result<std::vector<Mailbox>> Mailboxes(const MailActor& who, int64_t account_id);
+  Result<Mailbox> CreateMailbox(const MailActor& who, int64_t account_id, std::string_view name,
+                                int64_t parent_id);
+  Status RenameMailbox(const MailActor& who, int64_t account_id, int64_t mailbox_id,
+                       std::string_view name, int64_t parent_id);
+  // Only an empty folder without children that has no role may be destroyed.
+  Status DestroyMailbox(const MailActor& who, int64_t account_id, int64_t mailbox_id);
+  Result<EmailQueryResult> Query(const MailActor& who, EmailQuery q);
+  Result<std::vector<Email>> GetEmails(const MailActor& who, int64_t account_id,
+                                       const std::vector<int64_t>& ids);
+  Result<std::vector<int64_t>> ThreadEmails(const MailActor& who, int64_t account_id,
+                                            int64_t thread_id);
+  Result<std::vector<Snippet>> Snippets(const MailActor& who, int64_t account_id,
+                                        std::string_view text, const std::vector<int64_t>& ids);
+  // Changes of `type` after state `since`; kFailedPrecondition (JMAP
+  // cannotCalculateChanges) when `since` is older than what is kept or newer than now.
+  Result<Changes> ChangesSince(const MailActor& who, int64_t account_id, ObjectType type,
+                               int64_t since, int64_t max_changes);
+  Result<int64_t> State(const MailActor& who, int64_t account_id);
+
+  // Actions on a message. Each is traced for an ORG/APP account.
+  Status SetKeywords(const MailActor& who, int64_t account_id, int64_t email_id, uint32_t add,
+                     uint32_t remove);
+  // Move: the message leaves every mailbox for `to`. Copy: it is also in `to`.
+  Status Move(const MailActor& who, int64_t account_id, int64_t email_id, int64_t to);
+  Status Copy(const MailActor& who, int64_t account_id, int64_t email_id, int64_t to);
+  // To the Corbeille; a message already only there is destroyed for good.
+  Status Destroy(const MailActor& who, int64_t account_id, int64_t email_id);
+  // The raw message (opening it).
+  Result<std::string> OpenBody(const MailActor& who, int64_t account_id, int64_t email_id);
+  Result<PartContent> DownloadAttachment(const MailActor& who, int64_t account_id,
+                                         int64_t email_id, std::string_view part_id);
+  // Who opened, answered, moved … the message, oldest first (ORG/APP accounts).
+  Result<std::vector<EmailAction>> History(const MailActor& who, int64_t account_id,
+                                           int64_t email_id);
+
+  // Removes blob files no message or queued item references any more. Safe while
+  // deliveries run: it works under the database's write lock, and a delivery checks
+  // its blob file under that same lock before committing.
+  Result<int> CollectGarbage();
+
+  const MailOptions& options() const { return options_; }
+
+ private:
+  struct Pending;
+  Status CommitBatch(std::vector<Pending*>& batch);
+  Status ApplyDelivery(storage::Tx& tx, Pending& p);
+  Result<directory::AccountBrief> CheckAccess(storage::Tx& tx, const MailActor& who,
+                                              int64_t account_id);
+  Result<AccountMailState> EnsureAccount(storage::Tx& tx, int64_t account_id);
+  Result<Email> LoadEmail(storage::Tx& tx, const MailActor& who, int64_t account_id,
+                          int64_t email_id, bool per_person);
+  // The audit entry and history row of an action on a shared mailbox (nothing for a
+  // person's own mailbox).
+  Status Trace(storage::Tx& tx, const MailActor& who, const directory::AccountBrief& account,
+               const Email& email, std::string_view action, std::string detail_json = "");
+  Status ChangeMembership(const MailActor& who, int64_t account_id, int64_t email_id,
+                          int64_t to, bool move);
+
+  storage::Database& db_;
+  MailRepository& repo_;
+  directory::DirectoryRepository& dir_;
+  audit::AuditLog& audit_;
+  BlobStore& blobs_;
+  const Clock& clock_;
+  MailOptions options_;
+  MimeLimits limits_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending*> queue_;  // GUARDED_BY(mu_)
+  bool committing_ = false;     // GUARDED_BY(mu_): a caller is committing a batch
+};
+
+}  // namespace caduce::mail
+
+#endif  // CADUCE_MAIL_MAIL_SERVICE_H_
