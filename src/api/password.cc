@@ -111,8 +111,9 @@ std::vector<http::Route> PasswordRoutes(notify::NotifyService& notify, const Api
   http::RouteOptions json;
   json.json_body = true;
   json.max_body_bytes = 16 * 1024;
-  // argon2id runs in these two: off the I/O threads once the router offers it.
+  // argon2id runs in these two: on the worker pool, never on the I/O threads.
   http::RouteOptions hashing = json;
+  hashing.blocking = true;
 
   std::vector<http::Route> routes;
   auto add = [&](std::string method, std::string pattern, http::Handler h,
@@ -124,9 +125,12 @@ std::vector<http::Route> PasswordRoutes(notify::NotifyService& notify, const Api
     r.options = o;
     routes.push_back(std::move(r));
   };
+  // A committed write (the request is counted): on the worker pool too.
+  http::RouteOptions forgot = json;
+  forgot.blocking = true;
   add("POST", "/api/password/forgot",
       [&notify](const http::Request& q, const http::RouteParams&) { return Forgot(notify, q); },
-      json);
+      forgot);
   add("GET", "/api/password/token",
       [&notify](const http::Request& q, const http::RouteParams&) {
         return InspectToken(notify, q);
