@@ -71,6 +71,9 @@ class AuditRepository {
   virtual Status Scan(storage::Tx& tx, const std::function<bool(const Entry&)>& fn) = 0;
   // Entries matching `f`, in seq order.
   virtual Result<std::vector<Entry>> Query(storage::Tx& tx, const Filter& f) = 0;
+  // False for a store that keeps nothing (an import's dry run): the log then skips
+  // reading the tail and hashing, since no chain is written.
+  virtual bool KeepsEntries() const { return true; }
 };
 
 struct VerifyReport {

@@ -190,6 +190,40 @@ TEST_F(AuditLogTest, AppendInAReadTransactionIsRefused) {
   EXPECT_FALSE(last.has_value());
 }
 
+// A store that keeps nothing (an import's dry run) and counts what it is asked.
+class KeepsNothing final : public AuditRepository {
+ public:
+  Result<std::optional<Entry>> Last(storage::Tx&) override {
+    ++calls;
+    return std::optional<Entry>();
+  }
+  Status Insert(storage::Tx&, const Entry&) override {
+    ++calls;
+    return OkStatus();
+  }
+  Status Scan(storage::Tx&, const std::function<bool(const Entry&)>&) override {
+    return OkStatus();
+  }
+  Result<std::vector<Entry>> Query(storage::Tx&, const Filter&) override {
+    return std::vector<Entry>();
+  }
+  bool KeepsEntries() const override { return false; }
+  int calls = 0;
+};
+
+TEST_F(AuditLogTest, AStoreThatKeepsNothingIsNeitherReadNorWrittenButStillNeedsAWriter) {
+  KeepsNothing nothing;
+  AuditLog log(nothing, clock_);
+  ASSERT_OK_AND_ASSIGN(auto tx, db_->Begin(storage::TxMode::kWrite));
+  ASSERT_OK(log.Append(*tx, MakeEvent(10, 100, "account.created")).status());
+  ASSERT_OK(log.AppendAll(*tx, {MakeEvent(10, 100, "right.granted")}));
+  EXPECT_EQ(nothing.calls, 0);
+  tx.reset();
+  ASSERT_OK_AND_ASSIGN(auto read, db_->Begin(storage::TxMode::kRead));
+  EXPECT_THAT(log.Append(*read, MakeEvent(10, 100, "account.created")),
+              StatusIs(Code::kFailedPrecondition));
+}
+
 TEST_F(AuditLogTest, AppendAllContinuesTheChainAsSingleAppendsWould) {
   ASSERT_OK(AppendCommitted({MakeEvent(10, 100, "mailbox.opened")}).status());
   {

@@ -7,12 +7,16 @@
 // an ORG row may name persons created anywhere in the same file: one import is
 // always enough (DESIGN.md rule 7).
 //
-// One planner serves the dry run and the real import: the rows are applied in one
-// write transaction through DirectoryService (every rule of directory/ applies),
-// each row inside its own savepoint so that a rejected row leaves no trace; a dry
-// run then rolls the transaction back, a real import commits it. The report is
-// therefore exactly what the import does. A crash or kill before the commit leaves
-// the database as it was.
+// One planner serves the dry run and the real import: the rows go through
+// DirectoryService (every rule of directory/ applies), each row inside its own
+// savepoint so that a rejected row leaves no trace. A real import writes them in
+// one write transaction and commits it; a dry run gives the same service a store
+// that keeps every write in memory (PlanRepository, plan_repository.h) and a
+// trail that keeps nothing, so it writes nothing at all. The report is therefore
+// exactly what the import does. A crash or kill before the commit leaves the
+// database as it was. The file is read on a thread of its own while the person
+// rows already read are applied (pass 1); a file-level error found late still
+// stops the import before anything is committed.
 //
 // Exposure: reads an untrusted file uploaded by an administrator (bounded by
 // ReadLimits), and acts with the administrator's rights only.

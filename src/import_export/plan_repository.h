@@ -174,6 +174,7 @@ class DiscardingAuditRepository final : public audit::AuditRepository {
   Result<std::vector<audit::Entry>> Query(storage::Tx&, const audit::Filter&) override {
     return std::vector<audit::Entry>();
   }
+  bool KeepsEntries() const override { return false; }
 };
 
 }  // namespace caduce::import_export
