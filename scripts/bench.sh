@@ -9,4 +9,7 @@ for b in "$REL"/bench/bench_*; do
   echo "== ${b##*/}"
   "$b" || rc=1
 done
+# The HTTP server under wrk (bench/http/run.sh: starts `caduce serve` itself).
+echo "== bench/http"
+bash bench/http/run.sh "$REL" || rc=1
 exit $rc

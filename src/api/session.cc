@@ -98,6 +98,8 @@ std::vector<http::Route> SessionRoutes(auth::SignInService& sign_in, const ApiOp
   };
   routes[0].options.max_body_bytes = 4096;
   routes[0].options.json_body = true;
+  // argon2id (64 MiB, 3 passes) runs on the worker pool, off the event loop.
+  routes[0].options.blocking = true;
   routes[1].method = "DELETE";
   routes[1].pattern = "/api/session";
   routes[1].handler = [&sign_in, options](const http::Request& r, const http::RouteParams&) {

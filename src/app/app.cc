@@ -121,6 +121,8 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   server_options.static_dir =
       std::filesystem::is_directory(options.web_dir, ec) ? options.web_dir : std::string();
   server_options.access_log = options.access_log;
+  server_options.worker_threads = options.worker_threads;
+  server_options.shutdown_grace = options.shutdown_grace;
   CADUCE_TRY(impl->server, http::Server::Start(std::move(server_options), std::move(router)));
   impl->notify->Start();  // resumes the queue left by an earlier run
   impl->address = options.listener.address;

@@ -9,11 +9,13 @@
 #ifndef CADUCE_APP_APP_H_
 #define CADUCE_APP_APP_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 
+#include "app/config.h"
 #include "auth/sign_in.h"
 #include "base/status.h"
 #include "http/access_log.h"
@@ -31,6 +33,14 @@ struct AppOptions {
   auth::AuthOptions auth;
   // One line per request; null logs nothing. Must outlive the App.
   http::AccessLogSink* access_log = nullptr;
+  // Threads of the worker pool for blocking routes (0: one per core, at least
+  // 2), and how long a graceful stop lets requests in flight finish.
+  int worker_threads = 0;
+  std::chrono::milliseconds shutdown_grace{10'000};
+  // The whole configuration `caduce serve` read (app/config.h), for the parts
+  // wired from it (the mail relay, public_url); the fields above are set from
+  // it too.
+  Config config;
   // The activation and reset mails: the relay (none: the outbox folder) and the
   // queue's settings (notify.public_url is replaced by public_url below).
   notify::MailerOptions mail;

@@ -253,9 +253,10 @@ const std::vector<KeyEntry>& Entries() {
          return ParsePath(v, true, &c.mail.smtp_password_file);
        }},
       {{"smtp_starttls", "CADUCE_SMTP_STARTTLS", "auto",
-        "`auto` (when the relay offers it), `required` or `never` (smtp:// only)"},
+        "smtp:// only: `auto` (required, except for a relay on loopback where it is tried), "
+        "`required`, or `off` (plain text: a relay on a trusted network only)"},
        [](Config& c, std::string_view v) {
-         return ParseChoice(v, {"auto", "required", "never"}, &c.mail.smtp_starttls);
+         return ParseChoice(v, {"auto", "required", "off"}, &c.mail.smtp_starttls);
        }},
       {{"mail_from", "CADUCE_MAIL_FROM", "Messagerie sécurisée de santé <ne-pas-repondre@localhost>",
         "the From of the mails"},

@@ -41,7 +41,8 @@ struct MailOptions {
   std::string smtp_url;
   std::string smtp_user;           // "" for no AUTH
   std::string smtp_password_file;  // its first line is the password
-  // "auto" (when the relay offers it), "required" (refuse to send without), "never".
+  // For smtp://: "auto" (required, except for a relay on loopback where it is
+  // tried), "required", "off" (notify::StartTls).
   std::string smtp_starttls = "auto";
   // The From of the mails: "address" or "Name <address>".
   std::string mail_from = "Messagerie sécurisée de santé <ne-pas-repondre@localhost>";

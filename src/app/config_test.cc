@@ -146,7 +146,7 @@ TEST(ConfigTest, BadValuesNameTheKeyAndTheFix) {
       {"public_url = https://user@x.fr", "adresse invalide"},
       {"public_url = https://", "adresse invalide"},
       {"smtp_url = http://relais:25", "smtp://relais:587"},
-      {"smtp_starttls = maybe", "auto, required, never"},
+      {"smtp_starttls = maybe", "auto, required, off"},
       {"mail_from = pas une adresse", "adresse d'expéditeur invalide"},
       {"mail_from = A <a@b@c>", "adresse d'expéditeur invalide"},
       {"log_format = xml", "json, text"},

@@ -441,7 +441,9 @@ Result<int64_t> SignInService::SignOutEverywhere(int64_t person_id, std::string_
 
 // ---- Mailbox context --------------------------------------------------------------
 
-Result<CurrentMailboxView> SignInService::CheckCurrent(const Session& session) {
+Result<CurrentMailboxView> SignInService::CheckCurrent(const Session& session,
+                                                      std::string_view ip,
+                                                      std::string_view user_agent) {
   CurrentMailboxView view;
   view.person_id = session.person_id;
   view.mailbox_id = session.mailbox_id;
@@ -463,8 +465,12 @@ Result<CurrentMailboxView> SignInService::CheckCurrent(const Session& session) {
   e.mailbox_id = session.mailbox_id;
   e.action = "auth.switch";
   e.object = AccountObject(session.mailbox_id);
+  e.ip = Printable(ip);
   JsonObject d;
-  d.Add("from", session.mailbox_id).Add("to", session.person_id).Add("reason", "right_revoked");
+  d.Add("from", session.mailbox_id)
+      .Add("to", session.person_id)
+      .Add("reason", "right_revoked")
+      .Add("user_agent", Printable(user_agent));
   e.detail = d.str();
   CADUCE_RETURN_IF_ERROR(audit_.Append(*tx, std::move(e)));
   CADUCE_RETURN_IF_ERROR(tx->Commit());
@@ -474,14 +480,17 @@ Result<CurrentMailboxView> SignInService::CheckCurrent(const Session& session) {
   return view;
 }
 
-Result<CurrentMailboxView> SignInService::CurrentMailbox(std::string_view token) {
+Result<CurrentMailboxView> SignInService::CurrentMailbox(std::string_view token,
+                                                        std::string_view ip,
+                                                        std::string_view user_agent) {
   CADUCE_TRY(Session session, Resolve(token));
-  return CheckCurrent(session);
+  return CheckCurrent(session, ip, user_agent);
 }
 
-Result<MeView> SignInService::Me(std::string_view token) {
+Result<MeView> SignInService::Me(std::string_view token, std::string_view ip,
+                                 std::string_view user_agent) {
   CADUCE_TRY(Session session, Resolve(token));
-  CADUCE_TRY(CurrentMailboxView current, CheckCurrent(session));
+  CADUCE_TRY(CurrentMailboxView current, CheckCurrent(session, ip, user_agent));
   MeView me;
   me.current_mailbox_id = current.mailbox_id;
   me.notice = current.notice;

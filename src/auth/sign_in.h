@@ -161,14 +161,18 @@ class SignInService {
 
   // The person of the session and the mailboxes it may open: itself first, then
   // each active ORG/APP it holds a right on, by id. kUnauthenticated as Resolve.
-  Result<MeView> Me(std::string_view token);
+  Result<MeView> Me(std::string_view token, std::string_view ip = {},
+                    std::string_view user_agent = {});
   // Makes `mailbox_id` the session's current mailbox, after checking the right
   // again. kPermissionDenied when the person holds no right on it (or it is not an
   // active ORG/APP mailbox). Records auth.switch.
   Result<MailboxChoice> Switch(std::string_view token, int64_t mailbox_id, std::string_view ip,
                                std::string_view user_agent);
   // The mailbox this request acts in, with the right checked again on every call.
-  Result<CurrentMailboxView> CurrentMailbox(std::string_view token);
+  // `ip` and `user_agent` of the request go into the trail when the right was
+  // revoked and the session falls back to the person's own mailbox.
+  Result<CurrentMailboxView> CurrentMailbox(std::string_view token, std::string_view ip = {},
+                                            std::string_view user_agent = {});
 
   // ---- Passwords ----
 
@@ -207,7 +211,8 @@ class SignInService {
   Result<int64_t> LandingMailbox(storage::Tx& tx, const Credentials& person);
   Result<bool> MayOpen(storage::Tx& tx, int64_t person_id, int64_t mailbox_id);
   Result<Session> ResolveHash(const TokenHash& hash, std::string_view token);
-  Result<CurrentMailboxView> CheckCurrent(const Session& session);
+  Result<CurrentMailboxView> CheckCurrent(const Session& session, std::string_view ip,
+                                         std::string_view user_agent);
   Result<TokenRecord> UsableToken(storage::Tx& tx, const TokenHash& hash);
   Result<std::string> IssueToken(storage::Tx& tx, const Credentials& account, TokenPurpose purpose,
                                  std::string_view ip, std::string_view user_agent);
