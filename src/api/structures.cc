@@ -7,10 +7,13 @@
 // default mailbox). Exposure: reads sessions of unauthenticated requests.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <optional>
+#include <string>
 
 #include "api/admin.h"
 #include "directory/fields.h"
 #include "directory/reference_data.h"
+#include "directory/validation.h"
 
 namespace caduce::api::internal {
 namespace {
@@ -67,45 +70,21 @@ boost::json::array ListJson(const directory::ReferenceList& list) {
   return out;
 }
 
-// The conditions of FIELDS.md's footnotes, as validation.cc applies them, so that
-// the form shows a conditional field when its condition holds.
+// The conditions of FIELDS.md's footnotes, from directory/ (the ones validation
+// applies), so that the form shows a conditional field when its condition holds.
 void AddCondition(Field f, const directory::ReferenceData& ref, boost::json::object& o) {
+  std::optional<directory::FieldCondition> c = directory::ConditionOf(f, ref);
+  if (!c) return;
+  o["condition"] = c->sentence;
+  o["condition_field"] = c->trigger ? boost::json::value(directory::Spec(*c->trigger).key)
+                                    : boost::json::value(nullptr);
   boost::json::value values = nullptr;
-  std::string_view text, on;
-  switch (f) {
-    case Field::kRpps:
-    case Field::kAdeli:
-      text = "PER : RPPS ou ADELI, au moins l'un des deux.";
-      break;
-    case Field::kDiplome: {
-      text = "INT : obligatoire quand la profession est médico-sociale.";
-      on = "profession";
-      boost::json::array codes;
-      for (const directory::ListEntry& e : ref.professions().entries()) {
-        if (e.extra == "medico-social") codes.push_back(boost::json::string(e.code));
-      }
-      values = std::move(codes);
-      break;
-    }
-    case Field::kCiviliteExercice:
-      text = "INT : obligatoire quand la profession est Médecin, Pharmacien ou Chirurgien-Dentiste.";
-      on = "profession";
-      values = boost::json::array{"10", "21", "40"};
-      break;
-    case Field::kApicryptSpecialite:
-      text = "Obligatoire quand « Apicrypt adresse » est rempli.";
-      on = "apicrypt_address";
-      break;
-    case Field::kConnectionAccounts:
-      text = "ORG : au moins un compte nominatif (PER, INT ou MED), adresses séparées par des "
-             "virgules.";
-      break;
-    default:
-      return;
+  if (!c->trigger_values.empty()) {
+    boost::json::array codes;
+    for (const std::string& code : c->trigger_values) codes.push_back(boost::json::string(code));
+    values = std::move(codes);
   }
-  o["condition"] = text;
-  o["condition_field"] = on.empty() ? boost::json::value(nullptr) : boost::json::value(on);
-  o["condition_values"] = values;
+  o["condition_values"] = std::move(values);
 }
 
 http::Response GetReference(AdminContext& ctx, const http::Request& request) {

@@ -177,6 +177,12 @@ class DirectoryService {
   audit::AuditLog& audit() { return audit_; }
   const ReferenceData& reference() const { return ref_; }
 
+  // An audit entry caused by `actor`: its person, label and IP, and its user
+  // agent added to `detail` (a JSON object). For callers that append their own
+  // entries in the service's transaction (the importer's import.applied).
+  audit::Event MakeEvent(const Actor& actor, std::string action, std::string object,
+                         int64_t mailbox_id, std::string detail) const;
+
  private:
   Status RequireOperator(storage::Tx& tx, const Actor& actor);
   Status RequireAdministers(storage::Tx& tx, const Actor& actor, int64_t structure_id);
@@ -188,9 +194,6 @@ class DirectoryService {
                          const AccountBrief& person, std::vector<audit::Event>* events);
   Status FillMssAddress(storage::Tx& tx, const Structure& structure, Account& account,
                         bool asked, std::vector<Finding>* findings);
-  audit::Event MakeEvent(const Actor& actor, std::string action, std::string object,
-                         int64_t mailbox_id, std::string detail) const;
-
   storage::Database& db_;
   DirectoryRepository& repo_;
   audit::AuditLog& audit_;

@@ -883,7 +883,7 @@ class RowValidator {
       case Field::kDiplome:
         // Footnote 2: INT with a medico-social profession.
         if (type == AccountType::kInt && profession_ != nullptr &&
-            profession_->extra == "medico-social") {
+            ProfessionRequiresDiplome(*profession_)) {
           Error(f, "diplome_required",
                 Cat({"La colonne « ", Header(f),
                      " » est obligatoire pour un compte INT dont la "
@@ -894,7 +894,7 @@ class RowValidator {
       case Field::kCiviliteExercice:
         // Footnote 3: INT Médecin (10), Pharmacien (21) or Chirurgien-Dentiste (40).
         if (type == AccountType::kInt && profession_ != nullptr &&
-            (profession_->code == "10" || profession_->code == "21" || profession_->code == "40")) {
+            ProfessionRequiresCiviliteExercice(*profession_)) {
           Error(f, "civilite_required",
                 Cat({"La colonne « ", Header(f),
                      " » est obligatoire pour un compte INT de "
@@ -1017,6 +1017,47 @@ std::string MssLocalPartFromNames(std::string_view prenom, std::string_view nom)
   if (out.size() > kMaxLocalPartBytes) out.resize(kMaxLocalPartBytes);
   while (!out.empty() && (out.back() == '.' || out.back() == '-')) out.pop_back();
   return out;
+}
+
+bool ProfessionRequiresDiplome(const ListEntry& profession) {
+  return profession.extra == "medico-social";
+}
+
+bool ProfessionRequiresCiviliteExercice(const ListEntry& profession) {
+  return profession.code == "10" || profession.code == "21" || profession.code == "40";
+}
+
+std::optional<FieldCondition> ConditionOf(Field field, const ReferenceData& ref) {
+  // The professions of the list for which `holds` is true.
+  auto professions = [&](bool (*holds)(const ListEntry&)) {
+    std::vector<std::string> codes;
+    for (const ListEntry& e : ref.professions().entries()) {
+      if (holds(e)) codes.push_back(e.code);
+    }
+    return codes;
+  };
+  switch (field) {
+    case Field::kRpps:
+    case Field::kAdeli:
+      return FieldCondition{"PER : RPPS ou ADELI, au moins l'un des deux.", std::nullopt, {}};
+    case Field::kDiplome:
+      return FieldCondition{"INT : obligatoire quand la profession est médico-sociale.",
+                            Field::kProfession, professions(&ProfessionRequiresDiplome)};
+    case Field::kCiviliteExercice:
+      return FieldCondition{
+          "INT : obligatoire quand la profession est Médecin, Pharmacien ou Chirurgien-Dentiste.",
+          Field::kProfession, professions(&ProfessionRequiresCiviliteExercice)};
+    case Field::kApicryptSpecialite:
+      return FieldCondition{"Obligatoire quand « Apicrypt adresse » est rempli.",
+                            Field::kApicryptAddress, {}};
+    case Field::kConnectionAccounts:
+      return FieldCondition{
+          "ORG : au moins un compte nominatif (PER, INT ou MED), adresses séparées par des "
+          "virgules.",
+          std::nullopt, {}};
+    default:
+      return std::nullopt;
+  }
 }
 
 std::string DisplayValue(Field field, const std::string& stored, const ReferenceData& ref) {

@@ -10,7 +10,9 @@
 #define CADUCE_DIRECTORY_VALIDATION_H_
 
 #include <bitset>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "directory/fields.h"
@@ -63,6 +65,29 @@ inline constexpr size_t kMaxAddressesPerCell = 1000;
 // rules to run; otherwise only the type error and the format errors are reported.
 ValidationResult ValidateAccount(const AccountDraft& draft, const ReferenceData& ref,
                                  Channel channel);
+
+// A condition of FIELDS.md's footnotes (an OSC cell, and Compte(s) de connexion),
+// as ValidateAccount applies it: the single source of both the validation and
+// the form's reference (GET /api/reference).
+struct FieldCondition {
+  std::string_view sentence;  // French: when the field is required
+  // The field whose value triggers the condition, when it is one field.
+  std::optional<Field> trigger;
+  // The trigger's values (codes) that make the field required; empty with a
+  // trigger: any non-empty value does.
+  std::vector<std::string> trigger_values;
+};
+
+// The condition of `field`, or nullopt for a field without one. The profession
+// codes come from `ref`'s list, filtered by the predicates below.
+std::optional<FieldCondition> ConditionOf(Field field, const ReferenceData& ref);
+
+// FIELDS.md footnote 2: an INT account with this profession needs a Diplôme
+// (the medico-social professions).
+bool ProfessionRequiresDiplome(const ListEntry& profession);
+// FIELDS.md footnote 3: an INT account with this profession needs a Civilité
+// d'exercice (Médecin 10, Pharmacien 21, Chirurgien-Dentiste 40).
+bool ProfessionRequiresCiviliteExercice(const ListEntry& profession);
 
 // True when `address` is a mail address caduce accepts: ASCII, lowercase or not,
 // dot-atom local part of at most 64 bytes, a domain of LDH labels with a dot,

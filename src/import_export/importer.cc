@@ -677,13 +677,13 @@ Result<ImportReport> Importer::Run(const std::string& path) {
         .AddRaw("counts", CountsJson(report_))
         .Add("notify", options_.notify)
         .Add("visible", options_.visible);
-    audit::Event e;
-    e.actor_person_id = actor_.person_id;
-    e.actor = actor_.label;
-    e.action = "import.applied";
-    e.object = "file:" + report_.sha256;
-    e.ip = actor_.ip;
-    e.detail = detail.str();
+    // On the import's structure, so that the structure's trail lists it; with the
+    // user agent like every entry the actor causes.
+    audit::Event e = service_->MakeEvent(
+        actor_, "import.applied",
+        default_structure_ != 0 ? fmt::format("structure:{}", default_structure_)
+                                : "file:" + report_.sha256,
+        0, detail.str());
     CADUCE_RETURN_IF_ERROR(service_->audit().Append(*tx, std::move(e)));
     CADUCE_RETURN_IF_ERROR(tx->Commit());
     report_.applied = true;

@@ -691,7 +691,17 @@ Result<directory::AccountPage> SqliteDirectoryRepository::ListAccountPage(
     }
   };
   {
-    Stmt st(ConnOf(tx), "SELECT count(*)" + where);
+    // Without a search, the exact total is a sum over the per-structure counts
+    // (migration 8), whatever the number of accounts.
+    std::string count_sql;
+    if (prefix.empty()) {
+      count_sql = "SELECT coalesce(sum(n), 0) FROM account_counts WHERE structure_id = ?1";
+      if (!q.types.empty()) count_sql += " AND type IN (?2, ?3, ?4, ?5, ?6)";
+      if (q.status) count_sql += " AND status = ?7";
+    } else {
+      count_sql = "SELECT count(*)" + where;
+    }
+    Stmt st(ConnOf(tx), count_sql);
     bind(st);
     if (st.Step()) page.total = st.Int64(0);
     CADUCE_RETURN_IF_ERROR(st.status());

@@ -144,7 +144,8 @@ std::string CookieOf(const std::string& set_cookie) {
 
 
 // Reads a Server-Sent Events response until the stream ends or `done` arrives.
-std::string ReadEvents(uint16_t port, const std::string& request) {
+std::string ReadEvents(uint16_t port, const std::string& request,
+                       std::chrono::seconds timeout = 20s) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -156,7 +157,7 @@ std::string ReadEvents(uint16_t port, const std::string& request) {
   }
   ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
   std::string in;
-  const auto deadline = SteadyClock::now() + 20s;
+  const auto deadline = SteadyClock::now() + timeout;
   while (in.find("event: done") == std::string::npos ||
          in.find("\n\n", in.find("event: done")) == std::string::npos) {
     auto left =
@@ -302,9 +303,9 @@ class AdminApiTest : public ::testing::Test {
   std::string Id(int64_t id) { return std::to_string(id); }
 
   // A job polled until its state is settled.
-  boost::json::value WaitJob(const Signed& s, const std::string& id) {
+  boost::json::value WaitJob(const Signed& s, const std::string& id, int tries = 200) {
     boost::json::value job;
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < tries; ++i) {
       HttpResponse r = Send("GET", "/api/imports/" + id, "", s.Cookies());
       job = r.Json();
       if (r.status != 200) break;
@@ -697,10 +698,124 @@ TEST_F(AdminApiTest, ImportJobPlansStreamsAppliesAndReports) {
   EXPECT_EQ(items[0].at("ip").as_string(), "127.0.0.1");
   EXPECT_EQ(items[0].at("actor").as_string(), admin_.address());
   EXPECT_TRUE(trail.Json().at("chain").at("verified").as_bool());
+  // The importer's own entry, with what it did, is in the structure's trail too.
+  HttpResponse applied_entry = Send(
+      "GET", "/api/structures/" + Id(toulouse_) + "/audit?action=import.applied", "", s.Cookies());
+  ASSERT_EQ(applied_entry.status, 200) << applied_entry.body;
+  boost::json::value applied_json = applied_entry.Json();
+  ASSERT_EQ(applied_json.at("items").as_array().size(), 1u) << applied_entry.body;
+  const auto& entry = applied_json.at("items").at(0);
+  EXPECT_EQ(entry.at("user_agent").as_string(), "admin-test/1.0");
+  EXPECT_EQ(entry.at("ip").as_string(), "127.0.0.1");
+  EXPECT_EQ(entry.at("actor").as_string(), admin_.address());
+  EXPECT_THAT(boost::json::serialize(entry.at("details")), HasSubstr("\"created\":2"));
+  // Lyon's administrator does not see it.
+  HttpResponse lyon_trail = Send(
+      "GET", "/api/structures/" + Id(lyon_) + "/audit?action=import.", "", lyon.Cookies());
+  ASSERT_EQ(lyon_trail.status, 200) << lyon_trail.body;
+  EXPECT_TRUE(lyon_trail.Json().at("items").as_array().empty()) << lyon_trail.body;
 
   // Kept one hour.
   clock_.AdvanceSeconds(3601);
   EXPECT_EQ(Send("GET", "/api/imports/" + id, "", s.Cookies()).status, 401);  // session idle too
+}
+
+// The apply pass streamed: "state" applying, "progress" with the rows applied while
+// it runs, then "done" with the applied job, read off the socket.
+TEST_F(AdminApiTest, ImportEventsFollowTheApplyPass) {
+  constexpr int kRows = 1200;  // progress is reported every 500 rows
+  std::string csv =
+      "Type de compte;Adresse mail;NOM;Prénom;Raison Sociale;Adresse (1);CP;VILLE;Département;"
+      "Région;Profession;Activité libérale\r\n";
+  for (int i = 0; i < kRows; ++i) {
+    csv += "MED;agent" + std::to_string(i) +
+           "@chu-toulouse.fr;Agent;Numéro;CHU;1 rue;31000;Toulouse;31;76;C01;NON\r\n";
+  }
+  Signed s = SignedIn(admin_.address());
+  const std::string url = "/api/structures/" + Id(toulouse_) + "/imports?name=agents.csv";
+  HttpResponse first = Send("POST", url, csv, s.CookiesAndCsrf(), "text/csv");
+  ASSERT_EQ(first.status, 202) << first.body;
+  std::string id(first.Json().at("id").as_string());
+  boost::json::value planned = WaitJob(s, id, 1200);
+  ASSERT_EQ(planned.at("state").as_string(), "planned") << boost::json::serialize(planned);
+  EXPECT_EQ(planned.at("report").at("counts").at("created").as_int64(), kRows);
+
+  // A second upload keeps the worker busy with its dry run, so the apply pass is
+  // queued and the stream below opens while the job is "applying".
+  HttpResponse second = Send("POST", url, csv, s.CookiesAndCsrf(), "text/csv");
+  ASSERT_EQ(second.status, 202) << second.body;
+  HttpResponse apply = Send("POST", "/api/imports/" + id + "/apply", "", s.CookiesAndCsrf());
+  ASSERT_EQ(apply.status, 202) << apply.body;
+  EXPECT_EQ(apply.Json().at("state").as_string(), "applying");
+
+  std::string events = ReadEvents(
+      server_->port(), "GET /api/imports/" + id + "/events HTTP/1.1\r\nHost: x\r\n" +
+                           s.Cookies() + "\r\n",
+      120s);
+  EXPECT_THAT(events, HasSubstr("text/event-stream"));
+  const size_t applying = events.find("event: state\ndata: {\"state\":\"applying\"}");
+  const size_t done = events.find("event: done");
+  ASSERT_NE(applying, std::string::npos) << events;
+  ASSERT_NE(done, std::string::npos) << events;
+  EXPECT_LT(applying, done);
+  // Progress during the pass: rows applied grow up to every row, before "done".
+  int64_t most_applied = -1;
+  int progress_events = 0;
+  for (size_t at = events.find("event: progress\ndata: "); at != std::string::npos && at < done;
+       at = events.find("event: progress\ndata: ", at + 1)) {
+    size_t start = at + std::string("event: progress\ndata: ").size();
+    boost::json::value p = boost::json::parse(events.substr(start, events.find('\n', start) - start));
+    EXPECT_GE(p.at("rows_applied").as_int64(), most_applied) << events;
+    most_applied = p.at("rows_applied").as_int64();
+    ++progress_events;
+  }
+  EXPECT_GE(progress_events, 2) << events;
+  EXPECT_GE(most_applied, 500) << events;
+  EXPECT_THAT(events.substr(done), HasSubstr("\"state\":\"applied\""));
+  EXPECT_THAT(events.substr(done), HasSubstr("\"dry_run\":false"));
+  EXPECT_LT(events.find("\"state\":\"applied\""), done + 200) << "no state after done";
+
+  boost::json::value applied = WaitJob(s, id, 1200);
+  EXPECT_EQ(applied.at("state").as_string(), "applied");
+  EXPECT_EQ(applied.at("report").at("counts").at("created").as_int64(), kRows);
+  // Another person cannot follow the job's events.
+  Signed lyon = SignedIn(lyon_admin_.address());
+  HttpResponse foreign = Send("GET", "/api/imports/" + id + "/events", "", lyon.Cookies());
+  EXPECT_EQ(foreign.status, 404);
+  EXPECT_THAT(foreign.body, Not(HasSubstr("agent")));
+}
+
+// The totals follow a change of status at once (the list's exact counts).
+TEST_F(AdminApiTest, TotalsFollowDisableAndEnable) {
+  Account zoe = Person("zoe.martin@chu-toulouse.fr", toulouse_, "Martin", "Zoé");
+  Shared("ORG", "cardio@chu-toulouse.fr", toulouse_, zoe.address());
+  Signed s = SignedIn(admin_.address());
+  const std::string base = "/api/structures/" + Id(toulouse_) + "/accounts";
+  auto total = [&](const std::string& query) {
+    HttpResponse r = Send("GET", base + query, "", s.Cookies());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? r.Json().at("total").as_int64() : -1;
+  };
+  EXPECT_EQ(total(""), 4);
+  EXPECT_EQ(total("?status=disabled"), 0);
+  EXPECT_EQ(total("?type=MED&status=pending"), 1);  // Zoé
+  EXPECT_EQ(total("?type=ORG,MED"), 4);
+  EXPECT_EQ(total("?type=PER"), 0);
+  ASSERT_EQ(Send("POST", "/api/accounts/" + Id(zoe.id) + "/disable", "", s.CookiesAndCsrf())
+                .status,
+            200);
+  EXPECT_EQ(total("?status=disabled"), 1);
+  EXPECT_EQ(total("?type=MED&status=pending"), 0);
+  EXPECT_EQ(total(""), 4);
+  HttpResponse disabled = Send("GET", base + "?status=disabled&sort=status&order=desc", "",
+                               s.Cookies());
+  EXPECT_EQ(disabled.Json().at("items").at(0).at("address").as_string(), zoe.address());
+  ASSERT_EQ(
+      Send("POST", "/api/accounts/" + Id(zoe.id) + "/enable", "", s.CookiesAndCsrf()).status, 200);
+  EXPECT_EQ(total("?status=disabled"), 0);
+  // Another structure's accounts never count.
+  Person("secret@hcl-lyon.fr", lyon_, "Secret", "Lyon");
+  EXPECT_EQ(total(""), 4);
 }
 
 TEST_F(AdminApiTest, HostileUploadsAreRefusedAndNothingIsWritten) {
