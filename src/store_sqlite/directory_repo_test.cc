@@ -317,11 +317,12 @@ TEST_F(SqliteDirectoryTest, DamagedDataPagesAreReportedAsDataLoss) {
   {
     ASSERT_OK_AND_ASSIGN(auto db, Open());
     ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "Abîmée"));
-    ASSERT_NO_FATAL_FAILURE(Fill(*db, sid, 5000));
+    ASSERT_NO_FATAL_FAILURE(Fill(*db, sid, 10000));
   }
-  // The schema and the root pages come first in a new file; the accounts' leaves
-  // are far behind them.
-  Scribble(path(), 64 * 4096);
+  // The schema and the root pages of every table and index (a few hundred pages
+  // once the mail store's tables exist) come first in a new file; the accounts'
+  // leaves are far behind them.
+  Scribble(path(), 512 * 4096);
   ASSERT_OK_AND_ASSIGN(auto db, Open());
   ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kRead));
   SqliteDirectoryRepository repo;
