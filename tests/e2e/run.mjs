@@ -52,8 +52,11 @@ page.on('console', (m) => {
 });
 page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
 
+let loads = 0;
 const go = async (hash) => {
-  await page.goto(`${server.url}/${hash}`);
+  // A new query each time: a full page load, as a person opening the address.
+  loads += 1;
+  await page.goto(`${server.url}/?v=${loads}${hash}`);
   await page.waitForLoadState('networkidle');
 };
 const signIn = async (address, password = PASSWORD) => {
@@ -61,6 +64,10 @@ const signIn = async (address, password = PASSWORD) => {
   await page.getByLabel('Adresse mail').fill(address);
   await page.getByLabel('Mot de passe', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Connexion' }).click();
+};
+const openActions = async () => {
+  const button = page.getByRole('button', { name: 'Actions' });
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
 };
 const signOut = async () => {
   await page.locator('#cartouche').click();
@@ -180,7 +187,7 @@ await suite.test('search as one types, filter by type, sort by name', async () =
 const exported = {};
 await suite.test('« Exporter la liste d’utilisateurs » downloads the XLSX and the CSV', async () => {
   for (const format of ['xlsx', 'csv']) {
-    await page.getByRole('button', { name: 'Actions' }).click();
+    await openActions();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByRole('link', { name: `Exporter la liste d’utilisateurs (${format.toUpperCase()})` }).click(),
@@ -213,7 +220,7 @@ await suite.test('the exported CSV gets a MED, a PER and an ORG naming them in �
 
 await suite.test('import with both boxes ticked: the plan, then « Importer la liste d’utilisateurs », then the report', async () => {
   assert(importFile, 'no file to import');
-  await page.getByRole('button', { name: 'Actions' }).click();
+  await openActions();
   await page.getByRole('link', { name: 'Importer une liste d’utilisateurs' }).click();
   await page.getByRole('heading', { name: 'Importer une liste d’utilisateurs' }).waitFor();
   await page.getByLabel('Fichier à importer (XLSX, XLS ou CSV)').setInputFiles(importFile);
@@ -322,6 +329,7 @@ await suite.test('on the ORG mailbox, two connection accounts added in one entry
   await suite.screenshot(page, 'connexion-saisie');
   await page.getByRole('button', { name: 'Ajouter un compte existant' }).click();
   await page.getByText('Compte(s) ajouté(s)').waitFor();
+  await page.waitForFunction(() => document.querySelector('ul.connections')?.textContent.includes('lucas.bernard@chu-demo.fr'));
   const listed = await page.locator('ul.connections').innerText();
   assert(listed.includes('lucas.bernard@chu-demo.fr') && listed.includes('claire.petit@chu-demo.fr'), `listed: ${listed}`);
   const refused = await page.locator('.result .alert').innerText();

@@ -149,3 +149,14 @@ describe('connection accounts in the creation form', () => {
     expect(body['Compte(s) de connexion']).toBe('a@x.fr;b@x.fr');
   });
 });
+
+describe('conditions named by key', () => {
+  it('reads the trigger field by its key, as GET /api/reference names it', () => {
+    const byKey: Reference = {
+      ...ref,
+      fields: ref.fields.map((f) => (f.condition_field === 'Profession' ? { ...f, condition_field: 'profession' } : f)),
+    };
+    expect(headers(formFields(byKey, 'INT', { Profession: 'Médecin' }))).toContain('Civilité exercice');
+    expect(headers(formFields(byKey, 'INT', { Profession: 'Infirmier' }))).not.toContain('Civilité exercice');
+  });
+});

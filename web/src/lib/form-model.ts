@@ -29,12 +29,13 @@ export type Values = Record<string, string>;
 
 function conditionHolds(f: ReferenceField, values: Values, ref: Reference): boolean {
   if (!f.condition_field) return true;
-  const v = (values[f.condition_field] || '').trim();
+  // The condition names its field by key or by header.
+  const trigger = ref.fields.find((x) => x.key === f.condition_field || x.header === f.condition_field);
+  const v = (values[trigger ? trigger.header : f.condition_field] || '').trim();
   if (!v) return false;
   const wanted = f.condition_values || [];
   if (wanted.length === 0) return true;
   // The value is a code; the condition may name codes or labels.
-  const trigger = ref.fields.find((x) => x.header === f.condition_field);
   const list = trigger?.list ? ref.lists[trigger.list] || [] : [];
   const item = resolveListValue(list, v);
   const candidates = [v, item?.code || '', item?.label || ''].map(fold);

@@ -66,6 +66,12 @@ class AccountPage extends Connected {
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('initialType') && changed.get('initialType') !== undefined && !this.accountId) {
+      this.type = (ACCOUNT_TYPES as string[]).includes(this.initialType) ? (this.initialType as AccountType) : '';
+      this.values = {};
+      this.findings = [];
+      this.error = '';
+    }
     if (changed.has('accountId') && changed.get('accountId') !== undefined) {
       this.account = null;
       this.values = {};

@@ -78,9 +78,11 @@ class Users extends Connected {
   override willUpdate(changed: Map<string, unknown>): void {
     // A navigation to the list (a link, Back) brings its own query.
     if (changed.has('query') && changed.get('query') !== undefined) this.state = queryFromParams(this.query);
+    // Loads when the structure changes or a navigation brought a query; typing goes
+    // through the debounce instead.
     const sid = store.structureId;
-    const key = `${sid}|${paramsFromQuery(this.state)}`;
-    if (sid !== null && key !== this.loadedFor && !this.loading) this.reload();
+    const navigated = changed.has('query') && changed.get('query') !== undefined;
+    if (sid !== null && (navigated || !this.loadedFor.startsWith(`${sid}|`)) && !this.loading) this.reload();
   }
 
   private async reload() {
@@ -145,7 +147,7 @@ class Users extends Connected {
       }}>
       <button id="actions-button" class="actions" aria-expanded=${this.actionsOpen ? 'true' : 'false'} aria-controls="actions-list"
         @click=${() => (this.actionsOpen = !this.actionsOpen)}>Actions</button>
-      <ul id="actions-list" class="actions-list" ?hidden=${!this.actionsOpen}>
+      <ul id="actions-list" class="actions-list" ?hidden=${!this.actionsOpen} @click=${() => setTimeout(() => (this.actionsOpen = false))}>
         <li><a href="/api/structures/${sid}/export?format=xlsx" download>Exporter la liste d’utilisateurs (XLSX)</a></li>
         <li><a href="/api/structures/${sid}/export?format=csv" download>Exporter la liste d’utilisateurs (CSV)</a></li>
         <li><a href="#/admin/import">Importer une liste d’utilisateurs</a></li>
