@@ -8,6 +8,7 @@
 
 #include "auth/password_policy.h"
 #include "auth/sign_in.h"
+#include "cli/runner.h"
 #include "store_sqlite/auth_repo.h"
 
 namespace caduce::cli {
@@ -133,6 +134,7 @@ Result<bool> CreateDemoData(Context& ctx) {
     CADUCE_TRY(std::string token, sign_in.IssueActivation(person->id));
     CADUCE_RETURN_IF_ERROR(sign_in.SetPassword(token, kDemoPassword, "", "caduce init --demo"));
   }
+  CADUCE_RETURN_IF_ERROR(DeliverDemoMail(ctx));
   return true;
 }
 

@@ -59,6 +59,7 @@ int Main(int argc, char** argv) {
   AddAuditCommands(app, run);
   AddServeCommand(app, run);
   AddMailCommands(app, run);
+  AddMailStoreCommands(app, run);
 
   try {
     app.parse(argc, argv);

@@ -47,6 +47,9 @@ void AddAuditCommands(CLI::App& app, Runner& run);      // audit list|verify
 void AddTransferCommands(CLI::App& app, Runner& run);   // export, import
 void AddServeCommand(CLI::App& app, Runner& run);       // serve
 void AddMailCommands(CLI::App& app, Runner& run);       // mail queue|flush|activation
+void AddMailStoreCommands(CLI::App& app, Runner& run);  // mail deliver (after AddMailCommands)
+// Delivers the French demo messages into the demo mailboxes (caduce init --demo).
+Status DeliverDemoMail(Context& c);
 
 // Parses repeated "--set HEADER=VALUE" (header or key, loosely matched).
 Status ParseSets(const std::vector<std::string>& sets,
