@@ -1,0 +1,255 @@
+// The mail store's figures (issue 6): durable local delivery of 20 KiB messages to
+// one recipient (group commit: 16 concurrent senders, each acknowledged after the
+// commit holding its delivery; synchronous=FULL; blobs flushed before the rows),
+// then a mailbox of 100,000 messages: the 50 newest (query + get), a full-text
+// search, and the changes after 1,000 changes. Prints the figures, the targets and
+// the machine. Run: CADUCE_DATA_DIR=$PWD/data build/release/bench/bench_mail
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "bench/machine.h"
+#include "directory/directory_service.h"
+#include "directory/reference_data.h"
+#include "mail/mail_service.h"
+#include "store_sqlite/audit_repo.h"
+#include "store_sqlite/db.h"
+#include "store_sqlite/directory_repo.h"
+#include "store_sqlite/mail_repo.h"
+
+namespace caduce {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void Die(const Status& s, const char* what) {
+  std::fprintf(stderr, "bench_mail: %s: %s\n", what, s.ToString().c_str());
+  std::exit(1);
+}
+
+constexpr const char* kWords[] = {
+    "patient", "bilan", "consultation", "ordonnance", "résultat", "examen", "tension",
+    "cardiaque", "rendez-vous", "compte", "rendu", "hospitalisation", "sortie", "traitement",
+    "suivi", "analyse", "radiographie", "scanner", "allergie", "vaccin", "pansement", "douleur",
+    "fièvre", "glycémie", "insuline", "kinésithérapie", "urgence", "transfert", "dossier",
+    "médecin", "infirmier", "pharmacie", "posologie", "contrôle", "prélèvement", "sanguin"};
+
+std::string Body(std::mt19937& rng, size_t bytes) {
+  std::string s;
+  std::uniform_int_distribution<size_t> pick(0, std::size(kWords) - 1);
+  while (s.size() < bytes) {
+    s += kWords[pick(rng)];
+    s += s.size() % 70 < 10 ? "\r\n" : " ";
+  }
+  return s;
+}
+
+std::string Message(std::mt19937& rng, int n, size_t body_bytes, const char* extra_word) {
+  std::string raw = "From: Dr Expéditeur " + std::to_string(n % 50) + " <exp" +
+                    std::to_string(n % 50) + "@clinique.fr>\r\nTo: Destinataire <dest@chu-bench.fr>\r\n"
+                    "Subject: Message " + std::to_string(n) + " " + kWords[n % std::size(kWords)] +
+                    "\r\nDate: Fri, 27 Nov 2026 10:00:00 +0100\r\nMessage-ID: <bench-" +
+                    std::to_string(n) + "-" + std::to_string(rng()) + "@clinique.fr>\r\n"
+                    "Content-Type: text/plain; charset=utf-8\r\n\r\n";
+  if (extra_word != nullptr) raw += std::string(extra_word) + " ";
+  raw += Body(rng, body_bytes);
+  return raw;
+}
+
+struct Store {
+  std::unique_ptr<store_sqlite::SqliteDatabase> db;
+  directory::ReferenceData ref;
+  store_sqlite::SqliteDirectoryRepository dir_repo;
+  store_sqlite::SqliteAuditRepository audit_repo;
+  store_sqlite::SqliteMailRepository mail_repo;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<directory::DirectoryService> directory;
+  std::unique_ptr<mail::BlobStore> blobs;
+  std::unique_ptr<mail::MailService> mail;
+  int64_t person = 0;
+
+  explicit Store(const std::string& dir) {
+    std::filesystem::remove_all(dir);
+    store_sqlite::Options o;
+    o.path = dir + "/caduce.db";
+    auto d = store_sqlite::SqliteDatabase::Open(o);
+    if (!d.ok()) Die(d.status(), "open");
+    db = std::move(*d);
+    const char* data = std::getenv("CADUCE_DATA_DIR");
+    auto r = directory::ReferenceData::Load(data != nullptr ? data : "data");
+    if (!r.ok()) Die(r.status(), "reference data (set CADUCE_DATA_DIR)");
+    ref = std::move(*r);
+    audit = std::make_unique<audit::AuditLog>(audit_repo, SystemClock::Get());
+    directory = std::make_unique<directory::DirectoryService>(*db, dir_repo, *audit, ref,
+                                                              SystemClock::Get());
+    auto b = mail::BlobStore::Open(dir + "/blobs");
+    if (!b.ok()) Die(b.status(), "blobs");
+    blobs = std::move(*b);
+    mail = std::make_unique<mail::MailService>(*db, mail_repo, dir_repo, *audit, *blobs,
+                                               SystemClock::Get(), mail::MailOptions{});
+    directory::Structure s;
+    s.name = "CHU Bench";
+    std::vector<directory::Finding> f;
+    auto st = directory->CreateStructure(directory::Actor::CommandLine(), s, &f);
+    if (!st.ok()) Die(st.status(), "structure");
+    directory::AccountDraft a;
+    auto set = [&](directory::Field k, const char* v) { a.values[directory::FieldIndex(k)] = v; };
+    using F = directory::Field;
+    set(F::kType, "MED");
+    set(F::kAddress, "dest@chu-bench.fr");
+    set(F::kNom, "Bench");
+    set(F::kPrenom, "Marie");
+    set(F::kCp, "31000");
+    set(F::kVille, "Toulouse");
+    set(F::kDepartement, "31");
+    set(F::kRegion, "76");
+    set(F::kProfession, "C01");
+    set(F::kActiviteLiberale, "NON");
+    auto acc = directory->CreateAccount(directory::Actor::CommandLine(), st->id, a, {}, &f);
+    if (!acc.ok()) Die(acc.status(), "account");
+    person = acc->id;
+  }
+};
+
+void BenchDelivery(const std::string& dir) {
+  Store s(dir);
+  std::mt19937 rng(1);
+  constexpr int kThreads = 16, kPerThread = 250;
+  std::vector<std::vector<std::string>> msgs(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) msgs[t].push_back(Message(rng, t * kPerThread + i, 20 * 1024, nullptr));
+  }
+  // One sender alone first (each delivery its own commit), for comparison.
+  auto t0 = Clock::now();
+  for (int i = 0; i < 100; ++i) {
+    std::string m = Message(rng, 100000 + i, 20 * 1024, nullptr);
+    auto r = s.mail->Deliver(m, "exp@clinique.fr", {"dest@chu-bench.fr"});
+    if (!r.ok()) Die(r.status(), "deliver");
+  }
+  double single = 100 / (Ms(Clock::now() - t0) / 1000);
+  std::atomic<int> failed{0};
+  t0 = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (const std::string& m : msgs[t]) {
+        if (!s.mail->Deliver(m, "exp@clinique.fr", {"dest@chu-bench.fr"}).ok()) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  double secs = Ms(Clock::now() - t0) / 1000;
+  if (failed > 0) Die(InternalError(std::to_string(failed.load()) + " deliveries failed"), "deliver");
+  std::printf("delivery, 20 KiB, one recipient, durable: %.0f messages/s with %d concurrent senders "
+              "(%d messages in %.2f s; target >= 2,000/s); %.0f messages/s with one sender\n",
+              kThreads * kPerThread / secs, kThreads, kThreads * kPerThread, secs, single);
+}
+
+void BenchQueries(const std::string& dir) {
+  Store s(dir);
+  constexpr int kMessages = 100000;
+  std::mt19937 rng(2);
+  // Built with the service's own delivery path, many senders at once.
+  auto t0 = Clock::now();
+  {
+    std::atomic<int> next{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 16; ++t) {
+      threads.emplace_back([&, t] {
+        std::mt19937 r(100 + t);
+        for (int n = next++; n < kMessages; n = next++) {
+          // One message in 1,000 holds the rare word searched below.
+          std::string m = Message(r, n, 1024, n % 1000 == 0 ? "tachycardie" : nullptr);
+          if (!s.mail->Deliver(m, "exp@clinique.fr", {"dest@chu-bench.fr"}).ok()) ++failed;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    if (failed > 0) Die(InternalError("deliveries failed"), "build");
+  }
+  std::printf("built a mailbox of %d messages (1 KiB of text each) in %.1f s\n", kMessages,
+              Ms(Clock::now() - t0) / 1000);
+  mail::MailActor me{s.person, "dest@chu-bench.fr", "127.0.0.1"};
+  auto boxes = s.mail->Mailboxes(me, s.person);
+  if (!boxes.ok()) Die(boxes.status(), "mailboxes");
+  int64_t inbox = (*boxes)[0].id;
+
+  std::vector<double> newest, rare, common;
+  for (int i = 0; i < 200; ++i) {
+    auto a = Clock::now();
+    mail::EmailQuery q;
+    q.account_id = s.person;
+    q.filter.in_mailbox = inbox;
+    q.limit = 50;
+    auto r = s.mail->Query(me, q);
+    if (!r.ok() || r->ids.size() != 50 || r->total != kMessages) Die(r.status(), "query");
+    auto got = s.mail->GetEmails(me, s.person, r->ids);
+    if (!got.ok() || got->size() != 50) Die(got.status(), "get");
+    newest.push_back(Ms(Clock::now() - a));
+  }
+  for (int i = 0; i < 50; ++i) {
+    for (auto [word, into] : {std::pair{"tachycardie", &rare}, std::pair{"glycémie insuline", &common}}) {
+      auto a = Clock::now();
+      mail::EmailQuery q;
+      q.account_id = s.person;
+      q.filter.in_mailbox = inbox;
+      q.filter.text = word;
+      q.limit = 50;
+      auto r = s.mail->Query(me, q);
+      if (!r.ok() || r->ids.empty()) Die(r.status(), "search");
+      auto got = s.mail->GetEmails(me, s.person, r->ids);
+      auto snippets = s.mail->Snippets(me, s.person, word, r->ids);
+      if (!got.ok() || !snippets.ok()) Die(got.status(), "search get");
+      into->push_back(Ms(Clock::now() - a));
+    }
+  }
+  auto state = s.mail->State(me, s.person);
+  if (!state.ok()) Die(state.status(), "state");
+  mail::EmailQuery q;
+  q.account_id = s.person;
+  q.limit = 1000;
+  auto ids = s.mail->Query(me, q);
+  if (!ids.ok()) Die(ids.status(), "ids");
+  for (int64_t id : ids->ids) {
+    Status st = s.mail->SetKeywords(me, s.person, id, mail::kFlagged, 0);
+    if (!st.ok()) Die(st, "flag");
+  }
+  std::vector<double> changes;
+  for (int i = 0; i < 100; ++i) {
+    auto a = Clock::now();
+    auto c = s.mail->ChangesSince(me, s.person, mail::ObjectType::kEmail, *state, 5000);
+    if (!c.ok() || c->updated.size() != 1000) Die(c.status(), "changes");
+    changes.push_back(Ms(Clock::now() - a));
+  }
+  std::printf("mailbox of %d: query + get of the 50 newest: median %.2f ms (target <= 10 ms)\n",
+              kMessages, Median(newest));
+  std::printf("full-text search + get + snippets of the 50 newest matches: rare word (100 matches) "
+              "median %.2f ms; two common words (about 3,000 matches) median %.2f ms "
+              "(target <= 50 ms)\n", Median(rare), Median(common));
+  std::printf("Email changes after 1,000 changes: median %.2f ms (target <= 20 ms)\n", Median(changes));
+}
+
+}  // namespace
+}  // namespace caduce
+
+int main() {
+  std::printf("%s\n", caduce::bench::DescribeMachine().c_str());
+  std::string dir = std::filesystem::temp_directory_path().string() + "/caduce-bench-mail";
+  caduce::BenchDelivery(dir + "/delivery");
+  caduce::BenchQueries(dir + "/queries");
+  std::filesystem::remove_all(dir);
+  return 0;
+}
