@@ -23,24 +23,28 @@ namespace {
 constexpr std::string_view kNoSessionMessage = "Vous n'êtes pas connecté.";
 
 // What an administration context adds to GET /api/me: the structures the person
-// administers, whether it is the operator, and its default mailbox.
+// administers, whether it is the operator, and its default mailbox. One read
+// transaction, for the person whose session Me() just resolved.
 Status AddAdministration(internal::AdminContext& ctx, const http::Request& request,
-                         boost::json::object& out) {
-  CADUCE_TRY(internal::Caller caller,
-             internal::ResolveCaller(ctx, request, /*require_administrator=*/false));
+                         int64_t person_id, boost::json::object& out) {
+  directory::Actor actor(directory::Actor::Kind::kPerson, person_id, "", request.remote_ip);
+  CADUCE_TRY(auto tx, ctx.directory.db().Begin(storage::TxMode::kRead));
+  CADUCE_TRY(std::optional<directory::AccountBrief> brief,
+             ctx.directory.repo().FindAccountBrief(*tx, person_id));
+  if (!brief) return UnauthenticatedError(std::string(kNoSessionMessage));
+  actor.label = brief->address;
+  CADUCE_TRY(directory::Scope scope, ctx.directory.ScopeOf(*tx, actor));
   boost::json::array administers;
-  if (caller.scope.IsAdministrator()) {
-    CADUCE_TRY(std::vector<directory::Structure> all, ctx.directory.ListStructures(caller.actor));
+  if (scope.IsAdministrator()) {
+    CADUCE_TRY(std::vector<directory::Structure> all,
+               ctx.directory.ListStructuresInTx(*tx, actor));
     for (const directory::Structure& s : all) {
       administers.push_back(boost::json::object{{"id", s.id}, {"name", s.name}});
     }
   }
   out["administers"] = std::move(administers);
-  out["operator"] = caller.scope.all;
-  CADUCE_TRY(auto tx, ctx.directory.db().Begin(storage::TxMode::kRead));
-  CADUCE_TRY(std::optional<directory::AccountBrief> brief,
-             ctx.directory.repo().FindAccountBrief(*tx, caller.actor.person_id));
-  if (brief && brief->default_mailbox_id != 0) {
+  out["operator"] = scope.all;
+  if (brief->default_mailbox_id != 0) {
     out["default_mailbox_id"] = brief->default_mailbox_id;
   } else {
     out["default_mailbox_id"] = nullptr;
@@ -52,7 +56,7 @@ http::Response GetMe(auth::SignInService& service, const http::Request& request,
                      internal::AdminContext* admin = nullptr) {
   std::string token = internal::SessionToken(request);
   if (token.empty()) return internal::Refusal(UnauthenticatedError(std::string(kNoSessionMessage)));
-  Result<auth::MeView> me = service.Me(token);
+  Result<auth::MeView> me = service.Me(token, request.remote_ip, internal::UserAgent(request));
   if (!me.ok()) return internal::Refusal(me.status());
   boost::json::object out;
   out["person"] = internal::PersonJson(*me);
@@ -64,7 +68,7 @@ http::Response GetMe(auth::SignInService& service, const http::Request& request,
   out["current_mailbox_id"] = me->current_mailbox_id;
   if (!me->notice.empty()) out["notice"] = me->notice;
   if (admin != nullptr) {
-    Status added = AddAdministration(*admin, request, out);
+    Status added = AddAdministration(*admin, request, me->person_id, out);
     if (!added.ok()) return internal::Refusal(added);
   }
   http::Response r = http::Response::Json(200, out);

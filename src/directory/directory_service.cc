@@ -217,8 +217,12 @@ Result<Structure> DirectoryService::CreateStructure(const Actor& actor, Structur
 
 Result<std::vector<Structure>> DirectoryService::ListStructures(const Actor& actor) {
   CADUCE_TRY(auto tx, db_.Begin(TxMode::kRead));
-  CADUCE_TRY(Scope scope, ScopeOf(*tx, actor));
-  CADUCE_TRY(std::vector<Structure> all, repo_.ListStructures(*tx));
+  return ListStructuresInTx(*tx, actor);
+}
+
+Result<std::vector<Structure>> DirectoryService::ListStructuresInTx(Tx& tx, const Actor& actor) {
+  CADUCE_TRY(Scope scope, ScopeOf(tx, actor));
+  CADUCE_TRY(std::vector<Structure> all, repo_.ListStructures(tx));
   std::vector<Structure> out;
   for (Structure& s : all) {
     if (scope.Covers(s.id)) out.push_back(std::move(s));

@@ -66,6 +66,9 @@ class DirectoryService {
                                     std::vector<Finding>* findings);
   // The structures `actor` may see (all for the operator), ordered by name.
   Result<std::vector<Structure>> ListStructures(const Actor& actor);
+  // The same inside the caller's transaction (GET /api/me reads the person, its
+  // scope and its structures in one).
+  Result<std::vector<Structure>> ListStructuresInTx(storage::Tx& tx, const Actor& actor);
   // Finds a structure by exact name among those `actor` may see (kNotFound otherwise).
   Result<Structure> FindStructure(const Actor& actor, std::string_view name);
   // Makes the nominative account `person_address` an administrator of `structure`.
