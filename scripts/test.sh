@@ -28,7 +28,7 @@ if [ -f web/package.json ]; then
   web_json=$(mktemp)
   (cd web && npx vitest run --reporter=default --reporter=json --outputFile="$web_json" 2>&1)
   web_rc=$?
-  web_line=$(node -e 'const r=require(process.argv[1]);console.log(`web: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$web_json" 2>/dev/null)
+  web_line=$(node -e 'const r=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));console.log(`web: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' "$web_json" 2>/dev/null)
   summary+=("${web_line:-web: no summary (vitest exit $web_rc)}")
   [ "$web_rc" -eq 0 ] || failed=1
   rm -f "$web_json"
