@@ -31,7 +31,7 @@ export function freePort() {
 
 /** Runs the caduce command on the test database; throws with its output on failure. */
 export function cli(db, args, { allowFail = false } = {}) {
-  const r = spawnSync(BIN, ['--db', db, '--data', DATA, ...args], { encoding: 'utf8' });
+  const r = spawnSync(BIN, ['--db', db, '--data', DATA, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0 && !allowFail) {
     throw new Error(`caduce ${args.join(' ')} → ${r.status}\n${r.stdout}\n${r.stderr}`);
   }
