@@ -8,9 +8,10 @@
 //   ORG in one entry; a default mailbox set; the traces and their chain mark; an
 //   administrator of another structure sees none of it (UI and API).
 // Usage: CADUCE_BIN=build/dev/src/cli/caduce node tests/e2e/run.mjs
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assert, BIN, cli, launchBrowser, parseCsv, ROOT, startServer, Suite, toCsv, waitForMail } from './harness.mjs';
+import { assert, BIN, cli, freePort, launchBrowser, parseCsv, ROOT, startServer, Suite, toCsv, waitForMail } from './harness.mjs';
 
 const PASSWORD = 'Caduce-Essai-2026';
 const ADMIN = 'claire.petit@chu-demo.fr';
@@ -39,6 +40,19 @@ cli(db, ['account', 'add', '--structure', OTHER, '--type', 'MED', '--set', 'Adre
   '--set', 'NOM=Lemoine', '--set', 'Prénom=Anne', '--set', 'Profession=Secrétaire médical', ...common.flatMap((c) => ['--set', c])]);
 // Jean Dupont (a person of the demo structure) administers the other structure only.
 const otherAdmin = cli(db, ['admin', 'add', '--structure', OTHER, OTHER_ADMIN], { allowFail: true });
+
+// A real SMTP server (Debian's python3-aiosmtpd, tests/notify/smtp_sink.py) is the
+// server's relay: the activation mails of the walk are caught there.
+const smtpDir = join(suite.tmp, 'smtp');
+mkdirSync(smtpDir);
+const smtpPort = await freePort();
+const smtp = spawn('/usr/bin/python3', [join(ROOT, 'tests/notify/smtp_sink.py'), '--port', String(smtpPort), '--dir', smtpDir],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+await new Promise((ready, fail) => {
+  smtp.stdout.on('data', (d) => { if (String(d).includes('ready')) ready(); });
+  smtp.once('exit', (code) => fail(new Error(`the SMTP server stopped (${code})`)));
+});
+process.env.CADUCE_SMTP_URL = `smtp://127.0.0.1:${smtpPort}`;
 
 const server = await startServer(db, WEB);
 const browser = await launchBrowser();
@@ -245,8 +259,8 @@ await suite.test('import with both boxes ticked: the plan, then « Importer la l
 });
 
 await suite.test('the activation mail of an imported person: link followed, password set, the new user signs in', async () => {
-  // The mails go to the server's outbox folder (no relay configured).
-  const mail = await waitForMail(join(suite.tmp, 'var/outbox'), 'nadia.roux@chu-demo.fr');
+  // The mail went through the relay: the real SMTP server received it.
+  const mail = await waitForMail(smtpDir, 'nadia.roux@chu-demo.fr');
   const link = (mail.text.match(/https?:\/\/\S+#\/activation\/[A-Za-z0-9_-]+/) || [])[0];
   assert(link, `no activation link in: ${mail.text.slice(0, 400)}`);
   const token = link.split('#/activation/')[1];
@@ -452,5 +466,6 @@ await suite.test('no CSP violation and no script error on any page', async () =>
 
 await browser.close();
 await server.stop();
+smtp.kill('SIGTERM');
 const code = suite.finish();
 process.exit(code);
