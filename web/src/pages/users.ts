@@ -172,7 +172,7 @@ class Users extends Connected {
           <div class="field grow">
             <label for="users-q">Rechercher</label>
             <input id="users-q" type="search" .value=${s.q} autocomplete="off"
-              placeholder="Adresse, nom, prénom ou description"
+              placeholder="Adresse, nom ou prénom"
               @input=${(e: InputEvent) => this.set({ q: (e.target as HTMLInputElement).value }, false)} />
           </div>
           <div class="field">
