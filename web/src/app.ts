@@ -15,6 +15,10 @@ import './pages/users';
 import './pages/account';
 import './pages/import';
 import './pages/traces';
+import './pages/mail/mail-page';
+import './pages/mail/preferences';
+import { jmap } from './lib/jmap';
+import { mail } from './pages/mail/mail-state';
 
 class CaduceApp extends Connected {
   static override properties = {
@@ -43,8 +47,11 @@ class CaduceApp extends Connected {
     document.addEventListener('click', this.onDocClick);
     api.onUnauthenticated = () => {
       store.signedOut();
+      mail.stop();
       if (!isPublic(this.route)) location.hash = '#/connexion';
     };
+    jmap.onUnauthenticated = api.onUnauthenticated;
+    mail.subscribe(() => this.requestUpdate());
     store.loadMe().catch((e: ApiError) => (this.error = e.userMessage));
   }
 
@@ -77,6 +84,8 @@ class CaduceApp extends Connected {
       user: 'Éditer le compte',
       import: 'Importer une liste d’utilisateurs',
       traces: 'Traces',
+      mail: 'Messagerie',
+      preferences: 'Préférences',
     };
     const n = names[this.route.name];
     return n ? `${n} · caduce` : 'caduce';
@@ -88,6 +97,9 @@ class CaduceApp extends Connected {
       const me = await api.post<Me>('/api/me/mailbox', { mailbox_id: id });
       if (me && (me as Me).person) store.setMe(me);
       else await store.loadMe();
+      const m = store.me?.mailboxes.find((x) => x.id === id);
+      const acc = m && mail.session ? mail.accountOf(m) : '';
+      location.hash = acc ? `#/mail/${encodeURIComponent(acc)}` : '#/mail';
     } catch (e) {
       this.error = (e as ApiError).userMessage;
     }
@@ -101,6 +113,7 @@ class CaduceApp extends Connected {
       // Signed out on the server or not, the page forgets the person.
     }
     store.signedOut();
+    mail.stop();
     location.hash = '#/connexion';
   }
 
@@ -135,7 +148,7 @@ class CaduceApp extends Connected {
     return html`<header class="topbar">
       <a class="brand" href="#/">caduce</a>
       <nav aria-label="Navigation principale" class="mainnav">
-        <a href="#/" aria-current=${!inAdmin && this.route.name === 'home' ? 'page' : nothing}>Messagerie</a>
+        <a href="#/mail" aria-current=${!inAdmin && (this.route.name === 'home' || this.route.name === 'mail') ? 'page' : nothing}>Messagerie</a>
         ${store.isAdmin()
           ? html`<a href="#/admin/utilisateurs" aria-current=${inAdmin ? 'page' : nothing}>Administration</a>`
           : nothing}
@@ -147,7 +160,10 @@ class CaduceApp extends Connected {
           aria-haspopup="menu"
           aria-expanded=${this.menuOpen ? 'true' : 'false'}
           aria-controls="account-menu"
-          @click=${() => (this.menuOpen = !this.menuOpen)}
+          @click=${() => {
+            this.menuOpen = !this.menuOpen;
+            if (this.menuOpen) mail.loadAllUnread().catch(() => undefined);
+          }}
         >
           <span class="cartouche-name">${name}</span>
           <span class="cartouche-mailbox">${current ? current.description || current.address : ''}</span>
@@ -165,6 +181,7 @@ class CaduceApp extends Connected {
                 <span class="menu-mailbox-address">${m.address}</span>
                 ${m.description ? html`<span class="menu-mailbox-desc">${m.description}</span>` : nothing}
                 <span class="badge type-${m.type}">${m.type}</span>
+                ${this.unreadBadge(m)}
                 ${m.id === me.current_mailbox_id ? html`<span class="sr-only">(compte affiché)</span>` : nothing}
               </button>`,
             )}
@@ -176,20 +193,31 @@ class CaduceApp extends Connected {
     </header>`;
   }
 
+  private unreadBadge(m: { id: number; address: string; description: string }) {
+    const acc = mail.session ? mail.accountOf(m as Parameters<typeof mail.accountOf>[0]) : '';
+    const n = acc ? mail.unread(acc) : null;
+    if (!n) return nothing;
+    return html`<span class="unread-count">${n}<span class="sr-only"> non lus</span></span>`;
+  }
+
   private page() {
     const r = this.route;
     if (!store.ready) return html`<p class="loading" role="status">Chargement…</p>`;
     if (!store.me && !isPublic(r)) return html`<c-signin></c-signin>`;
     switch (r.name) {
       case 'signin':
-        return store.me ? html`<c-home></c-home>` : html`<c-signin></c-signin>`;
+        return store.me ? this.mailPage() : html`<c-signin></c-signin>`;
       case 'forgot':
         return html`<c-forgot></c-forgot>`;
       case 'activation':
       case 'reset':
         return html`<c-token-page .token=${r.token} .purpose=${r.name}></c-token-page>`;
       case 'home':
-        return html`<c-home></c-home>`;
+        return this.mailPage();
+      case 'mail':
+        return html`<c-mail-page .accountId=${r.accountId} .mailboxId=${r.mailboxId} .emailId=${r.emailId} .query=${r.query}></c-mail-page>`;
+      case 'preferences':
+        return html`<c-preferences></c-preferences>`;
       case 'users':
         return html`<c-users .query=${r.query}></c-users>`;
       case 'user-new':
@@ -206,6 +234,10 @@ class CaduceApp extends Connected {
           <p>Cette adresse ne correspond à aucune page. <a href="#/">Revenir à l’accueil</a></p>
         </section>`;
     }
+  }
+
+  private mailPage() {
+    return html`<c-mail-page .accountId=${''} .mailboxId=${''} .emailId=${''} .query=${new URLSearchParams()}></c-mail-page>`;
   }
 
   override render() {

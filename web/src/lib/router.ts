@@ -11,7 +11,12 @@ export type Route =
   | { name: 'user'; id: number }
   | { name: 'import' }
   | { name: 'traces'; query: URLSearchParams }
+  | { name: 'mail'; accountId: string; mailboxId: string; emailId: string; query: URLSearchParams }
+  | { name: 'preferences' }
   | { name: 'not-found' };
+
+/** A JMAP Id as RFC 8620 §1.2 allows it (1–255 of A-Z a-z 0-9 - _). */
+const JMAP_ID = /^[A-Za-z0-9_-]{1,255}$/;
 
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, '') || '/';
@@ -31,6 +36,10 @@ export function parseRoute(hash: string): Route {
   if (a === 'mot-de-passe-oublie' && parts.length === 1) return { name: 'forgot' };
   if (a === 'activation' && b && parts.length === 2) return { name: 'activation', token: b };
   if (a === 'reinitialisation' && b && parts.length === 2) return { name: 'reset', token: b };
+  if (a === 'preferences' && parts.length === 1) return { name: 'preferences' };
+  if (a === 'mail' && parts.length <= 4 && parts.slice(1).every((p) => JMAP_ID.test(p))) {
+    return { name: 'mail', accountId: b || '', mailboxId: c || '', emailId: parts[3] || '', query };
+  }
   if (a === 'admin') {
     if (b === undefined || (b === 'utilisateurs' && c === undefined)) return { name: 'users', query };
     if (b === 'utilisateurs' && c === 'nouveau' && parts.length === 3) return { name: 'user-new', query };

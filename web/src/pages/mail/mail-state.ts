@@ -1,0 +1,211 @@
+// What the mail screens share: the JMAP session, the account of each mailbox
+// of /api/me, each account's folders with their unread counts and its
+// identity, and the pushed changes (one EventSource for every account). The
+// screens subscribe to it as to the app's store.
+import { jmap, JmapMethodError, JmapRequestError, type JmapSession, type StateChange } from '../../lib/jmap';
+import { store } from '../../lib/store';
+import type { Mailbox } from '../../lib/types';
+import { accountIdFor, sortFolders, type EmailAddress, type MailboxInfo } from '../../components/mail/mail-model';
+
+export interface Identity {
+  id: string;
+  name: string;
+  email: string;
+}
+
+export interface AccountData {
+  folders: MailboxInfo[];
+  mailboxState: string;
+  identity: Identity | null;
+}
+
+type Listener = () => void;
+type EmailListener = (accountId: string) => void;
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof JmapRequestError || e instanceof JmapMethodError) return e.userMessage;
+  if (e && typeof e === 'object' && 'userMessage' in e) return String((e as { userMessage: string }).userMessage);
+  return 'Une erreur inattendue est survenue. Réessayez.';
+}
+
+export const FOLDER_PROPS = ['id', 'name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails'];
+
+class MailState {
+  session: JmapSession | null = null;
+  accounts = new Map<string, AccountData>();
+  error = '';
+  private listeners = new Set<Listener>();
+  private emailListeners = new Set<EmailListener>();
+  private stopPush: (() => void) | null = null;
+  private loading = new Map<string, Promise<AccountData>>();
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  onEmailChange(l: EmailListener): () => void {
+    this.emailListeners.add(l);
+    return () => this.emailListeners.delete(l);
+  }
+  changed(): void {
+    for (const l of this.listeners) l();
+  }
+
+  async start(): Promise<JmapSession> {
+    const s = await jmap.loadSession();
+    if (this.session !== s) {
+      this.session = s;
+      if (!jmap.onSessionChanged) jmap.onSessionChanged = (ns) => this.sessionChanged(ns);
+      this.startPush();
+    }
+    return s;
+  }
+
+  /** Forgets everything (sign-out, another person). */
+  stop(): void {
+    this.stopPush?.();
+    this.stopPush = null;
+    this.session = null;
+    this.accounts.clear();
+    this.loading.clear();
+    jmap.reset();
+  }
+
+  private sessionChanged(s: JmapSession): void {
+    this.session = s;
+    for (const id of [...this.accounts.keys()]) if (!(id in s.accounts)) this.accounts.delete(id);
+    // The menu of /api/me follows (a revoked right leaves it at once).
+    store.loadMe().catch(() => undefined);
+    this.changed();
+  }
+
+  private startPush(): void {
+    this.stopPush?.();
+    if (typeof EventSource === 'undefined') return;
+    this.stopPush = jmap.subscribe(
+      ['Email', 'Mailbox'],
+      (c) => this.pushed(c),
+      () => this.resyncAll(),
+    );
+  }
+
+  private pushed(c: StateChange): void {
+    for (const [accountId, types] of Object.entries(c.changed)) {
+      const data = this.accounts.get(accountId);
+      if (types.Mailbox && data && types.Mailbox !== data.mailboxState) this.refreshFolders(accountId).catch(() => undefined);
+      else if (types.Email && data) this.refreshFolders(accountId).catch(() => undefined);
+      if (types.Email) for (const l of this.emailListeners) l(accountId);
+    }
+  }
+
+  private resyncAll(): void {
+    for (const id of this.accounts.keys()) {
+      this.refreshFolders(id).catch(() => undefined);
+      for (const l of this.emailListeners) l(id);
+    }
+  }
+
+  /** The accountId of a mailbox of /api/me. */
+  accountOf(m: Mailbox): string {
+    return this.session ? accountIdFor(this.session.accounts, m) : '';
+  }
+
+  /** The mailbox of /api/me behind an accountId. */
+  mailboxOf(accountId: string): Mailbox | null {
+    return store.me?.mailboxes.find((m) => this.accountOf(m) === accountId) || null;
+  }
+
+  /** The account a person lands in: the current mailbox of /api/me, else the session's primary mail account. */
+  defaultAccount(): string {
+    const current = store.currentMailbox();
+    const id = current ? this.accountOf(current) : '';
+    if (id) return id;
+    return this.session?.primaryAccounts['urn:ietf:params:jmap:mail'] || Object.keys(this.session?.accounts || {})[0] || '';
+  }
+
+  /** Loads (once) an account's folders and identity in one request. */
+  account(accountId: string): Promise<AccountData> {
+    const have = this.accounts.get(accountId);
+    if (have) return Promise.resolve(have);
+    let p = this.loading.get(accountId);
+    if (!p) {
+      p = this.fetchAccount(accountId);
+      this.loading.set(accountId, p);
+      p.finally(() => this.loading.delete(accountId)).catch(() => undefined);
+    }
+    return p;
+  }
+
+  private async fetchAccount(accountId: string): Promise<AccountData> {
+    const { refs, res } = await jmap.run((b) => ({
+      mb: b.add('Mailbox/get', { accountId, properties: FOLDER_PROPS }),
+      id: b.add('Identity/get', { accountId }),
+    }));
+    const mb = res.get<{ list: MailboxInfo[]; state: string }>(refs.mb);
+    let identity: Identity | null = null;
+    if (!res.errorOf(refs.id)) identity = res.get<{ list: Identity[] }>(refs.id).list[0] || null;
+    const data: AccountData = { folders: sortFolders(mb.list), mailboxState: mb.state, identity };
+    this.accounts.set(accountId, data);
+    this.changed();
+    return data;
+  }
+
+  async refreshFolders(accountId: string): Promise<void> {
+    const r = await jmap.call<{ list: MailboxInfo[]; state: string }>('Mailbox/get', { accountId, properties: FOLDER_PROPS });
+    const data = this.accounts.get(accountId);
+    if (data) {
+      data.folders = sortFolders(r.list);
+      data.mailboxState = r.state;
+    } else this.accounts.set(accountId, { folders: sortFolders(r.list), mailboxState: r.state, identity: null });
+    this.changed();
+  }
+
+  /** Unread messages of every account's inbox, in one request (the cartouche's menu). */
+  async loadAllUnread(): Promise<void> {
+    const s = await this.start();
+    const ids = Object.keys(s.accounts).filter((id) => !this.accounts.has(id));
+    if (!ids.length) return;
+    const { refs, res } = await jmap.run((b) => ids.map((accountId) => b.add('Mailbox/get', { accountId, properties: FOLDER_PROPS })));
+    ids.forEach((accountId, i) => {
+      if (res.errorOf(refs[i])) return;
+      const mb = res.get<{ list: MailboxInfo[]; state: string }>(refs[i]);
+      if (!this.accounts.has(accountId)) this.accounts.set(accountId, { folders: sortFolders(mb.list), mailboxState: mb.state, identity: null });
+    });
+    this.changed();
+  }
+
+  /** Unread count of an account's inbox, or null while unknown. */
+  unread(accountId: string): number | null {
+    const f = this.accounts.get(accountId)?.folders.find((m) => m.role === 'inbox');
+    return f ? f.unreadEmails : null;
+  }
+
+  /** Addresses this person wrote to or heard from lately in `accountId` (the composer's suggestions). */
+  async recentCorrespondents(accountId: string): Promise<EmailAddress[]> {
+    const data = await this.account(accountId);
+    const sent = data.folders.find((f) => f.role === 'sent');
+    const inbox = data.folders.find((f) => f.role === 'inbox');
+    const { refs, res } = await jmap.run((b) => {
+      const out = [];
+      for (const f of [sent, inbox]) {
+        if (!f) continue;
+        const q = b.add('Email/query', { accountId, filter: { inMailbox: f.id }, sort: [{ property: 'receivedAt', isAscending: false }], limit: 100 });
+        out.push(b.add('Email/get', { accountId, '#ids': q.ref('/ids'), properties: ['from', 'to', 'cc'] }));
+      }
+      return out;
+    });
+    const seen = new Map<string, EmailAddress>();
+    for (const r of refs) {
+      if (res.errorOf(r)) continue;
+      for (const e of res.get<{ list: { from: EmailAddress[] | null; to: EmailAddress[] | null; cc: EmailAddress[] | null }[] }>(r).list)
+        for (const a of [...(e.from || []), ...(e.to || []), ...(e.cc || [])]) {
+          const k = a.email.toLowerCase();
+          if (!seen.has(k) || (!seen.get(k)!.name && a.name)) seen.set(k, { name: a.name || null, email: k });
+        }
+    }
+    const self = data.identity?.email.toLowerCase();
+    return [...seen.values()].filter((a) => a.email !== self);
+  }
+}
+
+export const mail = new MailState();
