@@ -495,26 +495,39 @@ Result<MeView> SignInService::Me(std::string_view token, std::string_view ip,
   me.current_mailbox_id = current.mailbox_id;
   me.notice = current.notice;
   CADUCE_TRY(auto tx, db_.Begin(TxMode::kRead));
-  CADUCE_TRY(std::optional<Credentials> person, repo_.FindCredentialsById(*tx, session.person_id));
-  if (!person) return UnauthenticatedError(std::string(kSessionMessage));
+  CADUCE_TRY(std::optional<MeView> view,
+             ReadPersonView(*tx, repo_, directory_, session.person_id));
+  if (!view) return UnauthenticatedError(std::string(kSessionMessage));
+  view->current_mailbox_id = me.current_mailbox_id;
+  view->notice = std::move(me.notice);
+  return std::move(*view);
+}
+
+Result<std::optional<MeView>> ReadPersonView(storage::Tx& tx, AuthRepository& repo,
+                                             directory::DirectoryRepository& directory,
+                                             int64_t person_id) {
+  CADUCE_TRY(std::optional<Credentials> person, repo.FindCredentialsById(tx, person_id));
+  if (!person) return std::optional<MeView>();
+  MeView me;
   me.person_id = person->account_id;
   me.address = person->address;
   me.type = person->type;
   me.nom = person->nom;
   me.prenom = person->prenom;
+  me.current_mailbox_id = person->account_id;
   me.mailboxes.push_back(MailboxChoice{person->account_id, person->address, person->type, ""});
   CADUCE_TRY(std::vector<directory::ConnectionRight> rights,
-             directory_.RightsOfPerson(*tx, session.person_id));
+             directory.RightsOfPerson(tx, person_id));
   for (const directory::ConnectionRight& r : rights) {
-    CADUCE_TRY(std::optional<directory::Account> mailbox,
-               directory_.FindAccount(*tx, r.mailbox_id));
+    CADUCE_TRY(std::optional<directory::Account> mailbox, directory.FindAccount(tx, r.mailbox_id));
     if (!mailbox || IsNominative(mailbox->type) || mailbox->status != AccountStatus::kActive) {
       continue;
     }
     me.mailboxes.push_back(MailboxChoice{mailbox->id, mailbox->address(), mailbox->type,
                                          mailbox->get(directory::Field::kDescription)});
+    if (mailbox->id == person->default_mailbox_id) me.current_mailbox_id = mailbox->id;
   }
-  return me;
+  return std::optional<MeView>(std::move(me));
 }
 
 Result<MailboxChoice> SignInService::Switch(std::string_view token, int64_t mailbox_id,

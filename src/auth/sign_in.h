@@ -230,6 +230,14 @@ class SignInService {
   Result<std::string> dummy_hash_ = InternalError("not computed");
 };
 
+// The person `person_id` and the mailboxes it may open (itself first, then each
+// active ORG/APP it holds a right on, by id), read in the caller's transaction;
+// current_mailbox_id is its default mailbox when that is among them, else itself.
+// nullopt when there is no such account. What Me() and access tokens both show.
+Result<std::optional<MeView>> ReadPersonView(storage::Tx& tx, AuthRepository& repo,
+                                             directory::DirectoryRepository& directory,
+                                             int64_t person_id);
+
 }  // namespace caduce::auth
 
 #endif  // CADUCE_AUTH_SIGN_IN_H_

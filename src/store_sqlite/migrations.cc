@@ -388,6 +388,25 @@ BEGIN
     ON CONFLICT (structure_id, type, status) DO UPDATE SET n = n + 1;
 END;
 )sql"},
+      {9, "access_tokens", R"sql(
+-- Personal access tokens of persons for mail clients (auth/access_tokens.h).
+-- Only the BLAKE2b-256 hash of the token's random bytes is kept. Times in
+-- microseconds; 0 means never (no expiry, not used yet, not revoked).
+CREATE TABLE access_tokens (
+  id                  INTEGER PRIMARY KEY,
+  hash                BLOB NOT NULL UNIQUE,
+  person_id           INTEGER NOT NULL REFERENCES accounts(id),
+  name                TEXT NOT NULL,
+  created_at          INTEGER NOT NULL,
+  expires_at          INTEGER NOT NULL DEFAULT 0,
+  last_used_at        INTEGER NOT NULL DEFAULT 0,
+  last_used_ip        TEXT NOT NULL DEFAULT '',
+  revoked_at          INTEGER NOT NULL DEFAULT 0,
+  created_ip          TEXT NOT NULL DEFAULT '',
+  created_user_agent  TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX access_tokens_by_person ON access_tokens(person_id, id);
+)sql"},
   };
   return kAll;
 }
