@@ -15,7 +15,7 @@ import {
   type EmailSummary,
   type MailboxInfo,
 } from '../src/components/mail/mail-model';
-import { attributeAllowed, elementVerdict, escapeHtml, frameCsp, frameDocument, safeUrl } from '../src/components/mail/sanitize';
+import { attributeAllowed, defuseHandlers, elementVerdict, escapeHtml, frameCsp, frameDocument, safeUrl } from '../src/components/mail/sanitize';
 
 describe('virtual list', () => {
   it('renders only the rows in view plus an overscan, at 100,000 messages', () => {
@@ -194,6 +194,12 @@ describe('sanitiser policy', () => {
     expect(safeUrl('data:image/svg+xml,<svg onload=alert(1)>', 'image')).toBe('bad');
     expect(safeUrl('/jmap/download/A1/B1/x.png', 'image')).toBe('ok');
     expect(safeUrl('javascript:alert(1)', 'image')).toBe('bad');
+  });
+  it('renames handler attributes inside tags before parsing, and leaves text alone', () => {
+    expect(defuseHandlers('<img src=x onerror="a()"><p/onclick=b ONMOUSEOVER = c>on= online</p>')).toBe(
+      '<img src=x data-x-onerror="a()"><p/data-x-onclick=b data-x-ONMOUSEOVER = c>on= online</p>',
+    );
+    expect(attributeAllowed('img', 'data-x-onerror')).toBe(false);
   });
   it('puts the frame under a CSP with no script and remote images only when asked', () => {
     expect(frameCsp(false)).toContain("default-src 'none'");

@@ -122,7 +122,7 @@ class MessageList extends Light {
         <span class="mail-subject">
           ${flagged ? html`<span class="flag" title="Suivi">⚑<span class="sr-only"> suivi,</span></span>` : nothing}
           ${answered ? html`<span class="answered" title="Répondu">↩<span class="sr-only"> répondu,</span></span>` : nothing}
-          ${e.hasAttachment ? html`<span class="clip" title="Pièce jointe">📎<span class="sr-only"> pièce jointe,</span></span>` : nothing}
+          ${e.hasAttachment ? html`<span class="clip" title="Pièce jointe" aria-hidden="true">PJ</span><span class="sr-only">pièce jointe, </span>` : nothing}
           ${e.subject || '(sans objet)'}
         </span>
         <span class="mail-preview">${mark ? html`<span class="handled">${mark} · </span>` : nothing}${e.preview || ''}</span>

@@ -11,7 +11,7 @@ import { Light } from '../light';
 import { cssProps } from './css-props';
 import { SUMMARY_PROPS } from './email-list';
 import { displayName, formatAddressList, handlingLines, listDate, type EmailSummary, type MailboxInfo } from './mail-model';
-import { frameDocument, sanitizeHtml, textDocument } from './sanitize';
+import { frameDocument, htmlToText, sanitizeHtml, textDocument } from './sanitize';
 import frameCssUrl from './frame.css?url';
 
 export interface BodyPart {
@@ -40,7 +40,7 @@ export function bodyText(e: FullEmail): string {
   for (const p of parts) {
     const v = p.partId ? e.bodyValues?.[p.partId]?.value : undefined;
     if (v === undefined) continue;
-    out.push(p.type === 'text/html' ? v.replace(/<[^>]*>/g, ' ').replace(/\s+\n/g, '\n') : v);
+    out.push(p.type === 'text/html' ? (typeof DOMParser !== 'undefined' ? htmlToText(v) : '') : v);
   }
   return out.join('\n');
 }
@@ -174,7 +174,7 @@ class MessageReader extends Light {
   private onFrameLoad = (ev: Event) => {
     const f = ev.target as HTMLIFrameElement;
     try {
-      const h = f.contentDocument?.documentElement.scrollHeight || 0;
+      const h = f.contentDocument?.body?.scrollHeight || 0;
       f.style.setProperty('height', `${Math.max(120, h + 24)}px`);
     } catch {
       // Without access to the frame, it keeps its default height and scrolls.

@@ -82,7 +82,7 @@ export interface Sanitized {
  * images were held back.
  */
 export function sanitizeHtml(input: string, opts: SanitizeOptions, parser: { parseFromString(s: string, t: 'text/html'): Document } = new DOMParser()): Sanitized {
-  const doc = parser.parseFromString(input, 'text/html');
+  const doc = parser.parseFromString(defuseHandlers(input), 'text/html');
   let blocked = 0;
   const walk = (node: Node) => {
     for (const child of [...node.childNodes]) {
@@ -135,6 +135,23 @@ export function sanitizeHtml(input: string, opts: SanitizeOptions, parser: { par
   };
   walk(doc.body);
   return { html: doc.body.innerHTML, blockedImages: blocked };
+}
+
+/**
+ * Renames event handler attributes inside tags (onload= → data-x-onload=)
+ * before parsing: the browser reports every handler attribute it parses as a
+ * CSP violation, even in an inert document. Not a security step (the walker
+ * drops every attribute not allowed, renamed or not), only quiet logs.
+ */
+export function defuseHandlers(html: string): string {
+  return html.replace(/<[a-zA-Z][^>]*>/g, (tag) => tag.replace(/([\s"'/])(on[a-zA-Z]+)(\s*=)/gi, '$1data-x-$2$3'));
+}
+
+/** The text of an HTML body, for quoting in a reply: sanitised first, blocks as lines. */
+export function htmlToText(input: string, parser: { parseFromString(s: string, t: 'text/html'): Document } = new DOMParser()): string {
+  const clean = sanitizeHtml(input, { remoteImages: false }, parser).html.replace(/<(br|\/p|\/div|\/li|\/tr|\/h[1-6]|\/blockquote)\b[^>]*>/gi, '$&\n');
+  const text = parser.parseFromString(clean, 'text/html').body.textContent || '';
+  return text.replace(/[ \t\u00a0]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
 }
 
 /** Escapes text for HTML. */
