@@ -33,6 +33,7 @@
 #include "mail/mime.h"
 #include "mail/model.h"
 #include "mail/repository.h"
+#include "mail/writing.h"
 #include "storage/database.h"
 
 namespace caduce::mail {
@@ -43,6 +44,8 @@ struct MailOptions {
   // Domains whose unknown addresses are refused, besides the structures' MSSanté domains.
   std::vector<std::string> local_domains;
   int max_batch = 128;  // deliveries per group commit
+  int64_t max_upload_bytes = 25 * 1024 * 1024;       // one upload (JMAP maxSizeUpload)
+  int64_t upload_ttl_micros = 24LL * 3600 * 1000000;  // an upload is kept that long
 };
 
 // Who acts: the physical person (a nominative account), its address and IP.
@@ -127,6 +130,58 @@ class MailService {
   // its blob file under that same lock before committing.
   Result<int> CollectGarbage();
 
+  // --- Writing and sending (defined in mail/submission.cc) ---
+
+  // Stores `bytes` as an upload of the account (RFC 8620 §6.1), usable by that
+  // account's drafts and imports until it expires. `type` is kept when it is a
+  // media type (else application/octet-stream). kNotFound (no access),
+  // kResourceExhausted over max_upload_bytes; the blob is durable before it returns.
+  Result<Upload> UploadBlob(const MailActor& who, int64_t account_id, std::string_view type,
+                            std::string_view bytes);
+  // The bytes of a blob the account holds: an unexpired upload, a message of the
+  // account (traced `opened` on an ORG/APP mailbox), or one part of such a message
+  // (PartBlobId; traced `downloaded`). kNotFound for any other id, whatever exists
+  // elsewhere. `type` and `name` are set when known.
+  struct BlobContent {
+    std::string bytes, type, name;
+  };
+  Result<BlobContent> ReadBlob(const MailActor& who, int64_t account_id, std::string_view blob_id);
+  // Forgets expired uploads (their blob files become collectable); how many.
+  Result<int> ExpireUploads();
+
+  // Writes a message from `draft` (attachments by upload blob id; From: the
+  // account's address when empty; Message-ID on the account's domain) and stores it
+  // in `where.mailbox_ids` (« Brouillons » when empty) with `where.keywords`
+  // ($draft when none). Traced `drafted` on an ORG/APP mailbox. kInvalidArgument
+  // (the draft, named field), kNotFound (no access, unknown mailbox or blob:
+  // "Pièce jointe"), kResourceExhausted (size limit, or quota: "quota").
+  Result<StoredMessage> CreateDraft(const MailActor& who, int64_t account_id, Draft draft,
+                                    const NewMessage& where);
+  // Email/import: stores the message of blob `blob_id` (an upload or a message of the
+  // account) in `where.mailbox_ids` (« Boîte de réception » when empty). Traced
+  // `imported`. Errors as CreateDraft.
+  Result<StoredMessage> Import(const MailActor& who, int64_t account_id, std::string_view blob_id,
+                               const NewMessage& where);
+  // Sends message `req.email_id` of the account. Its From: must be an address of
+  // the account (its address, MSSanté address or alias): kPermissionDenied
+  // (forbiddenFrom) otherwise. Local recipients get it in their « Boîte de
+  // réception » (one blob, Bcc removed, a Sender: header naming the person when the
+  // structure asks for it), outside ones go to the outbound queue (pending); an
+  // unknown address of a caduce domain is refused with kFailedPrecondition naming
+  // it (its addresses also in *invalid_recipients); no recipient: kInvalidArgument.
+  // In the same transaction: the submission row, the trace `sent` naming the
+  // person, `$answered` on the account's message it answers (traced `answered`),
+  // and with req.file_in_sent the move to « Envoyés » without $draft.
+  Result<Submission> Submit(const MailActor& who, int64_t account_id, const SubmissionRequest& req,
+                            std::vector<std::string>* invalid_recipients = nullptr);
+  // EmailSubmission/get: the account's submissions of `ids` (all, newest first, when
+  // empty).
+  Result<std::vector<Submission>> Submissions(const MailActor& who, int64_t account_id,
+                                              const std::vector<int64_t>& ids);
+  // Whether mail sent from the structure's ORG/APP mailboxes names the person in a
+  // Sender: header. REQUIRES: the caller administers the structure.
+  Status SetStructureAddsSender(int64_t structure_id, bool adds);
+
   const MailOptions& options() const { return options_; }
 
  private:
@@ -144,6 +199,18 @@ class MailService {
                const Email& email, std::string_view action, std::string detail_json = "");
   Status ChangeMembership(const MailActor& who, int64_t account_id, int64_t email_id,
                           int64_t to, bool move);
+  // Writing (submission.cc): one message row of `account_id` for a blob already
+  // durable, in `mailbox_ids`, with its thread, quota and blob reference.
+  Result<StoredMessage> StoreMessage(storage::Tx& tx, int64_t account_id, std::string_view blob_id,
+                                     int64_t size, const ParsedMessage& parsed,
+                                     const std::vector<int64_t>& mailbox_ids, uint32_t keywords,
+                                     int64_t received_at);
+  // Writes `raw` as a durable blob, again under the write lock of `tx` if a garbage
+  // collection removed it meanwhile.
+  Status EnsureBlob(std::string_view blob_id, std::string_view raw);
+  Result<StoredMessage> StoreNew(const MailActor& who, int64_t account_id, std::string_view raw,
+                                 const NewMessage& where, Role default_role,
+                                 uint32_t default_keywords, std::string_view action);
 
   storage::Database& db_;
   MailRepository& repo_;

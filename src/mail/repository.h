@@ -17,6 +17,7 @@
 
 #include "base/status.h"
 #include "mail/model.h"
+#include "mail/writing.h"
 #include "storage/database.h"
 
 namespace caduce::mail {
@@ -137,6 +138,32 @@ class MailRepository {
   // Who did what to a message of a shared mailbox, written with its audit entry.
   virtual Status InsertAction(storage::Tx& tx, int64_t email_id, const EmailAction& a) = 0;
   virtual Result<std::vector<EmailAction>> ActionsOf(storage::Tx& tx, int64_t email_id) = 0;
+
+  // Writing and sending (store_sqlite/mail_write_repo.cc). PutUpload inserts the
+  // upload or extends its expiry; true when the account did not hold it yet (the
+  // caller then adds a blob reference). TakeExpiredUploads deletes and returns the
+  // uploads expired at `now` (the caller drops their references).
+  virtual Result<bool> PutUpload(storage::Tx& tx, const Upload& u) = 0;
+  virtual Result<std::optional<Upload>> FindUpload(storage::Tx& tx, int64_t account_id,
+                                                   std::string_view blob_id) = 0;
+  virtual Result<std::vector<Upload>> TakeExpiredUploads(storage::Tx& tx, int64_t now,
+                                                         int limit) = 0;
+  // A message of the account stored as blob `blob_id`; 0 when none.
+  virtual Result<int64_t> EmailWithBlob(storage::Tx& tx, int64_t account_id,
+                                        std::string_view blob_id) = 0;
+  // The messages of the account whose Message-ID is `message_id` (without < >).
+  virtual Result<std::vector<int64_t>> EmailsWithMessageId(storage::Tx& tx, int64_t account_id,
+                                                           std::string_view message_id) = 0;
+  virtual Result<int64_t> InsertSubmission(storage::Tx& tx, const Submission& s) = 0;
+  // The submissions of `ids` that belong to the account; every one (newest first, at
+  // most `limit`) when `ids` is empty.
+  virtual Result<std::vector<Submission>> GetSubmissions(storage::Tx& tx, int64_t account_id,
+                                                         const std::vector<int64_t>& ids,
+                                                         int limit) = 0;
+  // Whether the structure adds a Sender: header naming the person to what its
+  // ORG/APP mailboxes send.
+  virtual Result<bool> StructureAddsSender(storage::Tx& tx, int64_t structure_id) = 0;
+  virtual Status SetStructureAddsSender(storage::Tx& tx, int64_t structure_id, bool adds) = 0;
 };
 
 }  // namespace caduce::mail

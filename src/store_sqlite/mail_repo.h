@@ -77,6 +77,23 @@ class SqliteMailRepository final : public mail::MailRepository {
 
   Status InsertAction(storage::Tx& tx, int64_t email_id, const mail::EmailAction& a) override;
   Result<std::vector<mail::EmailAction>> ActionsOf(storage::Tx& tx, int64_t email_id) override;
+
+  // Defined in mail_write_repo.cc (migration 10).
+  Result<bool> PutUpload(storage::Tx& tx, const mail::Upload& u) override;
+  Result<std::optional<mail::Upload>> FindUpload(storage::Tx& tx, int64_t account_id,
+                                                 std::string_view blob_id) override;
+  Result<std::vector<mail::Upload>> TakeExpiredUploads(storage::Tx& tx, int64_t now,
+                                                       int limit) override;
+  Result<int64_t> EmailWithBlob(storage::Tx& tx, int64_t account_id,
+                                std::string_view blob_id) override;
+  Result<std::vector<int64_t>> EmailsWithMessageId(storage::Tx& tx, int64_t account_id,
+                                                   std::string_view message_id) override;
+  Result<int64_t> InsertSubmission(storage::Tx& tx, const mail::Submission& s) override;
+  Result<std::vector<mail::Submission>> GetSubmissions(storage::Tx& tx, int64_t account_id,
+                                                       const std::vector<int64_t>& ids,
+                                                       int limit) override;
+  Result<bool> StructureAddsSender(storage::Tx& tx, int64_t structure_id) override;
+  Status SetStructureAddsSender(storage::Tx& tx, int64_t structure_id, bool adds) override;
 };
 
 // The FTS5 query for the words of `text` (each quoted, so that no FTS5 syntax of the

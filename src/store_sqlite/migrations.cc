@@ -407,6 +407,44 @@ CREATE TABLE access_tokens (
 );
 CREATE INDEX access_tokens_by_person ON access_tokens(person_id, id);
 )sql"},
+      {10, "mail_writing", R"sql(
+-- Writing and sending (mail/submission.cc, store_sqlite/mail_write_repo.cc). An
+-- upload (JMAP RFC 8620 §6.1) is a blob file usable by one account until it
+-- expires; each row holds one reference in mail_blobs, dropped at expiry.
+CREATE TABLE uploads (
+  account_id INTEGER NOT NULL,
+  blob_id    TEXT NOT NULL,
+  type       TEXT NOT NULL,
+  size       INTEGER NOT NULL,
+  person_id  INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, blob_id)
+) WITHOUT ROWID;
+CREATE INDEX uploads_by_expiry ON uploads(expires_at);
+-- A blob id names a message of the account (downloads check it).
+CREATE INDEX emails_by_blob ON emails(account_id, blob_id);
+-- EmailSubmission (RFC 8621 §7): who sent which message of the account, to whom.
+-- recipients: one line per address, "L <address>" delivered locally, "Q <address>"
+-- queued for SMTP.
+CREATE TABLE email_submissions (
+  id          INTEGER PRIMARY KEY,
+  account_id  INTEGER NOT NULL,
+  email_id    INTEGER NOT NULL,
+  thread_id   INTEGER NOT NULL,
+  person_id   INTEGER NOT NULL,
+  person      TEXT NOT NULL,
+  identity_id TEXT NOT NULL DEFAULT '',
+  send_at     INTEGER NOT NULL,
+  mail_from   TEXT NOT NULL,
+  recipients  TEXT NOT NULL,
+  modseq      INTEGER NOT NULL
+);
+CREATE INDEX email_submissions_by_account ON email_submissions(account_id, id);
+-- A structure may add a Sender: header naming the person to mail sent from its
+-- ORG/APP mailboxes.
+ALTER TABLE structures ADD COLUMN mail_adds_sender INTEGER NOT NULL DEFAULT 0;
+)sql"},
   };
   return kAll;
 }
