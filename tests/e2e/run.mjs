@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert, BIN, cli, freePort, launchBrowser, parseCsv, ROOT, startServer, Suite, toCsv, waitForMail } from './harness.mjs';
+import { runMailWalk } from './mail.mjs';
 
 const PASSWORD = 'Caduce-Essai-2026';
 const ADMIN = 'claire.petit@chu-demo.fr';
@@ -467,5 +468,8 @@ await suite.test('no CSP violation and no script error on any page', async () =>
 await browser.close();
 await server.stop();
 smtp.kill('SIGTERM');
+
+// The web mail walk, on its own server and database (tests/e2e/mail.mjs).
+await runMailWalk(suite);
 const code = suite.finish();
 process.exit(code);

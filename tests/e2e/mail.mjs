@@ -1,0 +1,386 @@
+// The web mail walk of the guide (section 3) in Debian's Chromium against a real
+// `caduce serve` with its own fresh demo database:
+//   the secretary (MED) signs in and lands in her own mailbox; switches to the ORG
+//   mailbox of her service with « Changer de compte »; opens the message a doctor
+//   (PER) sent to the ORG address with a PDF; downloads the PDF; replies from the
+//   ORG mailbox; the doctor sees the reply from the ORG address; the traces page
+//   shows the secretary's actions; once the administrator sets the ORG as her
+//   default, her next sign-in opens it; signing in with the ORG address is refused
+//   with the explanation; a revoked right removes the ORG from her menu at the next
+//   action. Also: a hostile HTML message is shown sanitised; new mail appears
+//   without reload (push); axe on each screen; the tablet layout.
+// Run by tests/e2e/run.mjs (same summary line), or alone:
+//   CADUCE_BIN=build/dev/src/cli/caduce node tests/e2e/mail.mjs
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assert, BIN, cli, DATA, launchBrowser, ROOT, startServer, Suite } from './harness.mjs';
+
+const requireWeb = createRequire(join(ROOT, 'web/package.json'));
+const { default: AxeBuilder } = await import(requireWeb.resolve('@axe-core/playwright'));
+
+const PASSWORD = 'Caduce-Essai-2026';
+const ADMIN = 'claire.petit@chu-demo.fr';
+const SECRETARY = 'sophie.martin@chu-demo.fr';
+const DOCTOR = 'jean.dupont@chu-demo.fr';
+const ORG = 'secretariat.cardiologie@chu-demo.fr';
+const WEB = join(ROOT, 'web/dist');
+
+// A small valid PDF (one empty page).
+export const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
+
+/** An RFC 5322 message; `html` adds an HTML alternative, `pdf` a PDF attachment. */
+export function message({ from, to, subject, text, html = '', pdf = null, messageId }) {
+  const enc = (s) => `=?UTF-8?B?${Buffer.from(s).toString('base64')}?=`;
+  const b64 = (buf) => buf.toString('base64').replace(/.{76}/g, '$&\r\n');
+  const head = [
+    `From: ${from}`,
+    `To: ${to}`,
+    `Subject: ${enc(subject)}`,
+    `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <${messageId || `${Date.now()}.${Math.random().toString(36).slice(2)}@chu-demo.fr`}>`,
+    'MIME-Version: 1.0',
+  ];
+  const textPart = ['Content-Type: text/plain; charset=UTF-8', 'Content-Transfer-Encoding: base64', '', b64(Buffer.from(text))].join('\r\n');
+  let body = textPart;
+  if (html) {
+    const htmlPart = ['Content-Type: text/html; charset=UTF-8', 'Content-Transfer-Encoding: base64', '', b64(Buffer.from(html))].join('\r\n');
+    body = ['Content-Type: multipart/alternative; boundary="alt"', '', '--alt', textPart, '--alt', htmlPart, '--alt--'].join('\r\n');
+  }
+  if (pdf) {
+    const att = ['Content-Type: application/pdf; name="compte-rendu.pdf"', 'Content-Disposition: attachment; filename="compte-rendu.pdf"', 'Content-Transfer-Encoding: base64', '', b64(pdf)].join('\r\n');
+    return [...head, 'Content-Type: multipart/mixed; boundary="mix"', '', '--mix', body, '--mix', att, '--mix--', ''].join('\r\n');
+  }
+  return [...head, ...(body === textPart ? textPart.split('\r\n') : body.split('\r\n')), ''].join('\r\n');
+}
+
+/** Delivers a message with `caduce mail deliver`. */
+export function deliver(db, from, to, raw) {
+  const r = spawnSync(BIN, ['--db', db, '--data', DATA, 'mail', 'deliver', '--from', from, '--to', to], { input: raw, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`caduce mail deliver → ${r.status}\n${r.stdout}\n${r.stderr}`);
+}
+
+export async function runMailWalk(suite) {
+  const db = join(suite.tmp, 'mail.db');
+  cli(db, ['init', '--demo']);
+  const server = await startServer(db, WEB);
+  const browser = await launchBrowser();
+  const problems = [];
+  const newContext = async (viewport = { width: 1366, height: 900 }) => {
+    const context = await browser.newContext({ locale: 'fr-FR', viewport, acceptDownloads: true });
+    const page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    return page;
+  };
+  const axe = async (page, where) => {
+    // The message itself (its frame) is the sender's content, not the interface.
+    const result = await new AxeBuilder({ page }).exclude('iframe.mail-body').exclude('iframe.pdf-preview').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    if (bad.length) throw new Error(`axe (${where}):\n${bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`).join('\n')}`);
+  };
+  const signIn = async (page, address) => {
+    await page.goto(`${server.url}/#/connexion`);
+    await page.getByLabel('Adresse mail').fill(address);
+    await page.getByLabel('Mot de passe', { exact: true }).fill(PASSWORD);
+    const t0 = Date.now();
+    await page.getByRole('button', { name: 'Connexion' }).click();
+    return t0;
+  };
+  const listReady = (page) => page.locator('c-mail-page[data-ready] .mail-row').first().waitFor({ timeout: 15000 });
+  const api = (page, method, path, body) =>
+    page.evaluate(
+      async ({ method, path, body }) => {
+        const csrf = (document.cookie.match(/(?:^|; )caduce_csrf=([^;]*)/) || [])[1] || '';
+        const r = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) }, body: body === undefined ? undefined : JSON.stringify(body) });
+        let json = null;
+        try {
+          json = await r.json();
+        } catch {
+          // no body
+        }
+        return { status: r.status, json };
+      },
+      { method, path, body },
+    );
+
+  console.log(`e2e mail: caduce ${server.url}`);
+  const probe = await fetch(`${server.url}/.well-known/jmap`);
+  if (probe.status === 404) {
+    suite.skip('the web mail walk', 'this caduce serve has no JMAP API yet (/.well-known/jmap answers 404)');
+    await browser.close();
+    await server.stop();
+    return;
+  }
+
+  deliver(
+    db,
+    DOCTOR,
+    ORG,
+    message({
+      from: `Dr Jean Dupont <${DOCTOR}>`,
+      to: ORG,
+      subject: 'Compte rendu de consultation — M. Durand',
+      text: 'Bonjour,\n\nVeuillez trouver ci-joint le compte rendu de consultation de M. Durand.\n\nDr Jean Dupont',
+      pdf: PDF,
+      messageId: 'cr-durand@chu-demo.fr',
+    }),
+  );
+  deliver(
+    db,
+    'inconnu@exterieur.fr',
+    ORG,
+    message({
+      from: 'Expéditeur douteux <inconnu@exterieur.fr>',
+      to: ORG,
+      subject: 'Message piégé',
+      text: 'Texte brut du message piégé',
+      html:
+        '<p id="x" onclick="alert(1)">Bonjour <b>équipe</b></p><script>window.parent.pwned=1</script>' +
+        '<img src="https://traceur.example/pixel.gif" onerror="alert(2)"><a href="javascript:alert(3)">cliquez</a>' +
+        '<a href="https://ans.example/doc">lien sûr</a><form action="https://x.example"><input name="p"></form>' +
+        '<iframe src="https://x.example"></iframe><svg onload="alert(4)"></svg><style>body{display:none}</style>',
+    }),
+  );
+
+  // The administrator: ids, and the secretary's default back to her own mailbox.
+  const admin = await newContext();
+  await signIn(admin, ADMIN);
+  await admin.locator('#cartouche').waitFor();
+  const structures = (await api(admin, 'GET', '/api/structures')).json;
+  const sid = structures[0].id;
+  const find = async (q) => (await api(admin, 'GET', `/api/structures/${sid}/accounts?q=${encodeURIComponent(q)}`)).json.items.find((a) => a.address === q);
+  const sophie = await find(SECRETARY);
+  const org = await find(ORG);
+  const reset = await api(admin, 'PUT', `/api/accounts/${sophie.id}/default-mailbox`, { mailbox_id: sophie.id });
+  assert(reset.status === 200, `default reset answered ${reset.status}`);
+
+  const page = await newContext();
+  suite.page = page;
+  let orgAccount = '';
+
+  await suite.test('mail: the secretary signs in and lands in her own mailbox (sign-in to inbox timed)', async () => {
+    const t0 = await signIn(page, SECRETARY);
+    await page.locator('c-mail-page[data-ready]').waitFor({ timeout: 15000 });
+    suite.figure(`mail: sign-in to her inbox shown ${Date.now() - t0} ms (demo mailbox, target ≤ 1 s)`);
+    const using = await page.locator('.mail-using').innerText();
+    assert(using.includes(SECRETARY), `mailbox in use: ${using}`);
+    assert((await page.locator('#mail-title').innerText()).includes('Boîte de réception'), 'not the inbox');
+    assert(/#\/mail\/[^/]+\/[^/]+/.test(page.url()), `URL ${page.url()}`);
+    await suite.screenshot(page, 'mail-boite-personnelle');
+    await axe(page, 'boîte personnelle');
+  });
+
+  await suite.test('mail: « Changer de compte » lists her mailboxes with unread counts and switches to the ORG (timed)', async () => {
+    await page.locator('#cartouche').click();
+    const item = page.getByRole('menuitem', { name: new RegExp(ORG.replace(/\./g, '\\.')) });
+    await item.waitFor();
+    await page.locator('#account-menu .unread-count').first().waitFor({ timeout: 5000 });
+    await suite.screenshot(page, 'mail-changer-de-compte');
+    const t0 = Date.now();
+    await item.click();
+    await page.waitForFunction((org) => document.querySelector('.mail-using')?.textContent.includes(org) && document.querySelector('c-mail-page .mail-row'), ORG);
+    suite.figure(`mail: switch to the ORG mailbox, list shown ${Date.now() - t0} ms (target ≤ 300 ms)`);
+    orgAccount = decodeURIComponent(page.url().split('#/mail/')[1].split('/')[0]);
+    assert((await page.locator('#cartouche').innerText()).includes('cardiologie'), 'the cartouche does not name the ORG');
+    await suite.screenshot(page, 'mail-boite-org');
+  });
+
+  await suite.test('mail: she opens the doctor’s message with its PDF, sees it, previews and downloads the PDF', async () => {
+    const row = page.locator('.mail-row', { hasText: 'Compte rendu de consultation' });
+    const t0 = Date.now();
+    await row.click();
+    await page.locator('#reader-subject', { hasText: 'Compte rendu de consultation' }).waitFor();
+    suite.figure(`mail: message opened ${Date.now() - t0} ms after the click (target ≤ 200 ms)`);
+    const body = await page.frameLocator('iframe.mail-body').locator('body').innerText();
+    assert(body.includes('compte rendu de consultation de M. Durand'), `body: ${body}`);
+    await page.getByText('compte-rendu.pdf').waitFor();
+    assert(/#\/mail\/[^/]+\/[^/]+\/[^/?]+/.test(page.url()), `URL does not name the message: ${page.url()}`);
+    await page.getByRole('button', { name: /Aperçu/ }).click();
+    await page.locator('iframe.pdf-preview').waitFor();
+    await suite.screenshot(page, 'mail-message-pdf');
+    await axe(page, 'lecture');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Télécharger/ }).first().click()]);
+    const file = await download.path();
+    const bytes = readFileSync(file);
+    assert(bytes.subarray(0, 5).toString() === '%PDF-', 'the download is not the PDF');
+    assert(bytes.equals(PDF), 'the downloaded PDF differs from the one sent');
+  });
+
+  await suite.test('mail: a link to the message of the ORG mailbox opens it for a person with the right', async () => {
+    const url = page.url();
+    const other = await newContext();
+    await signIn(other, DOCTOR);
+    await other.locator('c-mail-page[data-ready]').waitFor({ timeout: 15000 });
+    await other.goto(url);
+    await other.locator('#reader-subject', { hasText: 'Compte rendu de consultation' }).waitFor();
+    await other.context().close();
+  });
+
+  await suite.test('mail: she replies from the ORG mailbox, the form says « Envoyé depuis » the ORG', async () => {
+    await page.getByRole('button', { name: 'Répondre', exact: true }).click();
+    const from = await page.locator('.sent-from').innerText();
+    assert(from.includes(ORG), `Envoyé depuis: ${from}`);
+    assert((await page.getByLabel('À', { exact: true }).inputValue()).includes(DOCTOR), 'the reply is not to the doctor');
+    await page.getByLabel('Message').press('Control+Home');
+    await page.getByLabel('Message').pressSequentially('Bien reçu, le dossier est complet. Le secrétariat.');
+    await suite.screenshot(page, 'mail-reponse');
+    await axe(page, 'rédaction');
+    await page.getByRole('button', { name: 'Envoyer' }).click();
+    await page.getByText('Message envoyé.').waitFor();
+  });
+
+  await suite.test('mail: the doctor sees the reply from the ORG address', async () => {
+    const doctor = await newContext();
+    await signIn(doctor, DOCTOR);
+    await doctor.locator('c-mail-page[data-ready]').waitFor({ timeout: 15000 });
+    await doctor.locator('#cartouche').click();
+    await doctor.getByRole('menuitem', { name: new RegExp(DOCTOR.replace(/\./g, '\\.')) }).click();
+    const row = doctor.locator('.mail-row', { hasText: 'Re : Compte rendu de consultation' });
+    await row.waitFor({ timeout: 15000 });
+    await row.click();
+    const head = await doctor.locator('.reader-head').innerText();
+    assert(head.includes(ORG), `From: ${head}`);
+    const body = await doctor.frameLocator('iframe.mail-body').locator('body').innerText();
+    assert(body.includes('Bien reçu, le dossier est complet'), `body: ${body}`);
+    await suite.screenshot(doctor, 'mail-medecin-recoit-reponse');
+    await doctor.context().close();
+  });
+
+  await suite.test('mail: the ORG message shows who opened and answered it', async () => {
+    await page.goto(page.url().split('?')[0]);
+    await page.locator('.mail-row', { hasText: 'Compte rendu de consultation' }).first().click();
+    const handling = page.locator('.handling');
+    await handling.waitFor();
+    const text = await handling.innerText();
+    assert(/Ouvert par/.test(text) && text.includes(SECRETARY), `handling: ${text}`);
+    assert(/Répondu par/.test(text), `handling: ${text}`);
+    await page.getByLabel('Non traités').check();
+    await page.waitForFunction(() => !document.querySelector('.mail-row')?.textContent.includes('Compte rendu de consultation'));
+    await suite.screenshot(page, 'mail-non-traites');
+    await page.getByLabel('Non traités').uncheck();
+  });
+
+  await suite.test('mail: a hostile HTML message is shown sanitised, remote images only on request', async () => {
+    await page.locator('.mail-row', { hasText: 'Message piégé' }).click();
+    await page.locator('#reader-subject', { hasText: 'Message piégé' }).waitFor();
+    const frame = page.frameLocator('iframe.mail-body');
+    await frame.locator('body', { hasText: 'Bonjour' }).waitFor();
+    const html = await frame.locator('body').innerHTML();
+    for (const bad of ['<script', 'onclick', 'onerror', 'onload', 'javascript:', '<form', '<input', '<iframe', '<svg', '<style', 'traceur.example'])
+      assert(!html.toLowerCase().includes(bad), `${bad} left in the frame: ${html}`);
+    assert(html.includes('https://ans.example/doc'), 'the safe link was dropped');
+    assert((await page.locator('iframe.mail-body').getAttribute('sandbox')).split(' ').every((t) => t !== 'allow-scripts'), 'the frame may run scripts');
+    assert(!(await page.evaluate(() => window.pwned)), 'a script of the message ran');
+    await page.getByText(/image distante bloquée/).waitFor();
+    await suite.screenshot(page, 'mail-message-html-assaini');
+    await page.getByRole('button', { name: 'Afficher les images' }).click();
+    await page.getByText(/image distante bloquée/).waitFor({ state: 'detached' });
+  });
+
+  await suite.test('mail: new mail appears without reload (push)', async () => {
+    await page.locator('.mail-title').waitFor();
+    deliver(db, DOCTOR, ORG, message({ from: `Dr Jean Dupont <${DOCTOR}>`, to: ORG, subject: 'Nouveau résultat poussé', text: 'Arrivé pendant la lecture.' }));
+    await page.locator('.mail-row', { hasText: 'Nouveau résultat poussé' }).waitFor({ timeout: 10000 });
+  });
+
+  await suite.test('mail: the traces page of the administration shows the secretary’s actions on the ORG', async () => {
+    await admin.goto(`${server.url}/#/admin/traces?mailbox=${encodeURIComponent(ORG)}&person=${encodeURIComponent(SECRETARY)}`);
+    await admin.locator('table tbody tr').first().waitFor({ timeout: 10000 });
+    const text = await admin.locator('table tbody').innerText();
+    assert(/email\.opened/.test(text), `no opening traced: ${text.slice(0, 400)}`);
+    assert(/email\.(answered|sent|submitted)/.test(text), `no answer traced: ${text.slice(0, 400)}`);
+    assert(!text.includes('Compte rendu de consultation'), 'the subject went into the trail');
+    await suite.screenshot(admin, 'mail-traces-secretaire');
+  });
+
+  await suite.test('mail: once the administrator sets the ORG as her default, her next sign-in opens it', async () => {
+    const r = await api(admin, 'PUT', `/api/accounts/${sophie.id}/default-mailbox`, { mailbox_id: org.id });
+    assert(r.status === 200, `default answered ${r.status}`);
+    await page.locator('#cartouche').click();
+    await page.getByRole('menuitem', { name: 'Déconnexion' }).click();
+    await page.getByRole('heading', { name: 'Connectez-vous' }).waitFor();
+    await signIn(page, SECRETARY);
+    await page.locator('c-mail-page[data-ready]').waitFor({ timeout: 15000 });
+    const using = await page.locator('.mail-using').innerText();
+    assert(using.includes(ORG), `mailbox in use: ${using}`);
+    await suite.screenshot(page, 'mail-connexion-org-par-defaut');
+  });
+
+  await suite.test('mail: signing in with the ORG address is refused with the explanation', async () => {
+    const other = await newContext();
+    await signIn(other, ORG);
+    const text = await other.getByRole('alert').innerText();
+    assert(/Changer de compte/.test(text), `message: ${text}`);
+    await suite.screenshot(other, 'mail-connexion-adresse-org-refusee');
+    await other.context().close();
+  });
+
+  await suite.test('mail: a revoked right removes the ORG from her menu at her next action', async () => {
+    const r = await api(admin, 'DELETE', `/api/accounts/${org.id}/connections/${sophie.id}`);
+    assert(r.status === 204, `revoke answered ${r.status}`);
+    await page.locator('.folders a').first().click();
+    await page.waitForFunction(
+      (org) => ![...document.querySelectorAll('#account-menu [role=menuitem]')].some((e) => e.textContent.includes(org)),
+      ORG,
+      { timeout: 10000 },
+    );
+    await page.locator('#cartouche').click();
+    const menu = await page.locator('#account-menu').innerText();
+    assert(!menu.includes(ORG), `menu still lists the ORG: ${menu}`);
+    await suite.screenshot(page, 'mail-droit-retire');
+    await page.keyboard.press('Escape');
+    await page.goto(`${server.url}/#/mail/${encodeURIComponent(orgAccount)}`);
+    await page.getByRole('alert').waitFor();
+  });
+
+  await suite.test('mail: « Préférences » offers the default mailbox, the password link, tokens and the language', async () => {
+    await page.goto(`${server.url}/#/preferences`);
+    await page.getByRole('heading', { name: 'Préférences' }).waitFor();
+    await page.getByLabel('Boîte ouverte à la connexion').waitFor();
+    await page.getByRole('button', { name: 'Recevoir un lien pour changer de mot de passe' }).waitFor();
+    await page.getByLabel('Langue de l’interface').waitFor();
+    await page.getByRole('button', { name: 'Créer un jeton' }).click();
+    await page.getByText('donnez un nom à ce jeton').waitFor();
+    await suite.screenshot(page, 'mail-preferences');
+    await axe(page, 'préférences');
+  });
+
+  await suite.test('mail: the tablet layout shows the list, then the message over it, without overflow', async () => {
+    const tablet = await newContext({ width: 820, height: 1180 });
+    await signIn(tablet, DOCTOR);
+    await listReady(tablet);
+    await tablet.locator('.mail-row').first().click();
+    await tablet.locator('#reader-subject').waitFor();
+    const overflow = await tablet.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    assert(!overflow, 'the page is wider than the tablet');
+    await tablet.getByRole('link', { name: '← Retour à la liste' }).waitFor();
+    await suite.screenshot(tablet, 'mail-tablette');
+    await tablet.context().close();
+  });
+
+  await suite.test('mail: no CSP violation and no script error on the mail screens', async () => {
+    assert(problems.length === 0, problems.join('\n'));
+  });
+
+  await browser.close();
+  await server.stop();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (!existsSync(BIN) || !existsSync(join(WEB, 'index.html'))) {
+    console.log(`e2e: the caduce binary (${BIN}) or web/dist is missing`);
+    console.log('e2e: 0 passed, 1 failed');
+    process.exit(1);
+  }
+  const suite = new Suite();
+  await runMailWalk(suite);
+  process.exit(suite.finish());
+}
