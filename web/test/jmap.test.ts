@@ -281,3 +281,22 @@ describe('helpers', () => {
     expect(formatSize(25 * 1024 * 1024)).toBe('25 Mo');
   });
 });
+
+describe('accounts that go away', () => {
+  it('refetches the session when a call answers accountNotFound, even with the same sessionState', async () => {
+    let sessions = 0;
+    const client = new JmapClient({
+      fetch: async (url: string) => {
+        if (url === '/.well-known/jmap') {
+          sessions++;
+          return new Response(JSON.stringify(SESSION), { status: 200 });
+        }
+        return new Response(JSON.stringify({ sessionState: 's1', methodResponses: [['error', { type: 'accountNotFound' }, 'c0']] }), { status: 200 });
+      },
+    });
+    const changed = new Promise<void>((resolve) => (client.onSessionChanged = () => resolve()));
+    await client.call('Email/query', { accountId: 'a2' }).catch(() => undefined);
+    await changed;
+    expect(sessions).toBe(2);
+  });
+});

@@ -329,7 +329,9 @@ export class JmapClient {
     const responses = Array.isArray(body.methodResponses) ? (body.methodResponses as Invocation[]) : null;
     if (!responses) throw new JmapRequestError(r.status, 'invalidResponse', '');
     const state = typeof body.sessionState === 'string' ? body.sessionState : '';
-    if (state && this.session && state !== this.session.state) {
+    // A new session state, or an account gone (a right revoked): the accounts changed.
+    const gone = responses.some((r) => r[0] === 'error' && (r[1] as { type?: string })?.type === 'accountNotFound');
+    if ((state && this.session && state !== this.session.state) || gone) {
       this.loadSession(true)
         .then((s) => this.onSessionChanged?.(s))
         .catch(() => undefined);

@@ -88,7 +88,12 @@ class MailPage extends Connected {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.unsubMail = mail.subscribe(() => this.requestUpdate());
+    this.unsubMail = mail.subscribe(() => {
+      const s = mail.session;
+      if (s && this.accountId && !(this.accountId in s.accounts))
+        this.error = "Vous n'avez pas accès à cette boîte aux lettres, ou le droit d'y accéder vous a été retiré.";
+      this.requestUpdate();
+    });
     this.unsubEmail = mail.onEmailChange((acc) => {
       if (acc !== this.accountId) return;
       this.model?.refresh().catch(() => undefined);
