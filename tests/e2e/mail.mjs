@@ -231,8 +231,8 @@ export async function runMailWalk(suite) {
     const from = await page.locator('.sent-from').innerText();
     assert(from.includes(ORG), `Envoyé depuis: ${from}`);
     assert((await page.getByLabel('À', { exact: true }).inputValue()).includes(DOCTOR), 'the reply is not to the doctor');
-    await page.getByLabel('Message').press('Control+Home');
-    await page.getByLabel('Message').pressSequentially('Bien reçu, le dossier est complet. Le secrétariat.');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).press('Control+Home');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).pressSequentially('Bien reçu, le dossier est complet. Le secrétariat.');
     await suite.screenshot(page, 'mail-reponse');
     await axe(page, 'rédaction');
     await page.getByRole('button', { name: 'Envoyer' }).click();

@@ -58,7 +58,7 @@ describe('search filter', () => {
     });
   });
   it('refuses dates that are not dates or in the wrong order, in French', () => {
-    expect(searchRefusal({ after: '2026-13' })).toContain('« Du » invalide');
+    expect(searchRefusal({ after: '2026-13' })).toContain('« Reçu à partir du » invalide');
     expect(searchRefusal({ after: '2026-11-30', before: '2026-11-01' })).toContain('inversez');
     expect(searchRefusal({ after: '2026-11-01' })).toBe('');
   });

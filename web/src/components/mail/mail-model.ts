@@ -79,15 +79,15 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A French refusal for a date range a person typed, or '' when it is fine. */
 export function searchRefusal(f: SearchForm): string {
-  if (f.after && !DAY.test(f.after)) return 'Date « Du » invalide : saisissez une date au format JJ/MM/AAAA.';
-  if (f.before && !DAY.test(f.before)) return 'Date « Au » invalide : saisissez une date au format JJ/MM/AAAA.';
-  if (f.after && f.before && f.after > f.before) return 'La date « Du » est après la date « Au » : inversez-les.';
+  if (f.after && !DAY.test(f.after)) return 'Date « Reçu à partir du » invalide : saisissez une date au format JJ/MM/AAAA.';
+  if (f.before && !DAY.test(f.before)) return 'Date « Reçu jusqu’au » invalide : saisissez une date au format JJ/MM/AAAA.';
+  if (f.after && f.before && f.after > f.before) return 'La date « Reçu à partir du » est après la date « Reçu jusqu’au » : inversez-les.';
   return '';
 }
 
 /**
  * The Email/query filter (RFC 8621 §4.4.1) of a search in one mailbox. Dates are
- * the person's local days: « Au » includes the whole day. « Non traités » keeps
+ * the person's local days: « Reçu jusqu’au » includes the whole day. « Non traités » keeps
  * the messages nobody answered yet ($answered is set by a reply from the mailbox).
  */
 export function buildFilter(mailboxId: string, f: SearchForm, tzOffsetMinutes = new Date().getTimezoneOffset()): Record<string, unknown> {

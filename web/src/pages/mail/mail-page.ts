@@ -404,10 +404,10 @@ class MailPage extends Connected {
       <details ?open=${advanced}>
         <summary>Recherche avancée</summary>
         <div class="advanced">
-          <label>De <input name="de" type="text" .value=${f.from || ''} /></label>
-          <label>À <input name="a" type="text" .value=${f.to || ''} /></label>
-          <label>Du <input name="du" type="date" .value=${f.after || ''} /></label>
-          <label>Au <input name="au" type="date" .value=${f.before || ''} /></label>
+          <label>Expéditeur <input name="de" type="text" .value=${f.from || ''} /></label>
+          <label>Destinataire <input name="a" type="text" .value=${f.to || ''} /></label>
+          <label>Reçu à partir du <input name="du" type="date" .value=${f.after || ''} /></label>
+          <label>Reçu jusqu’au <input name="au" type="date" .value=${f.before || ''} /></label>
           <label class="check"><input type="checkbox" name="pj" value="1" .checked=${!!f.hasAttachment} /> Avec pièce jointe</label>
         </div>
       </details>
