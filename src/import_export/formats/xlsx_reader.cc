@@ -1,6 +1,6 @@
-// XLSX reader: libzip for the OPC package, expat (SAX, no DTD) for each XML part,
-// and a worksheet parser suspended after every row so that Next() holds one row
-// at a time (see xlsx_reader.h for the defences and the value rules).
+// XLSX reader: libzip for the OPC package, expat (SAX, no DTD) for the small XML
+// parts, and the worksheet read with internal/xml_scanner.h one row per Next()
+// (see xlsx_reader.h for the defences and the value rules).
 #include "import_export/formats/xlsx_reader.h"
 
 #include <expat.h>
@@ -16,6 +16,7 @@
 
 #include "base/text.h"
 #include "import_export/formats/internal/limit_errors.h"
+#include "import_export/formats/internal/xml_scanner.h"
 
 namespace caduce::import_export {
 namespace {
@@ -637,103 +638,200 @@ class SharedStringsHandler : public XmlHandler {
 };
 
 // ---------------------------------------------------------------------------
-// The worksheet (§18.3.1.99 sheetData), one row per suspension.
+// The worksheet (§18.3.1.99 sheetData), one row per NextRow(). Read with the
+// small scanner of internal/xml_scanner.h rather than expat: the worksheet is
+// nearly all of a workbook's bytes, and SpreadsheetML needs only elements,
+// attributes, text and the predefined entities.
 
-class SheetHandler : public XmlHandler {
+// A ZIP entry as the scanner's byte source.
+class EntrySource : public internal::ByteSource {
  public:
-  SheetHandler(const ReadLimits& limits, const SharedStrings* strings,
-               const std::vector<bool>* date_styles, bool date1904)
-      : limits_(limits), strings_(strings), date_styles_(date_styles), date1904_(date1904) {}
+  explicit EntrySource(EntryStream entry) : entry_(std::move(entry)) {}
+  Result<size_t> Read(char* buf, size_t n) override { return entry_.Read(buf, n); }
+  const std::string& name() const { return entry_.name(); }
 
-  void OnStart(std::string_view name, const XML_Char** attrs) override {
-    if (!in_sheet_data_) {
-      if (name == "sheetData") in_sheet_data_ = true;
-      return;
-    }
-    if (name == "row") {
-      StartRow(attrs);
-    } else if (name == "c") {
-      StartCell(attrs);
-    } else if (!in_cell_) {
-      return;
-    } else if (name == "v") {
-      in_v_ = true;
-      has_value_ = true;
-      value_.clear();
-    } else if (name == "is") {
-      in_is_ = true;
-      has_value_ = true;
-      value_.clear();
-    } else if (name == "rPh") {
-      ++rph_depth_;
-    } else if (name == "t" && in_is_ && rph_depth_ == 0) {
-      in_t_ = true;
-    }
-  }
+ private:
+  EntryStream entry_;
+};
 
-  void OnEnd(std::string_view name) override {
-    if (!in_sheet_data_) return;
-    if (name == "v") {
-      in_v_ = false;
-    } else if (name == "t") {
-      in_t_ = false;
-    } else if (name == "rPh") {
-      --rph_depth_;
-    } else if (name == "is") {
-      in_is_ = false;
-    } else if (name == "c") {
-      EndCell();
-    } else if (name == "row") {
-      EndRow();
-    } else if (name == "sheetData") {
-      Finish();  // merged cells, validations... are not needed
-    }
-  }
+// The longest tag the worksheet may hold, beyond a CDATA section holding a
+// whole cell: far above what any generator writes.
+constexpr size_t kMaxTag = 1 << 20;
 
-  void OnText(std::string_view s) override {
-    if (!(in_v_ || (in_is_ && in_t_ && rph_depth_ == 0)) || value_oversize_) return;
-    value_.append(s);
-    if (value_.size() > limits_.max_cell_chars * 4 + 28) {
-      value_oversize_ = true;
-      value_.clear();
-    }
-  }
+class SheetParser {
+ public:
+  SheetParser(EntryStream entry, const ReadLimits& limits, const SharedStrings* strings,
+              const std::vector<bool>* date_styles, bool date1904)
+      : source_(std::move(entry)),
+        scanner_(&source_, source_.name(), kMaxTag + limits.max_cell_chars * 4),
+        limits_(limits),
+        strings_(strings),
+        date_styles_(date_styles),
+        date1904_(date1904) {}
 
-  // The row completed by the last suspension, if any.
-  std::optional<Row> TakeRow() {
-    std::optional<Row> r = std::move(ready_);
-    ready_.reset();
-    return r;
+  // The next row holding a cell, std::nullopt after </sheetData> or at the end.
+  Result<std::optional<Row>> NextRow() {
+    using Token = internal::XmlScanner::Token;
+    while (!done_) {
+      switch (scanner_.Next()) {
+        case Token::kError:
+          return scanner_.status();
+        case Token::kEof:
+          done_ = true;
+          break;
+        case Token::kStart:
+          CADUCE_RETURN_IF_ERROR(OnStart(Classify(scanner_.local_name())));
+          break;
+        case Token::kEnd: {
+          bool row_ready = false;
+          CADUCE_RETURN_IF_ERROR(OnEnd(Classify(scanner_.local_name()), &row_ready));
+          if (row_ready) {
+            std::optional<Row> r(std::move(row_));
+            row_ = Row{};
+            return r;
+          }
+          break;
+        }
+        case Token::kText:
+          if (!(in_v_ || (in_is_ && in_t_ && rph_depth_ == 0)) || value_oversize_) break;
+          if (!scanner_.AppendText(&value_)) return scanner_.status();
+          if (value_.size() > limits_.max_cell_chars * 4 + 28) {
+            // Bytes beyond 4 per allowed character cannot fit; stop storing them.
+            value_oversize_ = true;
+            value_.clear();
+          }
+          break;
+      }
+    }
+    return std::optional<Row>();
   }
 
  private:
-  void StartRow(const XML_Char** attrs) {
-    int64_t number = last_row_ + 1;  // rows without r follow the previous one
-    if (const char* r = Attr(attrs, "r")) {
-      if (!ParseInt(r, &number) || number < 1) {
-        Fail(NotXlsx(fmt::format("numéro de ligne invalide « {} »", r)));
-        return;
-      }
+  enum class Element { kOther, kSheetData, kRow, kC, kV, kIs, kT, kRPh };
+  // ST_CellType (§18.18.11); an unknown type is read as a number.
+  enum class Type { kNumber, kShared, kInline, kStr, kBool, kError, kDate };
+
+  static Element Classify(std::string_view n) {
+    switch (n.size()) {
+      case 1:
+        return n[0] == 'c'   ? Element::kC
+               : n[0] == 'v' ? Element::kV
+               : n[0] == 't' ? Element::kT
+                             : Element::kOther;
+      case 2:
+        return n == "is" ? Element::kIs : Element::kOther;
+      case 3:
+        return n == "row" ? Element::kRow : n == "rPh" ? Element::kRPh : Element::kOther;
+      case 9:
+        return n == "sheetData" ? Element::kSheetData : Element::kOther;
+      default:
+        return Element::kOther;
     }
-    if (number > limits_.max_rows || ++rows_seen_ > limits_.max_rows) {
-      Fail(internal::TooManyRows(limits_.max_rows, number));
-      return;
-    }
-    last_row_ = number;
-    row_ = Row{number, {}};
-    in_row_ = true;
-    next_column_ = 0;
   }
 
-  void StartCell(const XML_Char** attrs) {
-    if (!in_row_) {
-      Fail(NotXlsx("cellule hors d'une ligne"));
-      return;
+  static Type TypeOf(std::string_view t) {
+    if (t == "s") return Type::kShared;
+    if (t == "inlineStr") return Type::kInline;
+    if (t == "str") return Type::kStr;
+    if (t == "b") return Type::kBool;
+    if (t == "e") return Type::kError;
+    if (t == "d") return Type::kDate;
+    return Type::kNumber;
+  }
+
+  Status OnStart(Element e) {
+    if (!in_sheet_data_) {
+      if (e == Element::kSheetData) in_sheet_data_ = true;
+      return OkStatus();
     }
+    switch (e) {
+      case Element::kRow:
+        return StartRow();
+      case Element::kC:
+        return StartCell();
+      default:
+        break;
+    }
+    if (!in_cell_) return OkStatus();
+    switch (e) {
+      case Element::kV:
+        in_v_ = true;
+        has_value_ = true;
+        value_.clear();
+        break;
+      case Element::kIs:
+        in_is_ = true;
+        has_value_ = true;
+        value_.clear();
+        break;
+      case Element::kRPh:
+        ++rph_depth_;
+        break;
+      case Element::kT:
+        if (in_is_ && rph_depth_ == 0) in_t_ = true;
+        break;
+      default:
+        break;
+    }
+    return OkStatus();
+  }
+
+  Status OnEnd(Element e, bool* row_ready) {
+    if (!in_sheet_data_) return OkStatus();
+    switch (e) {
+      case Element::kV:
+        in_v_ = false;
+        break;
+      case Element::kT:
+        in_t_ = false;
+        break;
+      case Element::kRPh:
+        --rph_depth_;
+        break;
+      case Element::kIs:
+        in_is_ = false;
+        break;
+      case Element::kC:
+        return EndCell();
+      case Element::kRow:
+        in_row_ = false;
+        // A row of only empty or styled cells: nothing to return.
+        *row_ready = !row_.cells.empty();
+        break;
+      case Element::kSheetData:
+        done_ = true;  // merged cells, validations... are not needed
+        break;
+      default:
+        break;
+    }
+    return OkStatus();
+  }
+
+  Status StartRow() {
+    int64_t number = last_row_ + 1;  // rows without r follow the previous one
+    if (std::optional<std::string_view> r = scanner_.Attr("r")) {
+      if (!ParseInt(*r, &number) || number < 1) {
+        return NotXlsx(fmt::format("numéro de ligne invalide « {} »", r->substr(0, 40)));
+      }
+    }
+    if (!scanner_.status().ok()) return scanner_.status();
+    if (number > limits_.max_rows || ++rows_seen_ > limits_.max_rows) {
+      return internal::TooManyRows(limits_.max_rows, number);
+    }
+    last_row_ = number;
+    row_.number = number;
+    row_.cells.clear();
+    in_row_ = true;
+    next_column_ = 0;
+    return OkStatus();
+  }
+
+  Status StartCell() {
+    if (!in_row_) return NotXlsx("cellule hors d'une ligne");
     int64_t column = next_column_;  // cells without r follow the previous one
-    if (const char* r = Attr(attrs, "r")) {
+    if (std::optional<std::string_view> r = scanner_.Attr("r")) {
       // ST_CellRef: column letters then the row number ("B12").
-      std::string_view ref(r);
+      std::string_view ref = *r;
       size_t i = 0;
       column = 0;
       while (i < ref.size() &&
@@ -743,56 +841,54 @@ class SheetHandler : public XmlHandler {
       }
       int64_t row_in_ref = 0;
       if (i == 0 || !ParseInt(ref.substr(i), &row_in_ref)) {
-        Fail(NotXlsx(fmt::format("référence de cellule invalide « {} »", ref)));
-        return;
+        return NotXlsx(fmt::format("référence de cellule invalide « {} »", ref.substr(0, 40)));
       }
       column -= 1;
     }
     if (column >= std::min<int64_t>(limits_.max_columns, kExcelColumns)) {
-      Fail(internal::TooManyColumns(std::min(limits_.max_columns, kExcelColumns), row_.number));
-      return;
+      return internal::TooManyColumns(std::min(limits_.max_columns, kExcelColumns), row_.number);
     }
     column_ = static_cast<int32_t>(column);
     next_column_ = column + 1;
-    type_ = Attr(attrs, "t") != nullptr ? Attr(attrs, "t") : "n";
+    std::optional<std::string_view> t = scanner_.Attr("t");
+    type_ = t ? TypeOf(*t) : Type::kNumber;
     style_ = 0;
-    if (const char* s = Attr(attrs, "s")) {
-      if (!ParseInt(s, &style_)) style_ = 0;
+    if (std::optional<std::string_view> s = scanner_.Attr("s")) {
+      if (!ParseInt(*s, &style_)) style_ = 0;
     }
+    if (!scanner_.status().ok()) return scanner_.status();
     in_cell_ = true;
     has_value_ = false;
     value_oversize_ = false;
     value_.clear();
+    return OkStatus();
   }
 
-  void EndCell() {
+  Status EndCell() {
     in_cell_ = in_v_ = in_is_ = in_t_ = false;
     rph_depth_ = 0;
-    Result<Cell> cell = Resolve();
-    if (!cell.ok()) {
-      Fail(cell.status());
-      return;
-    }
-    if (cell->kind == Cell::Kind::kEmpty) return;
+    CADUCE_TRY(Cell cell, Resolve());
+    if (cell.kind == Cell::Kind::kEmpty) return OkStatus();
     if (row_.cells.size() <= static_cast<size_t>(column_)) row_.cells.resize(column_ + 1);
-    row_.cells[column_] = std::move(*cell);
-  }
-
-  void EndRow() {
-    in_row_ = false;
-    if (row_.cells.empty()) return;  // only empty or styled cells: nothing to return
-    ready_ = std::move(row_);
-    row_ = Row{};
-    XML_StopParser(parser_, XML_TRUE);  // suspend: Next() returns this row
+    row_.cells[column_] = std::move(cell);
+    return OkStatus();
   }
 
   Status TooLong() const {
     return internal::CellTooLong(limits_.max_cell_chars, column_, row_.number);
   }
 
+  // The scanner hands out the bytes of the file as they are: the text kept must be
+  // UTF-8 (expat checked it for the other parts).
+  Status CheckUtf8(const std::string& s) const {
+    if (text::IsValidUtf8(s)) return OkStatus();
+    return NotXlsx(fmt::format("la cellule {} contient un texte qui n'est pas en UTF-8", Where()));
+  }
+
   Result<Cell> TextCell(std::string s) const {
     s = UnescapeXstring(std::move(s));
     if (internal::CountChars(s) > limits_.max_cell_chars) return TooLong();
+    CADUCE_RETURN_IF_ERROR(CheckUtf8(s));
     if (s.empty()) return Cell::Empty();
     return Cell::Text(std::move(s));
   }
@@ -802,30 +898,37 @@ class SheetHandler : public XmlHandler {
   Result<Cell> Resolve() {
     if (!has_value_) return Cell::Empty();
     if (value_oversize_) return TooLong();
-    if (type_ == "s") {
-      size_t index = 0;
-      if (!ParseInt(value_, &index) || index >= strings_->size()) {
-        return NotXlsx(fmt::format("la cellule {} renvoie à un texte partagé inexistant", Where()));
+    switch (type_) {
+      case Type::kShared: {
+        size_t index = 0;
+        if (!ParseInt(value_, &index) || index >= strings_->size()) {
+          return NotXlsx(
+              fmt::format("la cellule {} renvoie à un texte partagé inexistant", Where()));
+        }
+        if (strings_->Oversize(index)) return TooLong();
+        std::string_view s = strings_->At(index);
+        if (s.empty()) return Cell::Empty();
+        return Cell::Text(std::string(s));  // already unescaped when loaded
       }
-      if (strings_->Oversize(index)) return TooLong();
-      std::string_view s = strings_->At(index);
-      if (s.empty()) return Cell::Empty();
-      return Cell::Text(std::string(s));  // already unescaped when loaded
+      case Type::kInline:
+      case Type::kStr:
+        return TextCell(std::move(value_));
+      case Type::kBool: {
+        std::string_view v = text::Trim(value_);
+        if (v == "1" || v == "true") return Cell::Bool(true);
+        if (v == "0" || v == "false") return Cell::Bool(false);
+        return NotXlsx(fmt::format("valeur booléenne invalide dans la cellule {}", Where()));
+      }
+      case Type::kError:
+        if (value_.empty()) return Cell::Empty();
+        if (internal::CountChars(value_) > limits_.max_cell_chars) return TooLong();
+        CADUCE_RETURN_IF_ERROR(CheckUtf8(value_));
+        return Cell::Error(std::move(value_));
+      case Type::kDate:
+        return IsoDateCell();
+      case Type::kNumber:
+        break;
     }
-    if (type_ == "inlineStr" || type_ == "str") return TextCell(std::move(value_));
-    if (type_ == "b") {
-      std::string_view v = text::Trim(value_);
-      if (v == "1" || v == "true") return Cell::Bool(true);
-      if (v == "0" || v == "false") return Cell::Bool(false);
-      return NotXlsx(fmt::format("valeur booléenne invalide dans la cellule {}", Where()));
-    }
-    if (type_ == "e") {
-      if (value_.empty()) return Cell::Empty();
-      if (internal::CountChars(value_) > limits_.max_cell_chars) return TooLong();
-      return Cell::Error(std::move(value_));
-    }
-    if (type_ == "d") return IsoDateCell();
-    // "n", or an unknown type read as a number.
     if (text::Trim(value_).empty()) return Cell::Empty();
     double v = 0;
     if (!ParseDouble(value_, &v)) {
@@ -865,22 +968,24 @@ class SheetHandler : public XmlHandler {
     return Cell::Date(std::move(iso));
   }
 
+  EntrySource source_;
+  internal::XmlScanner scanner_;
   ReadLimits limits_;
   const SharedStrings* strings_;
   const std::vector<bool>* date_styles_;
   bool date1904_;
 
+  bool done_ = false;
   bool in_sheet_data_ = false;
   bool in_row_ = false;
   int64_t last_row_ = 0;
   int64_t rows_seen_ = 0;
   int64_t next_column_ = 0;
   Row row_;
-  std::optional<Row> ready_;
 
   bool in_cell_ = false;
   int32_t column_ = 0;
-  std::string type_;
+  Type type_ = Type::kNumber;
   int64_t style_ = 0;
   bool has_value_ = false;
   bool in_v_ = false;
@@ -950,16 +1055,9 @@ class XlsxReader::Impl {
 
   Result<std::optional<Row>> Next() {
     if (!failed_.ok()) return failed_;
-    while (true) {
-      if (std::optional<Row> row = sheet_handler_->TakeRow()) return row;
-      if (sheet_done_) return std::optional<Row>();
-      Result<bool> done = sheet_stream_->Pump();
-      if (!done.ok()) {
-        failed_ = done.status();
-        return failed_;
-      }
-      sheet_done_ = *done;
-    }
+    Result<std::optional<Row>> row = sheet_->NextRow();
+    if (!row.ok()) failed_ = row.status();
+    return row;
   }
 
   std::string sheet_name_;
@@ -1038,8 +1136,8 @@ class XlsxReader::Impl {
       return NotXlsx(fmt::format("la feuille « {} » est introuvable dans l'archive", sheet->name));
     }
     CADUCE_RETURN_IF_ERROR(entry);
-    sheet_handler_ = std::make_unique<SheetHandler>(limits_, &strings_, &date_styles_, date1904_);
-    sheet_stream_ = std::make_unique<XmlStream>(std::move(*entry), sheet_handler_.get());
+    sheet_ = std::make_unique<SheetParser>(std::move(*entry), limits_, &strings_, &date_styles_,
+                                           date1904_);
     return OkStatus();
   }
 
@@ -1049,9 +1147,7 @@ class XlsxReader::Impl {
   uint64_t total_ = 0;
   SharedStrings strings_;
   std::vector<bool> date_styles_;
-  std::unique_ptr<SheetHandler> sheet_handler_;
-  std::unique_ptr<XmlStream> sheet_stream_;  // declared last: destroyed first
-  bool sheet_done_ = false;
+  std::unique_ptr<SheetParser> sheet_;  // declared last: destroyed first
   Status failed_;
 };
 

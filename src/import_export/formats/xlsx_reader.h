@@ -3,9 +3,11 @@
 // Streams the rows of the first visible sheet of an Office Open XML workbook
 // (.xlsx, ECMA-376 Part 1 §18 SpreadsheetML, packaged per Part 2 OPC). Exposure:
 // reads untrusted files uploaded by an administrator. The ZIP container is read
-// with libzip and every XML part with expat as a SAX stream, so memory stays
-// bounded by the shared strings table and one row; the worksheet is parsed one
-// row per Next() call.
+// with libzip, the small XML parts (relationships, workbook, styles, shared
+// strings) with expat as a SAX stream, and the worksheet, nearly all of the bytes,
+// with a small pull scanner of the XML that SpreadsheetML uses
+// (internal/xml_scanner.h), one row per Next() call; memory stays bounded by the
+// shared strings table and one row.
 //
 // Defences, each bounded by ReadLimits:
 // - ZIP bombs: each entry's declared size and uncompressed/compressed ratio are
@@ -15,6 +17,8 @@
 // - XML: no DTD at all. A DOCTYPE or ENTITY declaration stops the parser with an
 //   error (no SpreadsheetML part needs one), and parameter entities are never
 //   parsed, so neither "billion laughs" nor an external entity (XXE) can expand.
+//   The worksheet's scanner knows only the five predefined entities and
+//   character references, checks that elements nest, and reads UTF-8 only.
 // - Rows, columns (a reference beyond XFD or beyond max_columns) and cell length
 //   are capped.
 //

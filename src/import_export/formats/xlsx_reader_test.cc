@@ -543,6 +543,51 @@ TEST_F(XlsxReaderTest, ErrorIsSticky) {
   EXPECT_THAT(reader->Next(), StatusIs(Code::kInvalidArgument));
 }
 
+// The worksheet is read by a scanner of its own (not expat): the XML rules a
+// spreadsheet's text depends on, wherever the 64 KiB reads of the entry cut it.
+TEST_F(XlsxReaderTest, WorksheetTextFollowsXmlRulesAcrossReadBoundaries) {
+  XlsxParts p;
+  std::string rows;
+  // Each cell text straddles some read boundary at some row.
+  for (int i = 1; i <= 3000; ++i) {
+    rows += "<row r=\"" + std::to_string(i) +
+            "\"><c t=\"inlineStr\"><is><t>L&apos;&#xC9;cole &amp; Cie\r\nn&#176;" +
+            std::to_string(i) + "</t></is></c><c t=\"str\"><v><![CDATA[a<b>&amp;]]></v></c>" +
+            "<!-- " + std::string(i % 7, '-') + " --></row>";
+  }
+  p.sheet_data = "<sheetData>" + rows + "</sheetData>";
+  ASSERT_OK_AND_ASSIGN(auto all, ReadParts(p));
+  ASSERT_EQ(all.size(), 3000u);
+  for (int i = 1; i <= 3000; ++i) {
+    ASSERT_THAT(Texts(all[i - 1]),
+                ElementsAre("L'École & Cie\nn°" + std::to_string(i), "a<b>&amp;"))
+        << i;
+  }
+}
+
+TEST_F(XlsxReaderTest, WorksheetXmlErrorsAreNamed) {
+  XlsxParts p;
+  p.sheet_data =
+      R"(<sheetData><row r="1"><c t="inlineStr"><is><t>&nbsp;</t></is></c></row></sheetData>)";
+  EXPECT_THAT(ReadParts(p), StatusIs(Code::kInvalidArgument,
+                                     AllOf(HasSubstr(kNotXlsx), HasSubstr("XML mal formé"),
+                                           HasSubstr("entité inconnue « &nbsp; »"))));
+  p.sheet_data =
+      "<sheetData><row r=\"1\"><c t=\"inlineStr\"><is><t>a\x02</t></is></c></row></sheetData>";
+  EXPECT_THAT(ReadParts(p), StatusIs(Code::kInvalidArgument, HasSubstr("U+0002 interdit")));
+  // Bytes that are not UTF-8 in a cell's text.
+  p.sheet_data =
+      "<sheetData><row r=\"1\"><c r=\"B1\" "
+      "t=\"inlineStr\"><is><t>caf\xE9</t></is></c></row></sheetData>";
+  EXPECT_THAT(ReadParts(p),
+              StatusIs(Code::kInvalidArgument,
+                       HasSubstr("la cellule B1 contient un texte qui n'est pas en UTF-8")));
+  // The sheet data left open.
+  p.sheet_data = R"(<sheetData><row r="1"><c><v>1</v></c></row>)";
+  EXPECT_THAT(ReadParts(p), StatusIs(Code::kInvalidArgument,
+                                     HasSubstr("balise fermante </worksheet> inattendue")));
+}
+
 TEST_F(XlsxReaderTest, StreamsManyRows) {
   XlsxParts p;
   std::string rows;
