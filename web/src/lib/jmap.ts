@@ -68,6 +68,7 @@ export class JmapRequestError extends Error {
     if (this.status === 0) return 'Le serveur ne répond pas. Vérifiez votre connexion puis réessayez.';
     if (this.status === 401) return 'Votre session a expiré : connectez-vous de nouveau.';
     if (this.status === 403) return "Vous n'avez pas accès à cette boîte aux lettres.";
+    if (this.status === 404) return 'La messagerie web n’est pas disponible sur ce serveur pour l’instant.';
     if (this.type.endsWith(':limit'))
       return `La demande dépasse une limite du serveur (${this.limit || 'taille'}) : réduisez-la puis réessayez.`;
     if (this.status === 413) return 'Le fichier est trop volumineux.';

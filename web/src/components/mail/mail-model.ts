@@ -111,6 +111,34 @@ export function buildFilter(mailboxId: string, f: SearchForm, tzOffsetMinutes = 
   return c;
 }
 
+/** The search of a hash URL's query (?q=&de=&a=&du=&au=&pj=1&nonlus=1&nontraites=1). */
+export function searchFromQuery(q: URLSearchParams): SearchForm {
+  return {
+    text: q.get('q') || '',
+    from: q.get('de') || '',
+    to: q.get('a') || '',
+    after: q.get('du') || '',
+    before: q.get('au') || '',
+    hasAttachment: q.get('pj') === '1',
+    unread: q.get('nonlus') === '1',
+    unhandled: q.get('nontraites') === '1',
+  };
+}
+
+/** The hash URL query of a search, empty values left out. */
+export function queryFromSearch(f: SearchForm): string {
+  const p = new URLSearchParams();
+  if (f.text?.trim()) p.set('q', f.text.trim());
+  if (f.from?.trim()) p.set('de', f.from.trim());
+  if (f.to?.trim()) p.set('a', f.to.trim());
+  if (f.after) p.set('du', f.after);
+  if (f.before) p.set('au', f.before);
+  if (f.hasAttachment) p.set('pj', '1');
+  if (f.unread) p.set('nonlus', '1');
+  if (f.unhandled) p.set('nontraites', '1');
+  return p.toString();
+}
+
 // ---- Addresses ----
 
 const ADDR = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;

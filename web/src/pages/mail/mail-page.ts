@@ -14,6 +14,8 @@ import {
   buildFilter,
   folderName,
   isSearching,
+  queryFromSearch,
+  searchFromQuery,
   roleId,
   searchRefusal,
   shortcutFor,
@@ -28,32 +30,6 @@ import '../../components/mail/message-list';
 import '../../components/mail/message-reader';
 import '../../components/mail/composer';
 import { errorMessage, mail } from './mail-state';
-
-export function searchFromQuery(q: URLSearchParams): SearchForm {
-  return {
-    text: q.get('q') || '',
-    from: q.get('de') || '',
-    to: q.get('a') || '',
-    after: q.get('du') || '',
-    before: q.get('au') || '',
-    hasAttachment: q.get('pj') === '1',
-    unread: q.get('nonlus') === '1',
-    unhandled: q.get('nontraites') === '1',
-  };
-}
-
-export function queryFromSearch(f: SearchForm): string {
-  const p = new URLSearchParams();
-  if (f.text?.trim()) p.set('q', f.text.trim());
-  if (f.from?.trim()) p.set('de', f.from.trim());
-  if (f.to?.trim()) p.set('a', f.to.trim());
-  if (f.after) p.set('du', f.after);
-  if (f.before) p.set('au', f.before);
-  if (f.hasAttachment) p.set('pj', '1');
-  if (f.unread) p.set('nonlus', '1');
-  if (f.unhandled) p.set('nontraites', '1');
-  return p.toString();
-}
 
 class MailPage extends Connected {
   static override properties = {
@@ -433,6 +409,7 @@ class MailPage extends Connected {
         <h1>Messagerie</h1>
         <div class="alert" role="alert">${this.error}</div>
         <p><a href="#/mail">Ouvrir ma boîte aux lettres par défaut</a></p>
+        ${store.isAdmin() ? html`<p><a class="button primary" href="#/admin/utilisateurs">Gestion des utilisateurs</a></p>` : nothing}
       </section>`;
     const session = mail.session;
     const data = mail.accounts.get(this.accountId);

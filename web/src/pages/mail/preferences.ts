@@ -8,31 +8,7 @@ import { api, ApiError } from '../../lib/api';
 import { store } from '../../lib/store';
 import type { Me } from '../../lib/types';
 import { Connected } from '../../components/light';
-
-export interface AccessToken {
-  id: number | string;
-  name: string;
-  created_at?: string | null;
-  last_used_at?: string | null;
-  expires_at?: string | null;
-}
-
-/** The token list whatever its envelope: a bare array or {items|tokens: [...]}. */
-export function tokenList(body: unknown): AccessToken[] {
-  if (Array.isArray(body)) return body as AccessToken[];
-  const o = (body || {}) as { items?: AccessToken[]; tokens?: AccessToken[] };
-  return o.items || o.tokens || [];
-}
-
-/** A token name a person may give: 1 to 100 printable characters. */
-export function tokenNameRefusal(name: string): string {
-  const n = name.trim();
-  if (!n) return 'Nom : donnez un nom à ce jeton (exemple : « Thunderbird du bureau »).';
-  if (n.length > 100) return 'Nom : 100 caractères au plus.';
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(n)) return 'Nom : retirez les caractères de contrôle.';
-  return '';
-}
+import { expiryRefusal, tokenList, tokenNameRefusal, type AccessToken } from './tokens';
 
 function day(iso?: string | null): string {
   if (!iso) return '—';
@@ -102,12 +78,17 @@ class Preferences extends Connected {
   private async createToken(ev: Event) {
     ev.preventDefault();
     const form = ev.target as HTMLFormElement;
-    const name = String(new FormData(form).get('name') || '');
-    this.nameError = tokenNameRefusal(name);
+    const data = new FormData(form);
+    const name = String(data.get('name') || '');
+    const days = String(data.get('days') || '');
+    this.nameError = tokenNameRefusal(name) || expiryRefusal(days);
     if (this.nameError) return;
     this.busy = true;
     try {
-      const r = await api.post<{ token?: string; secret?: string; name?: string }>('/api/me/tokens', { name: name.trim() });
+      const r = await api.post<{ token?: string; secret?: string; name?: string }>('/api/me/tokens', {
+        name: name.trim(),
+        expires_in_days: days ? Number(days) : null,
+      });
       this.newSecret = { name: r.name || name.trim(), token: r.token || r.secret || '' };
       form.reset();
       await this.loadTokens();
@@ -168,11 +149,12 @@ class Preferences extends Connected {
       ${this.tokens?.length
         ? html`<table class="tokens">
             <caption class="sr-only">Vos jetons</caption>
-            <thead><tr><th scope="col">Nom</th><th scope="col">Créé le</th><th scope="col">Dernier usage</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <thead><tr><th scope="col">Nom</th><th scope="col">Créé le</th><th scope="col">Dernier usage</th><th scope="col">Expire le</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               ${this.tokens.map(
                 (t) => html`<tr>
                   <td>${t.name}</td><td>${day(t.created_at)}</td><td>${day(t.last_used_at)}</td>
+                  <td>${t.expired ? html`<strong>expiré</strong>` : t.expires_at ? day(t.expires_at) : 'jamais'}</td>
                   <td><button class="small danger" @click=${() => this.revoke(t)}>Révoquer<span class="sr-only"> ${t.name}</span></button></td>
                 </tr>`,
               )}
@@ -186,6 +168,15 @@ class Preferences extends Connected {
           <label for="token-name">Nom du nouveau jeton</label>
           <input id="token-name" name="name" type="text" maxlength="100" aria-invalid=${this.nameError ? 'true' : 'false'} aria-describedby="token-name-error" />
           <span id="token-name-error" class="finding error">${this.nameError}</span>
+        </div>
+        <div class="field">
+          <label for="token-days">Durée de validité</label>
+          <select id="token-days" name="days">
+            <option value="">Sans expiration</option>
+            <option value="30">30 jours</option>
+            <option value="90" selected>90 jours</option>
+            <option value="365">1 an</option>
+          </select>
         </div>
         <button type="submit" ?disabled=${this.busy}>Créer un jeton</button>
       </form>
