@@ -93,6 +93,14 @@ class CaduceApp extends Connected {
 
   private async switchMailbox(id: number) {
     this.menuOpen = false;
+    // With the mail session known, the mail page opens the account at once and
+    // makes it the server's current mailbox itself (one round trip less).
+    const target = store.me?.mailboxes.find((x) => x.id === id);
+    const account = target && mail.session ? mail.accountOf(target) : '';
+    if (account) {
+      location.hash = `#/mail/${encodeURIComponent(account)}`;
+      return;
+    }
     try {
       const me = await api.post<Me>('/api/me/mailbox', { mailbox_id: id });
       if (me && (me as Me).person) store.setMe(me);

@@ -165,11 +165,17 @@ class MailState {
     const s = await this.start();
     const ids = Object.keys(s.accounts).filter((id) => !this.accounts.has(id));
     if (!ids.length) return;
-    const { refs, res } = await jmap.run((b) => ids.map((accountId) => b.add('Mailbox/get', { accountId, properties: FOLDER_PROPS })));
+    const { refs, res } = await jmap.run((b) =>
+      ids.map((accountId) => ({
+        mb: b.add('Mailbox/get', { accountId, properties: FOLDER_PROPS }),
+        id: b.add('Identity/get', { accountId }),
+      })),
+    );
     ids.forEach((accountId, i) => {
-      if (res.errorOf(refs[i])) return;
-      const mb = res.get<{ list: MailboxInfo[]; state: string }>(refs[i]);
-      if (!this.accounts.has(accountId)) this.accounts.set(accountId, { folders: sortFolders(mb.list), mailboxState: mb.state, identity: null });
+      if (res.errorOf(refs[i].mb) || this.accounts.has(accountId)) return;
+      const mb = res.get<{ list: MailboxInfo[]; state: string }>(refs[i].mb);
+      const identity = res.errorOf(refs[i].id) ? null : res.get<{ list: Identity[] }>(refs[i].id).list[0] || null;
+      this.accounts.set(accountId, { folders: sortFolders(mb.list), mailboxState: mb.state, identity });
     });
     this.changed();
   }
