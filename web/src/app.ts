@@ -53,6 +53,8 @@ class CaduceApp extends Connected {
     jmap.onUnauthenticated = api.onUnauthenticated;
     mail.subscribe(() => this.requestUpdate());
     store.loadMe().catch((e: ApiError) => (this.error = e.userMessage));
+    // The mail session is asked for with the person, not after (sign-in to inbox).
+    if (!isPublic(this.route)) jmap.loadSession().catch(() => undefined);
   }
 
   override disconnectedCallback(): void {

@@ -112,8 +112,9 @@ class MailPage extends Connected {
         .catch(() => undefined)
         .finally(() => (this.switching = ''));
     }
-    const data = await mail.account(this.accountId);
+    const loading = mail.account(this.accountId);
     if (!this.mailboxId) {
+      const data = await loading;
       const inbox = roleId(data.folders, 'inbox') || data.folders[0]?.id;
       if (inbox) location.replace(`#/mail/${encodeURIComponent(this.accountId)}/${encodeURIComponent(inbox)}`);
       return;
@@ -126,8 +127,11 @@ class MailPage extends Connected {
     if (key !== this.modelKey) {
       this.modelKey = key;
       this.model = new EmailListModel(jmap, this.accountId, filter, () => this.modelChanged(), this.isShared());
+      // The first page loads while the folders do (one round trip, not two).
+      this.model.ensure(0, 30).catch(() => undefined);
       this.requestUpdate();
     }
+    await loading;
   }
 
   private modelChanged() {
