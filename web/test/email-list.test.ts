@@ -31,7 +31,8 @@ function fakeServer(total: number) {
         for (let i = pos; i < Math.min(pos + (args.limit as number), state.total); i++) ids.push(`M${state.total - i}`);
         out.push([name, { ids, position: pos, total: state.total, queryState: 'q' }, id]);
       } else if (name === 'Email/get') {
-        expect(args['#ids']).toEqual({ resultOf: 'c0', name: 'Email/query', path: '/ids' });
+        if (args.ids) ids = args.ids as string[];
+        else expect(args['#ids']).toEqual({ resultOf: 'c0', name: 'Email/query', path: '/ids' });
         out.push([name, { list: ids.map((i) => ({ id: i, subject: `Sujet ${i}`, keywords: {}, mailboxIds: { F1: true } })), state: 'e', notFound: [] }, id]);
       }
     }
@@ -87,5 +88,22 @@ describe('EmailListModel', () => {
     await m.ensure(0, 10);
     expect(m.error).toBeTruthy();
     expect(m.total).toBe(-1);
+  });
+});
+
+describe('EmailListModel after pushed changes', () => {
+  it('refetches only the changed messages when they are in view, and asks the pages again otherwise', async () => {
+    const { client, requests } = fakeServer(100);
+    const m = new EmailListModel(client, 'A1', { inMailbox: 'F1' }, () => undefined);
+    await m.ensure(0, 20);
+    await m.refetch(['M100']);
+    expect(requests[1].map((c) => c[0])).toEqual(['Email/get']);
+    expect(requests[1][0][1].ids).toEqual(['M100']);
+    await m.refetch(['M3']); // not loaded: it may have entered the folder
+    expect(requests[2].map((c) => c[0])).toEqual(['Email/query', 'Email/get']);
+    const filtered = new EmailListModel(client, 'A1', { inMailbox: 'F1', notKeyword: '$seen' }, () => undefined);
+    await filtered.ensure(0, 20);
+    await filtered.refetch(['M100']);
+    expect(requests[4].map((c) => c[0])).toEqual(['Email/query', 'Email/get']);
   });
 });

@@ -23,6 +23,7 @@ export class EmailListModel {
     readonly filter: Record<string, unknown>,
     private readonly onChange: () => void,
     private readonly withHandling = false,
+    private readonly onState: (state: string) => void = () => undefined,
   ) {}
 
   get properties(): string[] {
@@ -68,7 +69,8 @@ export class EmailListModel {
         });
         if (gen !== this.generation) return;
         const q = res.get<{ ids: string[]; position: number; total?: number }>(refs.q);
-        const g = res.get<{ list: EmailSummary[] }>(refs.g);
+        const g = res.get<{ list: EmailSummary[]; state?: string }>(refs.g);
+        if (g.state) this.onState(g.state);
         for (const e of g.list) this.emails.set(e.id, e);
         q.ids.forEach((id, k) => this.ids.set(q.position + k, id));
         if (typeof q.total === 'number') {
@@ -94,6 +96,26 @@ export class EmailListModel {
     this.loaded.clear();
     this.pending.clear();
     await this.ensure(this.lastRange.start, this.lastRange.end);
+  }
+
+  /**
+   * Brings the list up to date after messages among `ids` changed. When they are
+   * all in view and only their keywords or handling changed, only they are
+   * fetched again; a message unknown here (it may have entered the folder), one
+   * that changed folders, or a filter on keywords asks the pages again.
+   */
+  async refetch(ids: string[]): Promise<void> {
+    const plain = Object.keys(this.filter).every((k) => k === 'inMailbox');
+    if (!plain || ids.some((id) => !this.emails.has(id))) return this.refresh();
+    const r = await this.client.call<{ list: EmailSummary[]; notFound: string[] }>('Email/get', { accountId: this.accountId, ids, properties: this.properties });
+    let moved = r.notFound?.length > 0;
+    for (const e of r.list) {
+      const before = this.emails.get(e.id);
+      if (before && Object.keys(before.mailboxIds || {}).sort().join() !== Object.keys(e.mailboxIds || {}).sort().join()) moved = true;
+      this.emails.set(e.id, e);
+    }
+    if (moved) return this.refresh();
+    this.onChange();
   }
 
   /** Applies a local change at once (keywords, folders), before the server answers. */

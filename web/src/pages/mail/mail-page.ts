@@ -70,10 +70,14 @@ class MailPage extends Connected {
         this.error = "Vous n'avez pas accès à cette boîte aux lettres, ou le droit d'y accéder vous a été retiré.";
       this.requestUpdate();
     });
-    this.unsubEmail = mail.onEmailChange((acc) => {
-      if (acc !== this.accountId) return;
-      this.model?.refresh().catch(() => undefined);
-      (this.querySelector('c-mail-reader') as unknown as { reload(): Promise<void> } | null)?.reload().catch(() => undefined);
+    this.unsubEmail = mail.onEmailChange((c) => {
+      if (c.accountId !== this.accountId || !this.model) return;
+      const reader = this.querySelector('c-mail-reader') as unknown as { reload(): Promise<void> } | null;
+      // A message in or out of the folder moves positions: the pages in view are asked
+      // again; a change of keywords or handling only refetches those messages.
+      if (c.reset || c.created.length || c.destroyed.length) this.model.refresh().catch(() => undefined);
+      else if (c.updated.length) this.model.refetch(c.updated).catch(() => undefined);
+      if (this.emailId && (c.reset || c.updated.includes(this.emailId))) reader?.reload().catch(() => undefined);
     });
     document.addEventListener('keydown', this.onKey);
   }
@@ -126,7 +130,8 @@ class MailPage extends Connected {
     const key = `${this.accountId}|${JSON.stringify(filter)}`;
     if (key !== this.modelKey) {
       this.modelKey = key;
-      this.model = new EmailListModel(jmap, this.accountId, filter, () => this.modelChanged(), this.isShared());
+      const acc = this.accountId;
+      this.model = new EmailListModel(jmap, acc, filter, () => this.modelChanged(), this.isShared(), (state) => mail.noteEmailState(acc, state));
       // The first page loads while the folders do (one round trip, not two).
       this.model.ensure(0, 30).catch(() => undefined);
       this.requestUpdate();

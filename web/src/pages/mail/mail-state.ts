@@ -20,7 +20,15 @@ export interface AccountData {
 }
 
 type Listener = () => void;
-type EmailListener = (accountId: string) => void;
+/** What changed in an account's messages: `reset` when the client must refetch all it shows. */
+export interface EmailChange {
+  accountId: string;
+  reset: boolean;
+  created: string[];
+  updated: string[];
+  destroyed: string[];
+}
+type EmailListener = (change: EmailChange) => void;
 
 export function errorMessage(e: unknown): string {
   if (e instanceof JmapRequestError || e instanceof JmapMethodError) return e.userMessage;
@@ -38,6 +46,9 @@ class MailState {
   private emailListeners = new Set<EmailListener>();
   private stopPush: (() => void) | null = null;
   private loading = new Map<string, Promise<AccountData>>();
+  /** The Email state each account's screens were last brought to (RFC 8620 §5.1). */
+  private emailStates = new Map<string, string>();
+  private syncing = new Map<string, Promise<void>>();
 
   subscribe(l: Listener): () => void {
     this.listeners.add(l);
@@ -68,6 +79,7 @@ class MailState {
     this.session = null;
     this.accounts.clear();
     this.loading.clear();
+    this.emailStates.clear();
     jmap.reset();
   }
 
@@ -94,15 +106,45 @@ class MailState {
       const data = this.accounts.get(accountId);
       if (types.Mailbox && data && types.Mailbox !== data.mailboxState) this.refreshFolders(accountId).catch(() => undefined);
       else if (types.Email && data) this.refreshFolders(accountId).catch(() => undefined);
-      if (types.Email) for (const l of this.emailListeners) l(accountId);
+      if (types.Email && types.Email !== this.emailStates.get(accountId)) this.syncEmail(accountId).catch(() => undefined);
     }
   }
 
   private resyncAll(): void {
     for (const id of this.accounts.keys()) {
       this.refreshFolders(id).catch(() => undefined);
-      for (const l of this.emailListeners) l(id);
+      this.syncEmail(id).catch(() => undefined);
     }
+  }
+
+  /** Records the Email state of data just fetched, when none is known yet. */
+  noteEmailState(accountId: string, state: string): void {
+    if (state && !this.emailStates.has(accountId)) this.emailStates.set(accountId, state);
+  }
+
+  /**
+   * Brings the account's messages up to date with Email/changes since the
+   * state known (several pages merged); without a state, or when the server
+   * cannot calculate the changes, the screens refetch what they show.
+   */
+  syncEmail(accountId: string): Promise<void> {
+    const running = this.syncing.get(accountId);
+    if (running) return running.then(() => this.syncEmail(accountId));
+    const p = (async () => {
+      const since = this.emailStates.get(accountId);
+      let change: EmailChange = { accountId, reset: true, created: [], updated: [], destroyed: [] };
+      if (since) {
+        const r = await jmap.changes(accountId, 'Email', since);
+        this.emailStates.set(accountId, r.newState);
+        if (!r.reset) change = { accountId, reset: false, created: r.created, updated: r.updated, destroyed: r.destroyed };
+      } else {
+        this.emailStates.delete(accountId);
+      }
+      for (const l of this.emailListeners) l(change);
+    })();
+    this.syncing.set(accountId, p);
+    p.finally(() => this.syncing.delete(accountId)).catch(() => undefined);
+    return p;
   }
 
   /** The accountId of a mailbox of /api/me. */
