@@ -5,6 +5,10 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <climits>
+#include <functional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "store_sqlite/db.h"
 
@@ -644,6 +648,89 @@ Result<std::vector<Email>> SqliteMailRepository::GetEmails(storage::Tx& tx, int6
   return out;
 }
 
+namespace {
+
+// A text search, exact and in received order, without reading every match when the
+// words are common. The FTS5 table gives its matches in rowid (message id) order
+// only, and a mailbox lists its messages by date, which is not always id order (an
+// imported message keeps its own date). So:
+// - few matches (the first chunk holds them all): each match is checked against the
+//   other conditions by its id, and the survivors are sorted by date;
+// - many: the candidates are walked in date order (one index range), and each is
+//   looked up in the set of matches, which is read from FTS5 in id order, a chunk at
+//   a time, only as far as the walk needs: every match with an id at or beyond the
+//   last one read is then known. The walk stops at the page's end unless the total
+//   is asked for.
+Status QueryText(Connection& conn, const SqliteMailRepository::SearchTuning& tuning,
+                 const mail::EmailQuery& q, const std::string& fts, const std::string& from_where,
+                 const std::string& id_col, const std::string& date_col,
+                 const std::function<void(Stmt&)>& bind_all, int n_binds,
+                 mail::EmailQueryResult* r) {
+  // Newest first walks ids downwards: the matches are read in descending id order.
+  bool down = !q.ascending;
+  std::unordered_set<int64_t> matches;
+  int64_t edge = down ? INT64_MAX : INT64_MIN;  // every match beyond the edge is known
+  bool exhausted = false;
+  int64_t chunk = std::max<int64_t>(tuning.first_chunk, 1);
+  auto read_chunk = [&]() -> Status {
+    Stmt st(conn, down ? "SELECT rowid FROM email_fts WHERE email_fts MATCH ?1 AND rowid < ?2"
+                         " ORDER BY rowid DESC LIMIT ?3"
+                       : "SELECT rowid FROM email_fts WHERE email_fts MATCH ?1 AND rowid > ?2"
+                         " ORDER BY rowid ASC LIMIT ?3");
+    st.Bind(1, fts).Bind(2, edge).Bind(3, chunk);
+    int64_t n = 0;
+    while (st.Step()) {
+      edge = st.Int64(0);
+      matches.insert(edge);
+      ++n;
+    }
+    CADUCE_RETURN_IF_ERROR(st.status());
+    if (n < chunk) exhausted = true;
+    chunk = std::min(chunk * 2, std::max(tuning.max_chunk, chunk));
+    return OkStatus();
+  };
+  CADUCE_RETURN_IF_ERROR(read_chunk());
+  int64_t end = q.position + q.limit;
+  if (exhausted) {
+    // Few matches: keep those that meet the other conditions, in date order.
+    std::vector<std::pair<int64_t, int64_t>> found;  // date, id
+    std::string sql =
+        fmt::format("SELECT {} {} AND {} = ?{}", date_col, from_where, id_col, n_binds + 1);
+    for (int64_t id : matches) {
+      Stmt st(conn, sql);
+      bind_all(st);
+      st.Bind(n_binds + 1, id);
+      if (st.Step()) found.emplace_back(st.Int64(0), id);
+      CADUCE_RETURN_IF_ERROR(st.status());
+    }
+    std::sort(found.begin(), found.end());
+    if (down) std::reverse(found.begin(), found.end());
+    for (int64_t i = q.position; i < end && i < static_cast<int64_t>(found.size()); ++i) {
+      r->ids.push_back(found[static_cast<size_t>(i)].second);
+    }
+    if (q.want_total) r->total = static_cast<int64_t>(found.size());
+    return OkStatus();
+  }
+  std::string order = down ? "DESC" : "ASC";
+  Stmt walk(conn, fmt::format("SELECT {0} {1} ORDER BY {2} {3}, {0} {3}", id_col, from_where,
+                              date_col, order));
+  bind_all(walk);
+  int64_t matched = 0;
+  while (walk.Step()) {
+    int64_t id = walk.Int64(0);
+    while (!exhausted && (down ? id < edge : id > edge)) CADUCE_RETURN_IF_ERROR(read_chunk());
+    if (!matches.contains(id)) continue;
+    if (matched >= q.position && matched < end) r->ids.push_back(id);
+    ++matched;
+    if (matched >= end && !q.want_total) break;
+  }
+  CADUCE_RETURN_IF_ERROR(walk.status());
+  if (q.want_total) r->total = matched;
+  return OkStatus();
+}
+
+}  // namespace
+
 Result<mail::EmailQueryResult> SqliteMailRepository::QueryEmails(storage::Tx& tx,
                                                                 const mail::EmailQuery& q,
                                                                 bool seen_per_person) {
@@ -713,10 +800,6 @@ Result<mail::EmailQueryResult> SqliteMailRepository::QueryEmails(storage::Tx& tx
     needs_row = true;
     add("e.has_attachment = ?{}", static_cast<int64_t>(*f.has_attachment));
   }
-  if (!fts.empty()) {
-    needs_row = true;
-    add("e.id IN (SELECT rowid FROM email_fts WHERE email_fts MATCH ?{})", fts);
-  }
   std::string from;
   std::string order = q.ascending ? "ASC" : "DESC";
   std::string order_by;
@@ -738,6 +821,13 @@ Result<mail::EmailQueryResult> SqliteMailRepository::QueryEmails(storage::Tx& tx
       else st.Bind(static_cast<int>(i + 1), std::get<std::string>(binds[i]));
     }
   };
+  if (!fts.empty()) {
+    CADUCE_RETURN_IF_ERROR(
+        QueryText(conn, tuning_, q, fts, fmt::format("{} WHERE {}", from, cond), id_col,
+                  date_col, bind_all, static_cast<int>(binds.size()), &r)
+            .WithContext("recherche"));
+    return r;
+  }
   {
     Stmt st(conn, fmt::format("SELECT {} {} WHERE {}{} LIMIT {} OFFSET {}", id_col, from, cond,
                               order_by, q.limit, q.position));
@@ -759,28 +849,67 @@ Result<mail::EmailQueryResult> SqliteMailRepository::QueryEmails(storage::Tx& tx
   return r;
 }
 
+// Snippets of a page of results. Asking FTS5 for one message by id costs a seek in
+// every term's list of documents (about 0.1 ms for common words), so when the ids lie
+// close together (a page of the newest matches) one pass over the matches between
+// the smallest and the largest id computes the snippets of the wanted ones instead.
 Result<std::vector<mail::Snippet>> SqliteMailRepository::Snippets(
     storage::Tx& tx, int64_t account_id, std::string_view text, const std::vector<int64_t>& ids) {
+  Connection& conn = ConnOf(tx);
   std::vector<mail::Snippet> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids) out.push_back(mail::Snippet{id, "", ""});
   std::string fts = FtsQuery(text);
+  if (fts.empty() || ids.empty()) return out;
+  // Only the account's own messages get a snippet.
+  std::unordered_map<int64_t, std::pair<std::string, std::string>> found;
+  std::string own = "[";
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
   for (int64_t id : ids) {
-    mail::Snippet s;
-    s.email_id = id;
-    if (!fts.empty()) {
-      Stmt st(ConnOf(tx),
-              "SELECT snippet(email_fts, 0, char(1), char(2), '…', 16),"
+    Stmt st(conn, "SELECT 1 FROM emails WHERE id = ?1 AND account_id = ?2");
+    st.Bind(1, id).Bind(2, account_id);
+    bool mine = st.Step();
+    CADUCE_RETURN_IF_ERROR(st.status());
+    if (!mine || found.contains(id)) continue;
+    found[id];
+    if (own.size() > 1) own += ',';
+    own += std::to_string(id);
+    lo = std::min(lo, id);
+    hi = std::max(hi, id);
+  }
+  own += ']';
+  if (found.empty()) return out;
+  auto keep = [&](Stmt& st) {
+    std::string subject = st.Text(1), body = st.Text(2);
+    auto& [s, p] = found[st.Int64(0)];
+    if (subject.find('\x01') != std::string::npos) s = MarkedHtml(subject);
+    if (body.find('\x01') != std::string::npos) p = MarkedHtml(body);
+  };
+  if (hi - lo <= tuning_.snippet_range) {
+    Stmt st(conn,
+            "SELECT rowid, snippet(email_fts, 0, char(1), char(2), '…', 16),"
+            " snippet(email_fts, 3, char(1), char(2), '…', 24) FROM email_fts"
+            " WHERE email_fts MATCH ?1 AND rowid >= ?2 AND rowid <= ?3"
+            " AND +rowid IN (SELECT value FROM json_each(?4))");  // + : not a seek per id
+    st.Bind(1, fts).Bind(2, lo).Bind(3, hi).Bind(4, own);
+    while (st.Step()) keep(st);
+    CADUCE_RETURN_IF_ERROR(st.status());
+  } else {
+    for (const auto& [id, unused] : found) {
+      Stmt st(conn,
+              "SELECT rowid, snippet(email_fts, 0, char(1), char(2), '…', 16),"
               " snippet(email_fts, 3, char(1), char(2), '…', 24)"
-              " FROM email_fts WHERE email_fts MATCH ?1 AND rowid = ?2"
-              " AND EXISTS (SELECT 1 FROM emails WHERE id = ?2 AND account_id = ?3)");
-      st.Bind(1, fts).Bind(2, id).Bind(3, account_id);
-      if (st.Step()) {
-        std::string subject = st.Text(0), body = st.Text(1);
-        if (subject.find('\x01') != std::string::npos) s.subject = MarkedHtml(subject);
-        if (body.find('\x01') != std::string::npos) s.preview = MarkedHtml(body);
-      }
+              " FROM email_fts WHERE email_fts MATCH ?1 AND rowid = ?2");
+      st.Bind(1, fts).Bind(2, id);
+      while (st.Step()) keep(st);
       CADUCE_RETURN_IF_ERROR(st.status());
     }
-    out.push_back(std::move(s));
+  }
+  for (mail::Snippet& sn : out) {
+    auto it = found.find(sn.email_id);
+    if (it == found.end()) continue;
+    sn.subject = it->second.first;
+    sn.preview = it->second.second;
   }
   return out;
 }

@@ -2,8 +2,9 @@
 //
 // The SQLite implementation of mail::MailRepository (schema: migration 7). Message
 // lists read one index range (email_mailboxes is ordered by mailbox and date), text
-// search goes through the FTS5 table email_fts (rowid = message id), and changes are
-// range reads on (account_id, modseq) plus the tombstones.
+// search goes through the FTS5 table email_fts (rowid = message id) and reads only
+// as many matches as the page needs, and changes are range reads on
+// (account_id, modseq) plus the tombstones.
 #ifndef CADUCE_STORE_SQLITE_MAIL_REPO_H_
 #define CADUCE_STORE_SQLITE_MAIL_REPO_H_
 
@@ -13,6 +14,16 @@ namespace caduce::store_sqlite {
 
 class SqliteMailRepository final : public mail::MailRepository {
  public:
+  // How a text search reads its matches (see QueryEmails in mail_repo.cc); tests make
+  // the sizes small to reach every path with a few messages.
+  struct SearchTuning {
+    int64_t first_chunk = 1024;     // fewer matches than this: each is checked by its id
+    int64_t max_chunk = 65536;      // matches read at once while walking a mailbox by date
+    int64_t snippet_range = 20000;  // ids at most this far apart: one pass for snippets
+  };
+  SqliteMailRepository() = default;
+  explicit SqliteMailRepository(SearchTuning tuning) : tuning_(tuning) {}
+
   Result<mail::AccountMailState> EnsureAccount(storage::Tx& tx, int64_t account_id,
                                                bool* created) override;
   Result<int64_t> NextModseq(storage::Tx& tx, int64_t account_id, int64_t n) override;
@@ -94,6 +105,9 @@ class SqliteMailRepository final : public mail::MailRepository {
                                                        int limit) override;
   Result<bool> StructureAddsSender(storage::Tx& tx, int64_t structure_id) override;
   Status SetStructureAddsSender(storage::Tx& tx, int64_t structure_id, bool adds) override;
+
+ private:
+  SearchTuning tuning_;
 };
 
 // The FTS5 query for the words of `text` (each quoted, so that no FTS5 syntax of the
