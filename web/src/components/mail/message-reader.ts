@@ -2,7 +2,7 @@
 // read, and fetches its thread; the HTML is sanitised and shown in a frame
 // sandboxed without scripts, under its own CSP, remote images held back until
 // « Afficher les images »; attachments are listed with their download links and
-// an image preview and a PDF opened in a new tab; in a shared mailbox, who handled the message.
+// an image preview; in a shared mailbox, who handled the message.
 // Actions are sent to the page as `mail-action` events.
 import { html, nothing } from 'lit';
 import { jmap } from '../../lib/jmap';
@@ -191,14 +191,12 @@ class MessageReader extends Light {
         ${list.map((a) => {
           const name = a.name || 'piece-jointe';
           const url = jmap.downloadUrl(this.accountId, a.blobId!, name, a.type);
-          // Images are previewed here; a PDF opens in the browser's viewer in a new tab
-          // (the server's CSP forbids framing its own responses: frame-ancestors 'none').
+          // Images are previewed here. A PDF is only downloaded: the server sends every
+          // blob as an attachment and forbids framing its responses (frame-ancestors 'none').
           const previewable = /^image\/(png|jpe?g|gif|webp)$/.test(a.type);
-          const pdf = a.type === 'application/pdf';
           return html`<li>
             <span class="att-name">${name}</span> <span class="muted">(${formatSize(a.size)})</span>
             <a class="button small" href=${url} download=${name}>Télécharger<span class="sr-only"> ${name}</span></a>
-            ${pdf ? html`<a class="button small" href=${url} target="_blank" rel="noopener">Ouvrir<span class="sr-only"> ${name} dans un nouvel onglet</span></a>` : nothing}
             ${previewable
               ? html`<button class="small" @click=${() => (this.preview = this.preview?.blobId === a.blobId ? null : a)} aria-expanded=${this.preview?.blobId === a.blobId ? 'true' : 'false'}>
                   Aperçu<span class="sr-only"> ${name}</span>
