@@ -52,6 +52,7 @@ class MessageReader extends Light {
     summary: { attribute: false },
     folders: { attribute: false },
     shared: { type: Boolean },
+    handling: { type: Boolean },
     baseHref: { attribute: false },
     email: { state: true },
     thread: { state: true },
@@ -64,6 +65,8 @@ class MessageReader extends Light {
   summary: EmailSummary | undefined;
   folders: MailboxInfo[] = [];
   shared = false;
+  /** The account's messages carry handledBy (urn:caduce:params:jmap:handling). */
+  handling = false;
   baseHref = '';
   email: FullEmail | null = null;
   thread: EmailSummary[] = [];
@@ -109,7 +112,7 @@ class MessageReader extends Light {
       'textBody',
       'htmlBody',
       'attachments',
-      ...(this.shared ? ['handledBy'] : []),
+      ...(this.handling ? ['handledBy'] : []),
     ];
     try {
       const unseen = markRead && this.summary && !this.summary.keywords?.$seen;
@@ -222,7 +225,7 @@ class MessageReader extends Light {
     const seen = !!e.keywords?.$seen;
     const flagged = !!e.keywords?.$flagged;
     const moveTargets = this.folders.filter((f) => !e.mailboxIds?.[f.id] && f.role !== 'drafts');
-    const handled = this.shared ? handlingLines(e.handledBy) : [];
+    const handled = this.handling ? handlingLines(e.handledBy) : [];
     return html`<article class="reader" aria-labelledby="reader-subject">
       <div class="reader-toolbar" role="toolbar" aria-label="Actions sur le message">
         <button @click=${() => this.act('reply')}>Répondre</button>
@@ -251,7 +254,7 @@ class MessageReader extends Light {
         ${e.cc?.length ? html`<dt>Cc</dt><dd>${formatAddressList(e.cc)}</dd>` : nothing}
         <dt>Date</dt><dd>${new Date(e.sentAt || e.receivedAt).toLocaleString('fr-FR', { dateStyle: 'full', timeStyle: 'short' })}</dd>
       </dl>
-      ${this.shared
+      ${this.handling
         ? html`<section class="handling" aria-label="Traitement dans la boîte partagée">
             ${handled.length
               ? html`<ul>${handled.map((l) => html`<li>${l}</li>`)}</ul>`

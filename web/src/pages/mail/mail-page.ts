@@ -5,7 +5,7 @@
 // form. New mail arrives by push. Keyboard shortcuts, listed under « ? ».
 import { html, nothing } from 'lit';
 import { api } from '../../lib/api';
-import { jmap } from '../../lib/jmap';
+import { HANDLING, jmap } from '../../lib/jmap';
 import { store } from '../../lib/store';
 import type { Me } from '../../lib/types';
 import { Connected } from '../../components/light';
@@ -131,7 +131,7 @@ class MailPage extends Connected {
     if (key !== this.modelKey) {
       this.modelKey = key;
       const acc = this.accountId;
-      this.model = new EmailListModel(jmap, acc, filter, () => this.modelChanged(), this.isShared(), (state) => mail.noteEmailState(acc, state));
+      this.model = new EmailListModel(jmap, acc, filter, () => this.modelChanged(), this.hasHandling(), (state) => mail.noteEmailState(acc, state));
       // The first page loads while the folders do (one round trip, not two).
       this.model.ensure(0, 30).catch(() => undefined);
       this.requestUpdate();
@@ -148,6 +148,11 @@ class MailPage extends Connected {
         performance.mark('caduce-mail-ready');
       });
     }
+  }
+
+  /** Whether the server tells who handled each message of this account (handledBy). */
+  private hasHandling(): boolean {
+    return !!mail.session?.accounts[this.accountId]?.accountCapabilities?.[HANDLING];
   }
 
   private isShared(): boolean {
@@ -479,6 +484,7 @@ class MailPage extends Connected {
               .summary=${summary}
               .folders=${data.folders}
               ?shared=${shared}
+              ?handling=${this.hasHandling()}
               .baseHref=${this.base()}
               @mail-read=${(ev: CustomEvent) => {
                 this.model?.patch(ev.detail.id, { keywords: ev.detail.keywords });
