@@ -278,6 +278,8 @@ class MailPage extends Connected {
     if ((e.target as HTMLElement)?.closest?.('#account-menu, .cartouche-wrap')) return;
     const tag = (e.target as HTMLElement)?.tagName?.toLowerCase();
     if ((action === 'next' || action === 'previous' || action === 'open') && (tag === 'select' || tag === 'button' || (tag === 'a' && action === 'open'))) return;
+    // The arrows move in the list only when the list has the focus; elsewhere they scroll.
+    if ((e.key === 'ArrowDown' || e.key === 'ArrowUp') && !(e.target as HTMLElement)?.closest?.('c-mail-list')) return;
     const model = this.model;
     const cur = this.current();
     switch (action) {
