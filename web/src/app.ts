@@ -197,6 +197,7 @@ class CaduceApp extends Connected {
             )}
           </div>
           <hr />
+          <button role="menuitem" class="menu-preferences" @click=${() => ((this.menuOpen = false), (location.hash = '#/preferences'))}>Préférences</button>
           <button role="menuitem" class="menu-signout" @click=${this.signOut}>Déconnexion</button>
         </div>
       </div>
