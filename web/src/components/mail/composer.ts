@@ -25,6 +25,8 @@ interface Attachment {
 
 export interface ComposeRequest {
   mode: ComposeMode;
+  /** A saved draft to take up again: its fields, and its id (replaced at each save, destroyed on sending). */
+  resume?: { id: string; draft: Draft; attachments: { blobId: string; name: string; type: string; size: number }[] };
   source: EmailSummary | null;
   text: string;
 }
@@ -71,9 +73,18 @@ class Composer extends Light {
 
   protected override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('request')) {
-      this.draft = draftFor(this.request.mode, this.request.source, this.request.text, this.fromAddress);
-      this.attachments = [];
-      this.savedDraftId = '';
+      this.draft = this.request.resume ? this.request.resume.draft : draftFor(this.request.mode, this.request.source, this.request.text, this.fromAddress);
+      this.attachments = (this.request.resume?.attachments || []).map((a) => ({
+        key: ++attachmentKey,
+        name: a.name,
+        size: a.size,
+        type: a.type,
+        progress: 1,
+        blobId: a.blobId,
+        error: '',
+        abort: new AbortController(),
+      }));
+      this.savedDraftId = this.request.resume?.id || '';
       this.dirty = false;
       this.status = '';
       this.error = '';

@@ -32,7 +32,7 @@ export interface FullEmail extends EmailSummary {
   inReplyTo?: string[] | null;
 }
 
-export type MailAction = 'reply' | 'reply-all' | 'forward' | 'toggle-read' | 'flag' | 'delete' | 'archive' | 'move';
+export type MailAction = 'reply' | 'reply-all' | 'forward' | 'toggle-read' | 'flag' | 'delete' | 'archive' | 'move' | 'resume';
 
 export function bodyText(e: FullEmail): string {
   const parts = e.textBody?.length ? e.textBody : e.htmlBody || [];
@@ -228,6 +228,7 @@ class MessageReader extends Light {
     const handled = this.handling ? handlingLines(e.handledBy) : [];
     return html`<article class="reader" aria-labelledby="reader-subject">
       <div class="reader-toolbar" role="toolbar" aria-label="Actions sur le message">
+        ${e.keywords?.$draft ? html`<button class="primary" @click=${() => this.act('resume')}>Reprendre le brouillon</button>` : nothing}
         <button @click=${() => this.act('reply')}>Répondre</button>
         <button @click=${() => this.act('reply-all')}>Répondre à tous</button>
         <button @click=${() => this.act('forward')}>Transférer</button>

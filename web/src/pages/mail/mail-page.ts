@@ -13,6 +13,7 @@ import { EmailListModel } from '../../components/mail/email-list';
 import {
   buildFilter,
   folderName,
+  formatAddressList,
   isSearching,
   queryFromSearch,
   searchFromQuery,
@@ -209,6 +210,30 @@ class MailPage extends Connected {
       return;
     }
     if (!e) return;
+    if (action === 'resume') {
+      const full = e as FullEmail;
+      this.compose = {
+        mode: 'new',
+        source: null,
+        text: '',
+        resume: {
+          id: e.id,
+          draft: {
+            to: formatAddressList(e.to),
+            cc: formatAddressList(e.cc),
+            subject: e.subject || '',
+            body: text,
+            inReplyTo: full.inReplyTo || null,
+            references: e.references || null,
+          },
+          attachments: (full.attachments || [])
+            .filter((a) => a.blobId)
+            .map((a) => ({ blobId: a.blobId!, name: a.name || 'piece-jointe', type: a.type, size: a.size })),
+        },
+      };
+      this.loadSuggestions();
+      return;
+    }
     switch (action) {
       case 'toggle-read': {
         const seen = !e.keywords?.$seen;
