@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -119,6 +120,9 @@ Status BlobStore::Write(std::string_view id, std::string_view bytes, Durability 
     ::unlink(tmp.c_str());
     return s;
   }
+  // A deferred blob starts on its way to the disk now, so that the next Sync finds
+  // most of it written.
+  if (!sync) (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
   ::close(fd);
   if (::rename(tmp.c_str(), final_path.c_str()) != 0) {
     Status s = UnavailableError(Errno("renommage du message", tmp));
@@ -132,6 +136,31 @@ Status BlobStore::Write(std::string_view id, std::string_view bytes, Durability 
 Status BlobStore::Sync() {
   if (::syncfs(root_fd_) != 0) return UnavailableError(Errno("syncfs", root_));
   return OkStatus();
+}
+
+Status BlobStore::SyncWrittenBefore(TimePoint written) {
+  std::unique_lock lock(sync_mu_);
+  while (true) {
+    if (synced_start_ > written) return OkStatus();
+    if (!syncing_) break;
+    // A Sync runs: when it started after `written`, its outcome is the answer;
+    // otherwise wait for it to end and start another.
+    bool covers = running_start_ > written;
+    uint64_t ticket = finished_;
+    sync_cv_.wait(lock, [&] { return finished_ != ticket; });
+    if (covers && !last_status_.ok()) return last_status_;
+  }
+  syncing_ = true;
+  running_start_ = std::chrono::steady_clock::now();
+  lock.unlock();
+  Status s = Sync();
+  lock.lock();
+  syncing_ = false;
+  if (s.ok()) synced_start_ = std::max(synced_start_, running_start_);
+  last_status_ = s;
+  ++finished_;
+  sync_cv_.notify_all();
+  return s;
 }
 
 bool BlobStore::Exists(std::string_view id) const {

@@ -4,14 +4,18 @@
 // file serves every message row that has the same bytes (one delivery to several
 // local recipients, a copy between accounts). A file is written to a temporary name
 // in its folder and renamed, so a reader never sees half a blob; durability comes
-// from Sync (every blob written so far) or from Write(…, kSync), and the store's
+// from Sync or SyncWrittenBefore (every blob written so far) or from
+// Write(…, kSync), and the store's
 // callers make a blob durable before the row that names it is committed (STYLE.md
 // convention 10). Reference counts live in the database (MailRepository); this class
 // only handles files. Thread-safe: concurrent writes of the same blob are harmless.
 #ifndef CADUCE_MAIL_BLOB_STORE_H_
 #define CADUCE_MAIL_BLOB_STORE_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -40,6 +44,13 @@ class BlobStore {
   // Makes every blob written so far durable (syncfs of the store's file system: one
   // flush for a batch of deliveries).
   Status Sync();
+  using TimePoint = std::chrono::steady_clock::time_point;
+  // Makes durable every blob whose Write returned before `written`: returns once a
+  // Sync that started after `written` has completed, starting one when none runs
+  // (concurrent callers share it). Measured on ext4, one syncfs for a batch costs a
+  // fraction of an fdatasync per file and per folder, each of which flushes the
+  // disk's cache. kUnavailable on an I/O error.
+  Status SyncWrittenBefore(TimePoint written);
 
   bool Exists(std::string_view id) const;
   // The bytes of blob `id`; kNotFound when there is none, kDataLoss when its content
@@ -54,6 +65,14 @@ class BlobStore {
   BlobStore(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {}
   std::string root_;
   int root_fd_;
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool syncing_ = false;      // GUARDED_BY(sync_mu_)
+  TimePoint running_start_;   // GUARDED_BY(sync_mu_): start of the running Sync
+  TimePoint synced_start_;    // GUARDED_BY(sync_mu_): start of the last successful one
+  uint64_t finished_ = 0;     // GUARDED_BY(sync_mu_): Syncs finished, failed or not
+  Status last_status_;        // GUARDED_BY(sync_mu_): how the last one finished
 };
 
 }  // namespace caduce::mail

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <set>
 
 #include "base/json.h"
@@ -227,8 +228,11 @@ Result<DeliveryResult> MailService::Deliver(std::string_view raw, std::string_vi
   }
   p.blob_id = BlobStore::IdOf(raw);
   p.received_at = clock_.NowMicros();
-  // The bytes go to disk now; Sync() in the commit makes them durable before the rows.
+  // The bytes go to disk now and are made durable before the delivery joins a commit,
+  // by a file-system flush that concurrent deliveries share. That flush runs while
+  // the previous batch commits: blob flushes and database commits overlap.
   CADUCE_RETURN_IF_ERROR(blobs_.Write(p.blob_id, raw, BlobStore::Durability::kDeferred));
+  CADUCE_RETURN_IF_ERROR(blobs_.SyncWrittenBefore(std::chrono::steady_clock::now()));
 
   std::unique_lock lk(mu_);
   queue_.push_back(&p);
@@ -261,14 +265,14 @@ Result<DeliveryResult> MailService::Deliver(std::string_view raw, std::string_vi
 
 Status MailService::CommitBatch(std::vector<Pending*>& batch) {
   CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kWrite));
-  // Under the write lock no garbage collection runs: a blob file seen now stays.
-  // A file removed by a collection committed before this one is written again.
+  // Every blob of the batch is durable already. Under the write lock no garbage
+  // collection runs: a blob file seen now stays. A file removed by a collection
+  // committed since its delivery flushed it is written again, durably.
   for (Pending* p : batch) {
     if (!blobs_.Exists(p->blob_id)) {
-      CADUCE_RETURN_IF_ERROR(blobs_.Write(p->blob_id, p->raw, BlobStore::Durability::kDeferred));
+      CADUCE_RETURN_IF_ERROR(blobs_.Write(p->blob_id, p->raw, BlobStore::Durability::kSync));
     }
   }
-  CADUCE_RETURN_IF_ERROR(blobs_.Sync());
   for (Pending* p : batch) {
     CADUCE_RETURN_IF_ERROR(tx->SetSavepoint());
     p->status = ApplyDelivery(*tx, *p);

@@ -12,8 +12,10 @@
 //
 // Delivery is durable before it returns: the raw bytes are written once as a blob
 // for all local recipients, made durable, then the rows that name it are committed
-// (synchronous=FULL). Concurrent deliveries share one transaction and one flush
-// (group commit): each caller returns only after the commit that holds its delivery.
+// (synchronous=FULL). Concurrent deliveries share one file-system flush for their
+// blobs, and one transaction (group commit): each caller returns only after the
+// commit that holds its delivery. The flush of the next deliveries' blobs runs
+// while the previous batch commits.
 #ifndef CADUCE_MAIL_MAIL_SERVICE_H_
 #define CADUCE_MAIL_MAIL_SERVICE_H_
 
