@@ -100,6 +100,7 @@ std::vector<http::Route> AccountRoutes(AdminContext& ctx);
 std::vector<http::Route> ConnectionRoutes(AdminContext& ctx);
 std::vector<http::Route> TransferRoutes(AdminContext& ctx);
 std::vector<http::Route> AuditRoutes(AdminContext& ctx);
+std::vector<http::Route> TokenRoutes(AdminContext& ctx);
 
 }  // namespace caduce::api::internal
 

@@ -75,7 +75,8 @@ Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in,
   std::shared_ptr<internal::AdminContext> ctx = options.admin;
   std::vector<http::Route> routes = internal::StructureRoutes(*ctx);
   for (auto* group : {&internal::AccountRoutes, &internal::ConnectionRoutes,
-                      &internal::TransferRoutes, &internal::AuditRoutes}) {
+                      &internal::TransferRoutes, &internal::AuditRoutes,
+                      &internal::TokenRoutes}) {
     for (http::Route& r : (*group)(*ctx)) routes.push_back(std::move(r));
   }
   http::Route openapi;

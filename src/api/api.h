@@ -38,6 +38,9 @@ class ImportJobs;
 namespace caduce::notify {
 class NotifyService;
 }
+namespace caduce::auth {
+class AccessTokenService;
+}
 
 namespace caduce::api {
 namespace internal {
@@ -53,6 +56,8 @@ struct ApiOptions {
   bool secure_cookies = false;
   // The mail part: when set, the public password routes (password.cc) are added.
   notify::NotifyService* notify = nullptr;
+  // Personal access tokens (api/tokens.cc): null, the token routes answer 503.
+  auth::AccessTokenService* tokens = nullptr;
   // Set by the AdminServices overload of AddApiRoutes (the routes share it).
   std::shared_ptr<internal::AdminContext> admin;
 };

@@ -131,6 +131,8 @@ class AccessTokenService {
   Result<TokenPerson> Authenticate(std::string_view bearer, std::string_view ip,
                                    std::string_view user_agent = {});
 
+  const Clock& clock() const { return clock_; }
+
  private:
   Status RecordRefusal(const std::optional<AccessTokenRecord>& token,
                        const std::optional<Credentials>& person, std::string_view reason,
