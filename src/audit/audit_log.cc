@@ -55,9 +55,12 @@ Result<Entry> AuditLog::Append(storage::Tx& tx, Event event) {
     return FailedPreconditionError("audit append needs a write transaction");
   }
   if (!repo_.KeepsEntries()) {
+    // No chain: the entry goes to the store unchained (seq 0, no hashes), for a
+    // store that collects the events to append them for good later.
     Entry e;
     e.at = clock_.NowMicros();
     e.event = std::move(event);
+    CADUCE_RETURN_IF_ERROR(repo_.Insert(tx, e));
     return e;
   }
   CADUCE_TRY(std::optional<Entry> last, repo_.Last(tx));
@@ -79,7 +82,15 @@ Status AuditLog::AppendAll(storage::Tx& tx, std::vector<Event> events) {
   if (tx.mode() != storage::TxMode::kWrite) {
     return FailedPreconditionError("audit append needs a write transaction");
   }
-  if (!repo_.KeepsEntries()) return OkStatus();
+  if (!repo_.KeepsEntries()) {
+    Entry unchained;
+    unchained.at = clock_.NowMicros();
+    for (Event& ev : events) {
+      unchained.event = std::move(ev);
+      CADUCE_RETURN_IF_ERROR(repo_.Insert(tx, unchained));
+    }
+    return OkStatus();
+  }
   CADUCE_TRY(std::optional<Entry> last, repo_.Last(tx));
   Entry e;
   if (last) e = std::move(*last);

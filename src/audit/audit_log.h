@@ -71,8 +71,10 @@ class AuditRepository {
   virtual Status Scan(storage::Tx& tx, const std::function<bool(const Entry&)>& fn) = 0;
   // Entries matching `f`, in seq order.
   virtual Result<std::vector<Entry>> Query(storage::Tx& tx, const Filter& f) = 0;
-  // False for a store that keeps nothing (an import's dry run): the log then skips
-  // reading the tail and hashing, since no chain is written.
+  // False for a store that keeps no chain (an import's plan): the log then skips
+  // reading the tail and hashing, and hands Insert each entry unchained (seq 0, no
+  // hashes), which such a store drops (a dry run) or collects to append for good
+  // later (an import applied from its plan).
   virtual bool KeepsEntries() const { return true; }
 };
 

@@ -190,15 +190,16 @@ TEST_F(AuditLogTest, AppendInAReadTransactionIsRefused) {
   EXPECT_FALSE(last.has_value());
 }
 
-// A store that keeps nothing (an import's dry run) and counts what it is asked.
+// A store that keeps no chain (an import's plan): counts the reads, and collects
+// what it is handed.
 class KeepsNothing final : public AuditRepository {
  public:
   Result<std::optional<Entry>> Last(storage::Tx&) override {
     ++calls;
     return std::optional<Entry>();
   }
-  Status Insert(storage::Tx&, const Entry&) override {
-    ++calls;
+  Status Insert(storage::Tx&, const Entry& e) override {
+    handed.push_back(e);
     return OkStatus();
   }
   Status Scan(storage::Tx&, const std::function<bool(const Entry&)>&) override {
@@ -209,15 +210,24 @@ class KeepsNothing final : public AuditRepository {
   }
   bool KeepsEntries() const override { return false; }
   int calls = 0;
+  std::vector<Entry> handed;
 };
 
-TEST_F(AuditLogTest, AStoreThatKeepsNothingIsNeitherReadNorWrittenButStillNeedsAWriter) {
+TEST_F(AuditLogTest, AStoreThatKeepsNoChainIsNotReadAndIsHandedUnchainedEntriesByAWriter) {
   KeepsNothing nothing;
   AuditLog log(nothing, clock_);
   ASSERT_OK_AND_ASSIGN(auto tx, db_->Begin(storage::TxMode::kWrite));
   ASSERT_OK(log.Append(*tx, MakeEvent(10, 100, "account.created")).status());
   ASSERT_OK(log.AppendAll(*tx, {MakeEvent(10, 100, "right.granted")}));
   EXPECT_EQ(nothing.calls, 0);
+  ASSERT_EQ(nothing.handed.size(), 2u);
+  EXPECT_EQ(nothing.handed[0].event.action, "account.created");
+  EXPECT_EQ(nothing.handed[1].event.action, "right.granted");
+  for (const Entry& e : nothing.handed) {
+    EXPECT_EQ(e.seq, 0);
+    EXPECT_EQ(e.hash, Hash{});
+    EXPECT_EQ(e.prev_hash, Hash{});
+  }
   tx.reset();
   ASSERT_OK_AND_ASSIGN(auto read, db_->Begin(storage::TxMode::kRead));
   EXPECT_THAT(log.Append(*read, MakeEvent(10, 100, "account.created")),

@@ -179,6 +179,7 @@ class DirectoryService {
   DirectoryRepository& repo() { return repo_; }
   audit::AuditLog& audit() { return audit_; }
   const ReferenceData& reference() const { return ref_; }
+  const Clock& clock() const { return clock_; }
 
   // An audit entry caused by `actor`: its person, label and IP, and its user
   // agent added to `detail` (a JSON object). For callers that append their own

@@ -8,6 +8,7 @@
 #define CADUCE_DIRECTORY_REPOSITORY_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -130,6 +131,37 @@ class DirectoryRepository {
   // Nominative accounts whose default mailbox is `mailbox_id`.
   virtual Result<std::vector<int64_t>> PersonsWithDefault(storage::Tx& tx,
                                                           int64_t mailbox_id) = 0;
+
+  // ---- Bulk writes (an import applied from its plan, import_export/plan_repository.h) ----
+
+  // Inserts `count` new accounts in order, the i-th being what fill(i, &account)
+  // leaves in `account` (its id is ignored), each as InsertAccount would. Returns
+  // the first one's id; each next one has the next id (kInternal when the store
+  // cannot give consecutive ids). A backend may write the derived data (search
+  // terms) in one sorted pass at the end. Default: InsertAccount for each.
+  virtual Result<int64_t> InsertAccounts(storage::Tx& tx, size_t count,
+                                         const std::function<void(size_t, Account*)>& fill) {
+    int64_t first = 0;
+    Account a;
+    for (size_t i = 0; i < count; ++i) {
+      fill(i, &a);
+      CADUCE_TRY(int64_t id, InsertAccount(tx, a));
+      if (i == 0) first = id;
+      if (id != first + static_cast<int64_t>(i)) {
+        return InternalError("the store did not give consecutive ids to a bulk insert");
+      }
+    }
+    return first;
+  }
+  // Inserts rights that do not exist yet (kAlreadyExists otherwise), in any order.
+  // Default: InsertRight for each.
+  virtual Status InsertRights(storage::Tx& tx, std::vector<ConnectionRight> rights) {
+    for (const ConnectionRight& r : rights) {
+      CADUCE_TRY(bool inserted, InsertRight(tx, r));
+      if (!inserted) return AlreadyExistsError("the connection right already exists");
+    }
+    return OkStatus();
+  }
 
   // Queues a message for an account ("activation": the link to set a password,
   // sent by the mail part; DESIGN.md rule 6). Written in the caller's transaction.

@@ -2,12 +2,21 @@
 // kind of row (created, updated, unchanged, rejected for each reason, rights
 // granted and revoked, a default mailbox reset, MSSanté local parts generated and
 // taken, notifications), the dry run's report must be the import's, and the dry
-// run must leave the database as it was. Over a real SQLite file.
+// run must leave the database as it was. The import applies its plan in bulk: the
+// database it leaves, every table and the whole trail with its hashes, must be the
+// one the rows written one by one leave. Over real SQLite files.
 #include "import_export/plan_repository.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 
 #include "import_export/importer.h"
@@ -331,6 +340,215 @@ TEST_F(ImportPlanTest, AFileErrorFoundAfterRowsWereAppliedWritesNothing) {
     EXPECT_THAT(Import(path, opts), StatusIs(Code::kResourceExhausted));
     EXPECT_EQ(Snapshot(), before);
   }
+}
+
+// Every row of every table an import writes, as text: the accounts with every
+// column, their search terms, the per-structure counts, the rights, the queued
+// messages and the trail with its hashes.
+std::string DumpTables(store_sqlite::SqliteDatabase& db) {
+  auto tx = *db.Begin(storage::TxMode::kRead);
+  sqlite3* h = store_sqlite::SqliteTx::ConnOf(*tx).handle();
+  std::string out;
+  for (const char* table : {"accounts", "account_search", "account_counts", "connection_rights",
+                            "notifications", "audit"}) {
+    sqlite3_stmt* st = nullptr;
+    std::string sql = std::string("SELECT * FROM ") + table;
+    EXPECT_EQ(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << table;
+    std::vector<std::string> rows;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      std::string row = table;
+      for (int c = 0; c < sqlite3_column_count(st); ++c) {
+        row += c ? "|" : ":";
+        if (sqlite3_column_type(st, c) == SQLITE_NULL) {
+          row += "NULL";
+        } else if (sqlite3_column_type(st, c) == SQLITE_BLOB) {
+          const auto* b = static_cast<const unsigned char*>(sqlite3_column_blob(st, c));
+          for (int i = 0; i < sqlite3_column_bytes(st, c); ++i) {
+            char hex[3];
+            std::snprintf(hex, sizeof hex, "%02x", b[i]);
+            row += hex;
+          }
+        } else {
+          row += reinterpret_cast<const char*>(sqlite3_column_text(st, c));
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    sqlite3_finalize(st);
+    std::sort(rows.begin(), rows.end());
+    for (const std::string& r : rows) out += r + "\n";
+  }
+  return out;
+}
+
+// The first line where `a` and `b` differ, or "" when they are equal.
+std::string FirstDifference(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() || j < b.size()) {
+    size_t ei = std::min(a.find('\n', i), a.size());
+    size_t ej = std::min(b.find('\n', j), b.size());
+    std::string la = a.substr(i, ei - i), lb = b.substr(j, ej - j);
+    if (la != lb) return "bulk:      " + la + "\nrow by row: " + lb;
+    i = ei + 1;
+    j = ej + 1;
+  }
+  return "";
+}
+
+// The same history (two imports with a default mailbox chosen between them) in a
+// fresh database: written row by row, or applied from the plan in bulk.
+struct History {
+  std::string tables;
+  std::string reports;
+  bool chain_ok = false;
+};
+
+class BulkApplyTest : public ImportPlanTest {
+ public:
+  History Run(bool row_by_row, const std::vector<std::string>& first,
+              const std::vector<std::string>& second) {
+    History h;
+    ImportOptions opts;
+    opts.apply_row_by_row = row_by_row;
+    opts.notify = true;
+    opts.visible = true;
+    opts.file_name = "a.csv";  // the report and the trail name it: the same in both
+    Result<ImportReport> a = Import(WriteCsv("a.csv", first), opts);
+    EXPECT_TRUE(a.ok()) << a.status().message();
+    if (!a.ok()) return h;
+    h.reports += ReportJson(*a);
+    Result<Account> marie = service_->GetAccountByAddress(op_, "marie@chu.fr");
+    Result<Account> sec = service_->GetAccountByAddress(op_, "secretariat@chu.fr");
+    if (marie.ok() && sec.ok()) {
+      EXPECT_OK(service_->SetDefaultMailbox(op_, marie->id, sec->id));
+    }
+    opts.notify = false;
+    opts.visible = false;
+    opts.file_name = "b.csv";
+    Result<ImportReport> b = Import(WriteCsv("b.csv", second), opts);
+    EXPECT_TRUE(b.ok()) << b.status().message();
+    if (!b.ok()) return h;
+    h.reports += ReportJson(*b);
+    h.tables = DumpTables(*db_);
+    auto tx = *db_->Begin(storage::TxMode::kRead);
+    Result<audit::VerifyReport> v = audit_->Verify(*tx);
+    h.chain_ok = v.ok() && v->ok;
+    return h;
+  }
+};
+
+// A second, fresh database beside the test's own.
+class FreshWorld final : public BulkApplyTest {
+  void TestBody() override {}
+};
+
+const std::vector<std::string> kFirst = {
+    OrgRow("secretariat@chu.fr", "marie@chu.fr;paul@chu.fr"),
+    MedRow("marie@chu.fr", "Dupont", "Marie"),
+    PerRow("paul@chu.fr", "Durand", "Paul"),
+    MedRow("lea@chu.fr", "Roux", "Léa"),
+    PerRow("jean.martin@chu.fr", "Martin", "Jean"),
+    PerRow("jm1@chu.fr", "Martin", "Jean"),  // jean.martin2
+    PerRow("jm2@chu.fr", "Martin", "Jean", "", "jean.martin2"),  // taken
+    MedRow("double@chu.fr", "A", "B"),
+    MedRow("DOUBLE@chu.fr", "C", "D"),
+    MedRow("cp@chu.fr", "E", "F", "310"),
+    OrgRow("fantome@chu.fr", "inconnu@chu.fr"),
+    OrgRow("accueil@chu.fr", "lea@chu.fr"),
+    OrgRow("labo@chu.fr", "marie@chu.fr", "APP"),
+    MedRow("x@parc.fr", "X", "Y", "31000", "Clinique du Parc"),
+    MedRow("'; DROP TABLE accounts; --@chu.fr", "Injection", "Sql"),
+    Line({"XYZ", "drole@chu.fr"})};
+const std::vector<std::string> kSecond = {
+    MedRow("marie@chu.fr", "Dupont-Martin", "Marie"),  // updated
+    PerRow("paul@chu.fr", "Durand", "Paul"),            // unchanged
+    MedRow("lea@chu.fr", "Roux", "Léa", "3"),           // rejected update
+    OrgRow("secretariat@chu.fr", "paul@chu.fr;nina@chu.fr"),  // marie revoked, default reset
+    OrgRow("accueil@chu.fr", "lea@chu.fr;marie@chu.fr"),
+    MedRow("nina@chu.fr", "Petit", "Nina"),
+    OrgRow("standard@chu.fr", "nina@chu.fr;x@parc.fr"),
+    MedRow("x@parc.fr", "X", "Yves", "31000", "Clinique du Parc")};
+
+TEST_F(BulkApplyTest, BulkApplyWritesTheTablesAndTheTrailOfTheRowByRowPath) {
+  History reference = Run(true, kFirst, kSecond);
+  ASSERT_FALSE(reference.tables.empty());
+  FreshWorld bulk_world;
+  History bulk = bulk_world.Run(false, kFirst, kSecond);
+  EXPECT_EQ(bulk.reports, reference.reports);
+  EXPECT_EQ(FirstDifference(bulk.tables, reference.tables), "");
+  EXPECT_TRUE(bulk.chain_ok);
+  EXPECT_TRUE(reference.chain_ok);
+  EXPECT_NE(bulk.tables.find("right.revoked"), std::string::npos);
+  EXPECT_NE(bulk.tables.find("default.reset"), std::string::npos);
+  EXPECT_NE(bulk.tables.find("import.applied"), std::string::npos);
+}
+
+TEST_F(BulkApplyTest, BulkApplyOfThousandsOfRowsWritesWhatTheRowByRowPathWrites) {
+  // More trail entries than the importer holds before appending them (1,024), a
+  // rejected row among them, ORG rows before the persons they name.
+  std::vector<std::string> first;
+  for (int i = 0; i < 300; ++i) {
+    first.push_back(OrgRow("service" + std::to_string(i) + "@chu.fr",
+                           "p" + std::to_string(2 * i) + "@chu.fr;p" + std::to_string(2 * i + 1) +
+                               "@chu.fr"));
+  }
+  const char* noms[] = {"Dupont", "Martin", "Lefèvre", "Müller", "Roux", "Faure", "Petit"};
+  for (int i = 0; i < 1200; ++i) {
+    std::string address = "p" + std::to_string(i) + "@chu.fr";
+    first.push_back(MedRow(address, noms[i % 7], "Prénom", i == 700 ? "3" : "31000"));
+  }
+  std::vector<std::string> second = {MedRow("p1@chu.fr", "Autre", "Prénom"),
+                                     OrgRow("service0@chu.fr", "p2@chu.fr")};
+  History reference = Run(true, first, second);
+  ASSERT_FALSE(reference.tables.empty());
+  FreshWorld bulk_world;
+  History bulk = bulk_world.Run(false, first, second);
+  EXPECT_TRUE(bulk.reports == reference.reports) << FirstDifference(bulk.reports, reference.reports);
+  EXPECT_EQ(FirstDifference(bulk.tables, reference.tables), "");
+  EXPECT_TRUE(bulk.chain_ok);
+}
+
+TEST_F(BulkApplyTest, AKillOnceThePlanIsWrittenButNotCommittedLeavesTheDatabaseAsBefore) {
+  // Enough rows for trail entries to be appended while the rows are planned; the
+  // child is killed when the plan is written, before the commit.
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1200; ++i) {
+    lines.push_back(MedRow("k" + std::to_string(i) + "@chu.fr", "Nom", "Prénom"));
+  }
+  for (int i = 0; i < 300; ++i) {
+    lines.push_back(OrgRow("s" + std::to_string(i) + "@chu.fr",
+                           "k" + std::to_string(i) + "@chu.fr;k" + std::to_string(i + 1) + "@chu.fr"));
+  }
+  std::string path = WriteCsv("big.csv", lines);
+  std::string before = DumpTables(*db_);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    store_sqlite::Options o;
+    o.path = dir_.File("caduce.db");
+    auto db = std::move(*store_sqlite::SqliteDatabase::Open(o));
+    store_sqlite::SqliteDirectoryRepository repo;
+    store_sqlite::SqliteAuditRepository audit_repo;
+    audit::AuditLog log(audit_repo, SystemClock::Get());
+    directory::DirectoryService service(*db, repo, log, ref_, SystemClock::Get());
+    ImportOptions opts;
+    opts.structure_id = hospital_.id;
+    int writing = 0;
+    opts.progress = [&writing](const Progress& p) {
+      if (p.phase == Progress::Phase::kWriting && ++writing == 2) kill(getpid(), SIGKILL);
+    };
+    (void)ImportAccounts(service, Actor::CommandLine(), path, opts);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  EXPECT_EQ(DumpTables(*db_), before);
+  // And the database still works: the same import goes through.
+  ASSERT_OK_AND_ASSIGN(ImportReport r, Import(path));
+  EXPECT_EQ(r.created, 1500);
+  EXPECT_EQ(r.rights_granted, 600);
 }
 
 }  // namespace

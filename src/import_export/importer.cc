@@ -41,6 +41,8 @@ using storage::Tx;
 using storage::TxMode;
 
 constexpr int64_t kProgressEvery = 500;
+// Trail entries of accepted rows held before they are appended to the real trail.
+constexpr size_t kAuditBatch = 1024;
 
 // Columns an export adds for the administrator's information; the import ignores
 // them without a warning (FIELDS.md: "Extra export-only columns are ignored").
@@ -225,6 +227,7 @@ class Importer {
   Status SetSavepoint(Tx& tx) {
     if (plan_) {
       plan_mark_ = plan_->Mark();
+      plan_audit_mark_ = plan_audit_repo_->Mark();
       return OkStatus();
     }
     return tx.SetSavepoint();
@@ -232,6 +235,7 @@ class Importer {
   Status RollbackToSavepoint(Tx& tx) {
     if (plan_) {
       plan_->RollbackTo(plan_mark_);
+      plan_audit_repo_->RollbackTo(plan_audit_mark_);
       return OkStatus();
     }
     return tx.RollbackToSavepoint();
@@ -239,20 +243,31 @@ class Importer {
   Status ReleaseSavepoint(Tx& tx) {
     if (plan_) {
       plan_->Forget(plan_mark_);
+      // The trail entries of accepted rows are final: appended to the real trail
+      // as they come, a batch at a time (the trail has no reference to the
+      // accounts, which WriteTo writes at the end), so that they are not all held.
+      if (plan_audit_repo_->Mark() >= kAuditBatch) return AppendPlannedEvents(tx);
       return OkStatus();
     }
     return tx.ReleaseSavepoint();
   }
+  // Appends the events of the rows accepted so far to the real trail (applied
+  // import only; a dry run collects none).
+  Status AppendPlannedEvents(Tx& tx) { return real_.audit().AppendAll(tx, plan_audit_repo_->Take()); }
+  // Whether the rows go through the plan (a dry run, or an import applied from its
+  // plan) rather than straight through the real service.
+  bool Planned() const { return options_.dry_run || !options_.apply_row_by_row; }
 
   DirectoryService& real_;
   // The service the rows go through: real_, or for a dry run the same service over
   // the plan (plan_repository.h), so that one planner serves both.
   DirectoryService* service_;
   std::unique_ptr<PlanRepository> plan_;
-  std::unique_ptr<DiscardingAuditRepository> plan_audit_repo_;
+  std::unique_ptr<PlanAuditRepository> plan_audit_repo_;
   std::unique_ptr<audit::AuditLog> plan_audit_;
   std::unique_ptr<DirectoryService> plan_service_;
   size_t plan_mark_ = 0;
+  size_t plan_audit_mark_ = 0;
   Actor actor_;  // with its scope, computed once in the import's transaction
   const ImportOptions& options_;
   ImportReport report_;
@@ -392,15 +407,16 @@ Status Importer::TakeBatch(Tx& tx, std::vector<BufferedRow> batch) {
 }
 
 void Importer::SetUpPlan() {
-  // The dry run plans: the same rows through the same service, whose store keeps
-  // the writes in memory and whose trail keeps nothing.
+  // The rows go through the same service, whose store keeps the writes in memory
+  // (written in bulk at the end, or never for a dry run) and whose trail keeps no
+  // chain (the events of an applied import are appended to the real one).
   plan_service_.reset();
   plan_audit_.reset();
   plan_ = std::make_unique<PlanRepository>(real_.repo());
-  plan_audit_repo_ = std::make_unique<DiscardingAuditRepository>();
-  plan_audit_ = std::make_unique<audit::AuditLog>(*plan_audit_repo_, SystemClock::Get());
+  plan_audit_repo_ = std::make_unique<PlanAuditRepository>(!options_.dry_run);
+  plan_audit_ = std::make_unique<audit::AuditLog>(*plan_audit_repo_, real_.clock());
   plan_service_ = std::make_unique<DirectoryService>(real_.db(), *plan_, *plan_audit_,
-                                                     real_.reference(), SystemClock::Get());
+                                                     real_.reference(), real_.clock());
   service_ = plan_service_.get();
 }
 
@@ -533,7 +549,7 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
       }
       if (options_.notify && directory::IsNominative(r->type)) {
         CADUCE_RETURN_IF_ERROR(service_->repo().EnqueueNotification(
-            tx, r->id, "activation", SystemClock::Get().NowMicros()));
+            tx, r->id, "activation", real_.clock().NowMicros()));
         ++report_.notifications_queued;
       }
     }
@@ -610,7 +626,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   std::vector<BufferedRow> batch;
   bool more = queue.Pop(&batch);
   CADUCE_RETURN_IF_ERROR(queue.status());  // not a spreadsheet, no header, a missing column
-  if (options_.dry_run) SetUpPlan();
+  if (Planned()) SetUpPlan();
   CADUCE_TRY(auto tx, BeginImport());
   Report(Progress::Phase::kApplying);
   while (more) {
@@ -626,7 +642,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   // over in a fresh transaction (or plan), now that every row is known.
   if (!early_) {
     tx.reset();  // rolled back
-    if (options_.dry_run) SetUpPlan();
+    if (Planned()) SetUpPlan();
     CADUCE_TRY(tx, BeginImport());
     applied_ = 0;
     report_.notifications_queued = 0;
@@ -671,6 +687,14 @@ Result<ImportReport> Importer::Run(const std::string& path) {
 
   bool apply = !options_.dry_run && !(options_.all_or_nothing && report_.rejected > 0);
   if (apply) {
+    if (plan_) {
+      // The plan, for good: the trail entries of the last rows, then the accounts,
+      // rights and messages in bulk, in the same transaction.
+      Report(Progress::Phase::kWriting);
+      CADUCE_RETURN_IF_ERROR(AppendPlannedEvents(*tx));
+      CADUCE_RETURN_IF_ERROR(plan_->WriteTo(*tx));
+      Report(Progress::Phase::kWriting);
+    }
     JsonObject detail;
     detail.Add("file", report_.file_name)
         .Add("sha256", report_.sha256)
@@ -679,12 +703,12 @@ Result<ImportReport> Importer::Run(const std::string& path) {
         .Add("visible", options_.visible);
     // On the import's structure, so that the structure's trail lists it; with the
     // user agent like every entry the actor causes.
-    audit::Event e = service_->MakeEvent(
+    audit::Event e = real_.MakeEvent(
         actor_, "import.applied",
         default_structure_ != 0 ? fmt::format("structure:{}", default_structure_)
                                 : "file:" + report_.sha256,
         0, detail.str());
-    CADUCE_RETURN_IF_ERROR(service_->audit().Append(*tx, std::move(e)));
+    CADUCE_RETURN_IF_ERROR(real_.audit().Append(*tx, std::move(e)));
     CADUCE_RETURN_IF_ERROR(tx->Commit());
     report_.applied = true;
   } else {

@@ -8,13 +8,16 @@
 // always enough (DESIGN.md rule 7).
 //
 // One planner serves the dry run and the real import: the rows go through
-// DirectoryService (every rule of directory/ applies), each row inside its own
-// savepoint so that a rejected row leaves no trace. A real import writes them in
-// one write transaction and commits it; a dry run gives the same service a store
-// that keeps every write in memory (PlanRepository, plan_repository.h) and a
-// trail that keeps nothing, so it writes nothing at all. The report is therefore
-// exactly what the import does. A crash or kill before the commit leaves the
-// database as it was. The file is read on a thread of its own while the person
+// DirectoryService (every rule of directory/ applies) over a store that keeps every
+// write in memory (PlanRepository, plan_repository.h), each row inside its own
+// savepoint of the plan so that a rejected row leaves no trace. A dry run stops
+// there and writes nothing at all. A real import, in one write transaction,
+// appends the trail entries of the accepted rows as they come, then writes the
+// plan in bulk (PlanRepository::WriteTo: new accounts in id order, their search
+// terms sorted, rights sorted) and commits; the report is therefore exactly the
+// dry run's, and the database what the rows written one by one would have left
+// (ImportOptions::apply_row_by_row, the reference path). A crash or kill before
+// the commit leaves the database as it was. The file is read on a thread of its own while the person
 // rows already read are applied (pass 1); a file-level error found late still
 // stops the import before anything is committed.
 //
@@ -36,7 +39,9 @@ namespace caduce::import_export {
 
 // Reported as the import goes: rows read from the file, then rows applied.
 struct Progress {
-  enum class Phase { kReading, kApplying, kRights, kDone };
+  // kWriting: an applied import writes its plan to the store, reported when it
+  // starts and when everything but the commit is written.
+  enum class Phase { kReading, kApplying, kRights, kWriting, kDone };
   Phase phase = Phase::kReading;
   int64_t rows_read = 0;
   int64_t rows_total = 0;  // known once the file is read
@@ -50,6 +55,10 @@ struct ImportOptions {
   bool all_or_nothing = false;    // apply nothing when any row is rejected
   bool notify = false;            // queue an activation message for each created person
   bool visible = false;           // created accounts are visible in the directory
+  // Writes each row through the service as it is planned, in its own savepoint,
+  // instead of applying the plan in bulk at the end: slower, with the very same
+  // result (kept as the reference the bulk path is tested against).
+  bool apply_row_by_row = false;
   ReadLimits limits;
   // Called every few hundred rows and at each phase change; may be empty.
   std::function<void(const Progress&)> progress;

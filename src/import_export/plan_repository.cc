@@ -68,24 +68,28 @@ std::string_view PlanRepository::Stored::Get(Field f) const {
 
 Account PlanRepository::Stored::ToAccount() const {
   Account a;
-  a.id = id;
-  a.structure_id = structure_id;
-  a.type = type;
-  a.status = status;
-  a.visible_in_directory = visible_in_directory;
-  a.has_password = has_password;
-  a.default_mailbox_id = default_mailbox_id;
-  a.created_at = created_at;
-  a.updated_at = updated_at;
-  a.disabled_reason = disabled_reason;
+  Fill(&a);
+  return a;
+}
+
+void PlanRepository::Stored::Fill(Account* a) const {
+  a->id = id;
+  a->structure_id = structure_id;
+  a->type = type;
+  a->status = status;
+  a->visible_in_directory = visible_in_directory;
+  a->has_password = has_password;
+  a->default_mailbox_id = default_mailbox_id;
+  a->created_at = created_at;
+  a->updated_at = updated_at;
+  a->disabled_reason = disabled_reason;
   size_t at = 0;
-  for (std::string& v : a.fields) {
+  for (std::string& v : a->fields) {
     uint32_t len;
     std::memcpy(&len, packed.data() + at, sizeof len);
     v.assign(packed, at + sizeof len, len);
     at += sizeof len + len;
   }
-  return a;
 }
 
 AccountBrief PlanRepository::Stored::Brief() const {
@@ -534,16 +538,18 @@ Result<std::vector<int64_t>> PlanRepository::PersonsWithDefault(storage::Tx& tx,
 // ---- Notifications and expiry -----------------------------------------------------
 
 Status PlanRepository::EnqueueNotification(storage::Tx& tx, int64_t account_id,
-                                           std::string_view kind, int64_t) {
+                                           std::string_view kind, int64_t at) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "enqueue notification"));
   CADUCE_TRY(bool exists, Exists(tx, account_id));
   if (!exists) {
     return FailedPreconditionError(fmt::format("account {} does not exist", account_id));
   }
   std::pair<std::string, int64_t> key{std::string(kind), account_id};
-  ++notifications_[key];
+  notifications_[key].push_back(at);
   undo_.push_back([this, key] {
-    if (--notifications_[key] == 0) notifications_.erase(key);
+    auto it = notifications_.find(key);
+    it->second.pop_back();
+    if (it->second.empty()) notifications_.erase(it);
   });
   return OkStatus();
 }
@@ -551,8 +557,10 @@ Status PlanRepository::EnqueueNotification(storage::Tx& tx, int64_t account_id,
 Result<int64_t> PlanRepository::PendingNotifications(storage::Tx& tx, std::string_view kind,
                                                      int64_t account_id) {
   CADUCE_TRY(int64_t n, base_.PendingNotifications(tx, kind, account_id));
-  for (const auto& [key, count] : notifications_) {
-    if (key.first == kind && (account_id == 0 || key.second == account_id)) n += count;
+  for (const auto& [key, ats] : notifications_) {
+    if (key.first == kind && (account_id == 0 || key.second == account_id)) {
+      n += static_cast<int64_t>(ats.size());
+    }
   }
   return n;
 }
@@ -572,6 +580,61 @@ Result<std::vector<int64_t>> PlanRepository::AccountsExpiringBy(storage::Tx& tx,
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// ---- Writing the plan -------------------------------------------------------------
+
+Status PlanRepository::WriteTo(storage::Tx& tx) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "write the plan"));
+  // New accounts: ids first_new_id_ … next_id_ - 1, none missing (a rejected row's
+  // id is given again to the next one).
+  if (first_new_id_ && next_id_ > *first_new_id_) {
+    const int64_t first_id = *first_new_id_;
+    const size_t count = static_cast<size_t>(next_id_ - first_id);
+    for (size_t i = 0; i < count; ++i) {
+      if (!accounts_.count(first_id + static_cast<int64_t>(i))) {
+        return InternalError(fmt::format("the plan has no account {}", first_id + i));
+      }
+    }
+    CADUCE_TRY(int64_t first, base_.InsertAccounts(tx, count, [&](size_t i, Account* a) {
+      accounts_.at(first_id + static_cast<int64_t>(i)).Fill(a);
+    }));
+    if (first != first_id) {
+      // Another writer took ids since the plan began: it cannot, within one write
+      // transaction, but the rights and the trail name these ids.
+      return AbortedError(fmt::format("the store gave the new accounts the ids from {}, "
+                                      "the plan from {}",
+                                      first, first_id));
+    }
+  }
+  // Stored accounts the plan changed, in id order.
+  std::vector<int64_t> changed;
+  for (const auto& [id, s] : accounts_) {
+    if (!IsNew(id)) changed.push_back(id);
+  }
+  std::sort(changed.begin(), changed.end());
+  Account a;
+  for (int64_t id : changed) {
+    accounts_.at(id).Fill(&a);
+    CADUCE_RETURN_IF_ERROR(base_.UpdateAccount(tx, a));
+  }
+  for (const RightKey& key : revoked_) {
+    CADUCE_TRY(bool deleted, base_.DeleteRight(tx, key.first, key.second));
+    if (!deleted) {
+      return AbortedError(fmt::format("the right of person {} on mailbox {} was already gone",
+                                      key.second, key.first));
+    }
+  }
+  std::vector<ConnectionRight> rights;
+  rights.reserve(granted_.size());
+  for (const auto& [key, right] : granted_) rights.push_back(right);
+  CADUCE_RETURN_IF_ERROR(base_.InsertRights(tx, std::move(rights)));
+  for (const auto& [key, ats] : notifications_) {
+    for (int64_t at : ats) {
+      CADUCE_RETURN_IF_ERROR(base_.EnqueueNotification(tx, key.second, key.first, at));
+    }
+  }
+  return OkStatus();
 }
 
 }  // namespace caduce::import_export

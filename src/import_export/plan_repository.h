@@ -13,6 +13,11 @@
 // order), so that every ordering by id is the store's. Mark() and RollbackTo() are
 // the plan's savepoints: the importer undoes a rejected row's writes with them.
 //
+// WriteTo() writes the plan to the store for good, in bulk: the new accounts in id
+// order (the store's bulk path sorts their search terms), the changed ones, the
+// rights revoked and granted, the messages queued. An import applies its plan so,
+// instead of writing row by row with a savepoint each.
+//
 // Answers only what an import asks: Search and ListAccountPage (the autocomplete
 // and the administration list, which need the search terms) are refused with
 // kFailedPrecondition, and so are writes to structures, administrators and
@@ -53,6 +58,13 @@ class PlanRepository final : public directory::DirectoryRepository {
   // entries are dropped, so that a plan of 100,000 rows holds no undo log.
   // REQUIRES: no mark older than `mark` is rolled back to afterwards.
   void Forget(size_t mark) { undo_.resize(std::min(mark, undo_.size())); }
+
+  // Writes every planned change to the store in `tx` (see above): the store then
+  // holds what the rows, written one by one through the service, would have left.
+  // REQUIRES: tx is the write transaction the plan was made in, and no mark is
+  // rolled back to afterwards. A store failure is returned as is (the caller's
+  // transaction is then rolled back).
+  Status WriteTo(storage::Tx& tx);
 
   Result<int64_t> InsertStructure(storage::Tx& tx, const directory::Structure& s) override;
   Result<std::optional<directory::Structure>> FindStructure(storage::Tx& tx, int64_t id) override;
@@ -122,6 +134,8 @@ class PlanRepository final : public directory::DirectoryRepository {
 
     static Stored Of(const directory::Account& a);
     directory::Account ToAccount() const;
+    // The same into `a`, reusing its strings' buffers.
+    void Fill(directory::Account* a) const;
     std::string_view Get(directory::Field f) const;
     directory::AccountBrief Brief() const;
   };
@@ -156,18 +170,34 @@ class PlanRepository final : public directory::DirectoryRepository {
   std::map<RightKey, directory::ConnectionRight> granted_;  // by (mailbox, person)
   std::set<RightKey> granted_by_person_;                    // (person, mailbox)
   std::set<RightKey> revoked_;  // store rights the plan deleted, (mailbox, person)
-  std::map<std::pair<std::string, int64_t>, int64_t> notifications_;  // (kind, account)
+  // (kind, account) → when each message was queued.
+  std::map<std::pair<std::string, int64_t>, std::vector<int64_t>> notifications_;
   std::unordered_map<int64_t, std::optional<directory::Structure>> structures_;
   std::vector<std::function<void()>> undo_;
 };
 
-// An audit store that keeps nothing: the dry run's changes are never recorded.
-class DiscardingAuditRepository final : public audit::AuditRepository {
+// The trail of a plan, which keeps no chain. A dry run's drops every entry; an
+// applied import's collects the events in order (collect = true), so that the
+// importer appends those of accepted rows to the real trail; Mark and RollbackTo
+// are the plan's savepoints, as PlanRepository's.
+class PlanAuditRepository final : public audit::AuditRepository {
  public:
+  explicit PlanAuditRepository(bool collect) : collect_(collect) {}
+
+  size_t Mark() const { return events_.size(); }
+  void RollbackTo(size_t mark) {
+    if (mark < events_.size()) events_.erase(events_.begin() + static_cast<ptrdiff_t>(mark), events_.end());
+  }
+  // The events collected so far, in order; the collection starts again empty.
+  std::vector<audit::Event> Take() { return std::exchange(events_, {}); }
+
   Result<std::optional<audit::Entry>> Last(storage::Tx&) override {
     return std::optional<audit::Entry>();
   }
-  Status Insert(storage::Tx&, const audit::Entry&) override { return OkStatus(); }
+  Status Insert(storage::Tx&, const audit::Entry& entry) override {
+    if (collect_) events_.push_back(entry.event);
+    return OkStatus();
+  }
   Status Scan(storage::Tx&, const std::function<bool(const audit::Entry&)>&) override {
     return OkStatus();
   }
@@ -175,6 +205,10 @@ class DiscardingAuditRepository final : public audit::AuditRepository {
     return std::vector<audit::Entry>();
   }
   bool KeepsEntries() const override { return false; }
+
+ private:
+  bool collect_;
+  std::vector<audit::Event> events_;
 };
 
 }  // namespace caduce::import_export

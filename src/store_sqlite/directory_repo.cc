@@ -473,6 +473,96 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccount(storage::Tx& tx, const 
   return id;
 }
 
+Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
+    storage::Tx& tx, size_t count, const std::function<void(size_t, Account*)>& fill) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert accounts"));
+  Connection& conn = ConnOf(tx);
+  // Reset by SQLite at the end of the transaction.
+  CADUCE_RETURN_IF_ERROR(conn.Exec("PRAGMA defer_foreign_keys = ON"));
+  // The terms of every account, kept in one buffer until they are written sorted.
+  struct Term {
+    uint32_t offset, size;
+    int64_t account_id, structure_id;
+    bool visible, nominative;
+  };
+  std::string text;
+  std::vector<Term> terms;
+  terms.reserve(count * 3);
+  Account a;
+  int64_t first = 0;
+  for (size_t i = 0; i < count; ++i) {
+    fill(i, &a);
+    Stmt st(conn, Sql().insert);
+    int n = BindAccount(st, a);
+    st.Bind(n, a.created_at);
+    Status run = st.Run();
+    if (!run.ok()) {
+      return Reword(
+          run, fmt::format("insert account {}", a.address()),
+          fmt::format("the address {} is already taken by another account", a.address()),
+          fmt::format(
+              "cannot insert account {}: structure {} or default mailbox {} does not exist",
+              a.address(), a.structure_id, a.default_mailbox_id));
+    }
+    int64_t id = sqlite3_last_insert_rowid(conn.handle());
+    if (i == 0) first = id;
+    if (id != first + static_cast<int64_t>(i)) {
+      return InternalError("the store did not give consecutive ids to a bulk insert");
+    }
+    for (const std::string& t : SearchTerms(a)) {
+      terms.push_back(Term{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(t.size()),
+                           id, a.structure_id, a.visible_in_directory,
+                           directory::IsNominative(a.type)});
+      text += t;
+    }
+  }
+  auto term_of = [&text](const Term& t) { return std::string_view(text).substr(t.offset, t.size); };
+  // (term, account_id): the primary key's order, and within one structure the
+  // order of account_search_by_structure.
+  std::sort(terms.begin(), terms.end(), [&](const Term& x, const Term& y) {
+    int c = term_of(x).compare(term_of(y));
+    return c != 0 ? c < 0 : x.account_id < y.account_id;
+  });
+  for (const Term& t : terms) {
+    Stmt ins(conn, InsertTermsSql(1));
+    ins.Bind(1, t.account_id)
+        .Bind(2, t.structure_id)
+        .Bind(3, int64_t{t.visible ? 1 : 0})
+        .Bind(4, int64_t{t.nominative ? 1 : 0})
+        .Bind(5, term_of(t));
+    Status run = ins.Run();
+    if (!run.ok()) return run.WithContext(fmt::format("index account {}", t.account_id));
+  }
+  return first;
+}
+
+Status SqliteDirectoryRepository::InsertRights(storage::Tx& tx,
+                                               std::vector<ConnectionRight> rights) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert connection rights"));
+  Connection& conn = ConnOf(tx);
+  std::sort(rights.begin(), rights.end(), [](const ConnectionRight& x, const ConnectionRight& y) {
+    return x.mailbox_id != y.mailbox_id ? x.mailbox_id < y.mailbox_id : x.person_id < y.person_id;
+  });
+  for (const ConnectionRight& r : rights) {
+    Stmt st(conn,
+            "INSERT INTO connection_rights (mailbox_id, person_id, created_at, created_by) "
+            "VALUES (?1, ?2, ?3, ?4)");
+    st.Bind(1, r.mailbox_id)
+        .Bind(2, r.person_id)
+        .Bind(3, r.created_at)
+        .Bind(4, std::string_view(r.created_by));
+    Status run = st.Run();
+    if (!run.ok()) {
+      return Reword(run, "insert connection right",
+                    fmt::format("mailbox {} already has a right for person {}", r.mailbox_id,
+                                r.person_id),
+                    fmt::format("mailbox {} or person {} does not exist", r.mailbox_id,
+                                r.person_id));
+    }
+  }
+  return OkStatus();
+}
+
 Status SqliteDirectoryRepository::UpdateAccount(storage::Tx& tx, const Account& a) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "update account"));
   Connection& conn = ConnOf(tx);

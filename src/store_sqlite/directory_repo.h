@@ -13,6 +13,7 @@
 #define CADUCE_STORE_SQLITE_DIRECTORY_REPO_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -72,6 +73,16 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
   Result<directory::AccountPage> ListAccountPage(storage::Tx& tx,
                                                  const directory::AccountPageQuery& q) override;
   Result<int64_t> LastSignIn(storage::Tx& tx, int64_t account_id) override;
+
+  // One prepared INSERT per account; the search terms of all of them are sorted and
+  // written after the last one, so that both indexes of account_search grow by
+  // appends rather than by a random insertion per term. References between the
+  // accounts (a default mailbox inserted later) are checked at commit.
+  Result<int64_t> InsertAccounts(
+      storage::Tx& tx, size_t count,
+      const std::function<void(size_t, directory::Account*)>& fill) override;
+  // Sorted by (mailbox, person), the primary key's order.
+  Status InsertRights(storage::Tx& tx, std::vector<directory::ConnectionRight> rights) override;
 
   Result<bool> InsertRight(storage::Tx& tx, const directory::ConnectionRight& right) override;
   Result<bool> DeleteRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) override;
