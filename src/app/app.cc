@@ -17,6 +17,7 @@
 #include "jobs/import_jobs.h"
 #include "audit/audit_log.h"
 #include "auth/password_policy.h"
+#include "auth/access_tokens.h"
 #include "base/clock.h"
 #include "directory/directory_service.h"
 #include "directory/reference_data.h"
@@ -26,6 +27,7 @@
 #include "store_sqlite/audit_repo.h"
 #include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
+#include "store_sqlite/access_token_repo.h"
 #include "store_sqlite/directory_repo.h"
 #include "store_sqlite/notify_repo.h"
 
@@ -46,6 +48,8 @@ struct App::Impl {
   std::unique_ptr<notify::Mailer> mailer;
   std::unique_ptr<notify::NotifyService> notify;  // its worker stops after the server
   std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
+  store_sqlite::SqliteAccessTokenRepository token_repo;
+  std::unique_ptr<auth::AccessTokenService> tokens;
   std::unique_ptr<http::Server> server;  // last: stopped and destroyed first
   std::string address;
 
@@ -84,6 +88,11 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
     std::string host = options.listener.address;
     if (host == "127.0.0.1" || host == "0.0.0.0" || host == "::" || host.empty()) {
       host = "localhost";
+  auth::AccessTokenOptions token_options;
+  token_options.throttle = options.auth.throttle;
+  impl->tokens = std::make_unique<auth::AccessTokenService>(
+      *impl->db, impl->auth_repo, impl->token_repo, impl->directory_repo, *impl->audit, clock,
+      token_options);
     } else if (host.find(':') != std::string::npos) {
       host = "[" + host + "]";
     }
@@ -111,6 +120,7 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   api::AdminServices admin;
   admin.directory = impl->directory.get();
   admin.imports = impl->imports.get();
+  api_options.tokens = impl->tokens.get();
   admin.work_dir = work_dir;
   CADUCE_RETURN_IF_ERROR(api::AddApiRoutes(router, *impl->sign_in, admin, api_options));
 
@@ -148,6 +158,7 @@ Status Serve(const AppOptions& options, const std::function<void(const App&)>& s
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
+  server_options.worker_queue_limit = options.worker_queue_limit;
   sigaddset(&signals, SIGINT);
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &signals, &previous);

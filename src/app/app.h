@@ -36,6 +36,9 @@ struct AppOptions {
   // Threads of the worker pool for blocking routes (0: one per core, at least
   // 2), and how long a graceful stop lets requests in flight finish.
   int worker_threads = 0;
+  // Requests of slow routes waiting for a worker beyond those running; more are
+  // answered 503 with Retry-After (http::ServerOptions::worker_queue_limit).
+  int worker_queue_limit = 32;
   std::chrono::milliseconds shutdown_grace{10'000};
   // The whole configuration `caduce serve` read (app/config.h), for the parts
   // wired from it (the mail relay, public_url); the fields above are set from

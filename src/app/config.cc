@@ -224,6 +224,16 @@ const std::vector<KeyEntry>& Entries() {
         "threads for slow requests (argon2id sign-in, import, export); 0: one per core, at "
         "least 2"},
        [](Config& c, std::string_view v) { return SetInt(&c.worker_threads, v, 0, 256); }},
+      {{"worker_queue", "CADUCE_WORKER_QUEUE", "32",
+        "slow requests that may wait for a busy worker; more get 503 with Retry-After at once "
+        "(0: no cap)"},
+       [](Config& c, std::string_view v) { return SetInt(&c.worker_queue, v, 0, 100'000); }},
+      {{"argon2_memory", "CADUCE_ARGON2_MEMORY", "19",
+        "argon2id memory of new password hashes, in MiB (with argon2_passes: at least one of "
+        "OWASP's settings 46/1, 19/2, 12/3, 9/4, 7/5)"},
+       [](Config& c, std::string_view v) { return SetInt(&c.argon2_memory_mib, v, 7, 4096); }},
+      {{"argon2_passes", "CADUCE_ARGON2_PASSES", "2", "argon2id passes of new password hashes"},
+       [](Config& c, std::string_view v) { return SetInt(&c.argon2_passes, v, 1, 16); }},
       {{"max_connections", "CADUCE_MAX_CONNECTIONS", "10000",
         "open connections beyond this are closed at once"},
        [](Config& c, std::string_view v) {
@@ -397,6 +407,19 @@ Status ApplyConfigText(std::string_view text, std::string_view source, Config* c
     }
     line = Trim(line);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+  // OWASP Password Storage Cheat Sheet, argon2id with p=1: each pair is one
+  // equivalent minimum (memory in MiB, passes).
+  constexpr int kOwasp[][2] = {{46, 1}, {19, 2}, {12, 3}, {9, 4}, {7, 5}};
+  bool strong_enough = false;
+  for (const auto& [mib, passes] : kOwasp) {
+    if (argon2_memory_mib >= mib && argon2_passes >= passes) strong_enough = true;
+  }
+  if (!strong_enough) {
+    return InvalidArgumentError(
+        "configuration : argon2_memory et argon2_passes sont en dessous des minimums de l'OWASP "
+        "(46 Mio et 1 passe, 19 Mio et 2, 12 Mio et 3, 9 Mio et 4, ou 7 Mio et 5) : augmentez "
+        "l'un ou l'autre.");
+  }
     std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
       return InvalidArgumentError(where + " : " + Quote(line) +

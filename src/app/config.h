@@ -69,6 +69,13 @@ struct Config {
 
   int io_threads = 2;
   int worker_threads = 0;  // 0: the number of cores, at least 2
+  // Requests of slow routes that may wait for a worker beyond those running;
+  // more get 503 with Retry-After at once. 0: no cap.
+  int worker_queue = 32;
+  // argon2id cost of new password hashes (older hashes verify and are redone at
+  // the next sign-in). At least one of OWASP's equivalent settings (Validate).
+  int argon2_memory_mib = 19;
+  int argon2_passes = 2;
   std::size_t max_connections = 10'000;
   std::size_t max_connections_per_ip = 1'000;
   int64_t shutdown_grace_seconds = 10;

@@ -196,6 +196,26 @@ TEST(ConfigTest, CrossKeyChecks) {
   EXPECT_THAT(m.Validate(), StatusIs(Code::kInvalidArgument));
 }
 
+TEST(ConfigTest, Argon2CostStaysAtOrAboveOwaspAndTheWorkerQueueIsCapped) {
+  Config c;
+  EXPECT_EQ(c.argon2_memory_mib, 19);
+  EXPECT_EQ(c.argon2_passes, 2);
+  EXPECT_EQ(c.worker_queue, 32);
+  ASSERT_OK(c.Set("argon2_memory", "46", "test"));
+  ASSERT_OK(c.Set("argon2_passes", "1", "test"));
+  EXPECT_OK(c.Validate());
+  ASSERT_OK(c.Set("argon2_memory", "19", "test"));
+  EXPECT_THAT(MessageOf(c.Validate()), HasSubstr("minimums de l'OWASP"));
+  ASSERT_OK(c.Set("argon2_memory", "7", "test"));
+  ASSERT_OK(c.Set("argon2_passes", "5", "test"));
+  EXPECT_OK(c.Validate());
+  EXPECT_THAT(c.Set("argon2_memory", "6", "test"), StatusIs(Code::kInvalidArgument));
+  EXPECT_THAT(c.Set("argon2_passes", "0", "test"), StatusIs(Code::kInvalidArgument));
+  ASSERT_OK(c.Set("worker_queue", "0", "test"));
+  EXPECT_EQ(c.worker_queue, 0);
+  EXPECT_THAT(c.Set("worker_queue", "-1", "test"), StatusIs(Code::kInvalidArgument));
+}
+
 TEST(ConfigTest, EnvironmentOverridesFileAndFlagsOverrideBoth) {
   caduce::testing::TempDir dir;
   const std::string path = dir.File("caduce.conf");

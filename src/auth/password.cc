@@ -34,15 +34,14 @@ bool PasswordHasher::Verify(std::string_view hash, std::string_view password) co
 }
 
 bool PasswordHasher::NeedsRehash(std::string_view hash) const {
-  // "$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>". Only weaker
-  // parameters call for a new hash: a hash made stronger than this hasher's cost (by
-  // a newer deployment, or by hand) is kept rather than downgraded.
+  // "$argon2id$v=19$m=<KiB>,t=<passes>,p=<lanes>$<salt>$<hash>". Any other
+  // parameters than the configured ones call for a new hash (see password.h).
   constexpr std::string_view kPrefix = "$argon2id$v=19$m=";
   if (hash.substr(0, kPrefix.size()) != kPrefix) return true;
   unsigned long long m = 0, t = 0;
   std::string params(hash.substr(kPrefix.size(), 64));
   if (std::sscanf(params.c_str(), "%llu,t=%llu,", &m, &t) != 2) return true;
-  return m * 1024 < cost_.memlimit || t < cost_.opslimit;
+  return m * 1024 != cost_.memlimit || t != cost_.opslimit;
 }
 
 }  // namespace caduce::auth

@@ -34,7 +34,7 @@ TEST(PasswordHasherTest, HashVerifiesOnlyTheRightPassword) {
   EXPECT_NE(hash, again);
 }
 
-TEST(PasswordHasherTest, WeakerParametersNeedRehash) {
+TEST(PasswordHasherTest, OtherParametersNeedRehash) {
   PasswordHasher weak(PasswordCost::Minimal());
   PasswordCost stronger = PasswordCost::Minimal();
   stronger.opslimit += 1;
@@ -45,9 +45,11 @@ TEST(PasswordHasherTest, WeakerParametersNeedRehash) {
   // The stronger hasher still verifies the old string.
   EXPECT_TRUE(strong.Verify(hash, "un mot de passe assez long"));
   EXPECT_TRUE(strong.NeedsRehash("garbage"));
-  // A stronger stored hash is not downgraded.
+  // A costlier stored hash (an older default) is brought to the configured cost.
   ASSERT_OK_AND_ASSIGN(std::string strong_hash, strong.Hash("un mot de passe assez long"));
-  EXPECT_FALSE(weak.NeedsRehash(strong_hash));
+  EXPECT_TRUE(weak.NeedsRehash(strong_hash));
+  EXPECT_FALSE(strong.NeedsRehash(strong_hash));
+  EXPECT_TRUE(weak.Verify(strong_hash, "un mot de passe assez long"));
 }
 
 TEST(TokensTest, TokensAreRandomBase64UrlAndHashRoundTrips) {

@@ -529,6 +529,20 @@ TEST_F(SignInTest, WeakerHashIsReplacedAtSignIn) {
   EXPECT_EQ(CredentialsOf(a.address())->password_hash, after);  // once only
 }
 
+TEST_F(SignInTest, CostlierHashOfAnOlderDefaultIsBroughtToTheConfiguredCost) {
+  AuthOptions older = options_;
+  older.cost.opslimit += 2;  // the previous, costlier default
+  auth_ = MakeService(older);
+  Account a = ActivePerson("marie.dupont@chu-toulouse.fr");
+  std::string before = CredentialsOf(a.address())->password_hash;
+  auth_ = MakeService(options_);
+  ASSERT_OK(SignIn(a.address(), kGoodPassword));  // the old hash still verifies
+  std::string after = CredentialsOf(a.address())->password_hash;
+  EXPECT_NE(before, after);
+  EXPECT_FALSE(PasswordHasher(options_.cost).NeedsRehash(after));
+  EXPECT_OK(SignIn(a.address(), kGoodPassword));
+}
+
 TEST_F(SignInTest, NoPasswordOrTokenReachesTheTrail) {
   Account a = ActivePerson("marie.dupont@chu-toulouse.fr");
   Account org = CreateShared("ORG", "cardio@chu-toulouse.fr", "Cardiologie", a.address());

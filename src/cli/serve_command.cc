@@ -60,6 +60,9 @@ app::AppOptions ToAppOptions(const app::Config& c) {
   options.listener.max_connections = c.max_connections;
   options.listener.max_connections_per_ip = c.max_connections_per_ip;
   options.worker_threads = c.worker_threads;
+  options.worker_queue_limit = c.worker_queue;
+  options.auth.cost.memlimit = static_cast<size_t>(c.argon2_memory_mib) << 20;
+  options.auth.cost.opslimit = static_cast<unsigned long long>(c.argon2_passes);
   options.shutdown_grace = std::chrono::seconds(c.shutdown_grace_seconds);
   options.auth.session_idle_seconds = c.session_idle_seconds;
   options.auth.session_absolute_seconds = c.session_absolute_seconds;

@@ -20,6 +20,7 @@ struct Server::Impl {
   // Destroyed first, after Stop(): a handler still running is joined while the
   // listener's io_context, where its completion goes, still exists.
   std::unique_ptr<boost::asio::thread_pool> workers;
+  std::unique_ptr<internal::WorkerLoad> worker_load;
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -49,6 +50,10 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options, Router rout
   if (workers <= 0) workers = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   impl->workers = std::make_unique<boost::asio::thread_pool>(workers);
   impl->core.workers = impl->workers.get();
+  int queue = std::max(0, impl->options.worker_queue_limit);
+  impl->worker_load =
+      std::make_unique<internal::WorkerLoad>(queue == 0 ? 0 : int64_t{workers} + queue);
+  impl->core.worker_load = impl->worker_load.get();
   impl->core.event_heartbeat = impl->options.event_heartbeat;
   const internal::ServerCore* core = &impl->core;
   CADUCE_TRY(impl->listener,
@@ -69,6 +74,8 @@ uint64_t Server::refused_connection_count() const {
 }
 
 uint64_t Server::refused_per_ip_count() const { return impl_->listener->refused_per_ip_count(); }
+
+uint64_t Server::refused_busy_count() const { return impl_->worker_load->refused(); }
 
 std::size_t Server::idle_connection_count() const {
   return impl_->listener->idle_connection_count();

@@ -40,6 +40,11 @@ struct ServerOptions {
   // Threads that run the handlers of RouteOptions::blocking routes; 0 means
   // the number of cores, at least 2.
   int worker_threads = 0;
+  // How many requests of blocking routes may wait for a free worker thread
+  // beyond those running. One more is answered 503 with "Retry-After: 1" at
+  // once rather than left waiting for seconds (20 sign-ins a second on two
+  // cores queue up otherwise). 0: no cap.
+  int worker_queue_limit = 32;
   // A comment line (":") is sent on an event stream (Response::events) that
   // has had nothing to send for this long (HTML Living Standard §9.2.7).
   std::chrono::milliseconds event_heartbeat{15'000};
@@ -72,6 +77,8 @@ class Server {
   // by the per-address cap alone (net::ListenerOptions). Thread-safe.
   uint64_t refused_connection_count() const;
   uint64_t refused_per_ip_count() const;
+  // Requests of blocking routes answered 503 because the worker queue was full.
+  uint64_t refused_busy_count() const;
 
  private:
   struct Impl;

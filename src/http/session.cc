@@ -465,9 +465,22 @@ asio::awaitable<After> ServeOne(Stream& stream, net::Connection& conn, const Ser
           }
         }
         if (!response && options.blocking && core.workers != nullptr) {
-          Response r = co_await InvokeOnWorkers(*core.workers, *match.route, request,
-                                                match.params);
-          response.emplace(std::move(r));
+          if (core.worker_load != nullptr && !core.worker_load->TryEnter()) {
+            // Refused at once: waiting seconds in the queue helps nobody.
+            response = Problem(
+                503, "Le serveur est très sollicité en ce moment : réessayez dans une seconde.");
+            response->SetHeader("Retry-After", "1");
+          } else {
+            struct Leave {
+              WorkerLoad* load;
+              ~Leave() {
+                if (load != nullptr) load->Leave();
+              }
+            } leave{core.worker_load};
+            Response r = co_await InvokeOnWorkers(*core.workers, *match.route, request,
+                                                  match.params);
+            response.emplace(std::move(r));
+          }
         }
         if (!response) response = Invoke(*match.route, request, match.params);
       }
