@@ -36,6 +36,13 @@ if [ ! -d tests/interop/node_modules ]; then
   fi
 fi
 
+# jmap-jam, the JMAP client of tests/jmap/client, from its package-lock.json.
+if [ ! -d tests/jmap/client/node_modules ] || \
+   [ tests/jmap/client/package-lock.json -nt tests/jmap/client/node_modules/.package-lock.json ]; then
+  echo "setup: installing tests/jmap/client npm packages"
+  (cd tests/jmap/client && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
 # The web UI: its npm packages from web/package-lock.json, then web/dist, rebuilt only
 # when a source is newer than the last build (quick and idempotent otherwise).
 if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
