@@ -1,11 +1,16 @@
 // Streaming export of accounts to XLSX (libxlsxwriter, constant memory) or CSV.
 #include "import_export/exporter.h"
 
-#include <algorithm>
-#include <memory>
-#include <unordered_map>
-
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 
 #include "import_export/formats/csv_writer.h"
 #include "import_export/formats/xlsx_writer.h"
@@ -30,35 +35,154 @@ std::vector<std::string> ListValues(Field f, const directory::ReferenceData& ref
     return v;
   };
   switch (f) {
-    case Field::kType: return {"PER", "INT", "MED", "ORG", "APP"};
-    case Field::kDepartement: return of(ref.departements());
-    case Field::kRegion: return of(ref.regions());
-    case Field::kProfession: return of(ref.professions());
-    case Field::kSpecialite: return of(ref.specialites());
-    case Field::kCiviliteExercice: return of(ref.civilites());
-    case Field::kTypeIdStructure: return of(ref.types_id_structure());
-    case Field::kActiviteLiberale: return {"OUI", "NON"};
-    default: return {};
+    case Field::kType:
+      return {"PER", "INT", "MED", "ORG", "APP"};
+    case Field::kDepartement:
+      return of(ref.departements());
+    case Field::kRegion:
+      return of(ref.regions());
+    case Field::kProfession:
+      return of(ref.professions());
+    case Field::kSpecialite:
+      return of(ref.specialites());
+    case Field::kCiviliteExercice:
+      return of(ref.civilites());
+    case Field::kTypeIdStructure:
+      return of(ref.types_id_structure());
+    case Field::kActiviteLiberale:
+      return {"OUI", "NON"};
+    default:
+      return {};
   }
 }
 
 double WidthOf(Field f) {
   switch (f) {
-    case Field::kType: return 10;
-    case Field::kAddress: case Field::kConnectionAccounts: case Field::kAlias: return 36;
-    case Field::kCp: case Field::kActiviteLiberale: return 10;
-    case Field::kDescription: case Field::kRaisonSociale: case Field::kAdresse1:
-    case Field::kProfession: case Field::kSpecialite: case Field::kStructure:
-    case Field::kDepartement: case Field::kRegion:
+    case Field::kType:
+      return 10;
+    case Field::kAddress:
+    case Field::kConnectionAccounts:
+    case Field::kAlias:
+      return 36;
+    case Field::kCp:
+    case Field::kActiviteLiberale:
+      return 10;
+    case Field::kDescription:
+    case Field::kRaisonSociale:
+    case Field::kAdresse1:
+    case Field::kProfession:
+    case Field::kSpecialite:
+    case Field::kStructure:
+    case Field::kDepartement:
+    case Field::kRegion:
       return 28;
-    default: return 16;
+    default:
+      return 16;
   }
 }
 
+// Rows handed from the thread that reads the database to a thread that writes
+// the file, in batches: libxlsxwriter's cell storage and XML formatting then run
+// beside the queries and the formatting of the next rows (the export has two
+// cores to use; the deflate in Close() stays on one). The batches go back and
+// forth, so their strings keep their capacity and memory stays bounded by
+// kBatches * kBatchRows rows.
+class RowPipe {
+ public:
+  static constexpr size_t kBatches = 4;
+  static constexpr size_t kBatchRows = 512;
+  using Batch = std::vector<std::vector<std::string>>;
+
+  // `write` is called on the writer thread, in order, for every row pushed.
+  RowPipe(size_t columns, std::function<Status(const std::vector<std::string>&)> write)
+      : write_(std::move(write)) {
+    for (size_t i = 0; i < kBatches; ++i) {
+      free_.push_back(std::make_unique<Batch>(kBatchRows, std::vector<std::string>(columns)));
+    }
+    writer_ = std::thread([this] { Drain(); });
+  }
+  ~RowPipe() { (void)Finish(); }
+  RowPipe(const RowPipe&) = delete;
+  RowPipe& operator=(const RowPipe&) = delete;
+
+  // The row to fill next (its strings hold an older row's values: overwrite
+  // them all). Waits for a free batch; the writer's error once it failed.
+  Result<std::vector<std::string>*> NextRow() {
+    if (!filling_ || used_ == kBatchRows) {
+      if (filling_) Send();
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return !free_.empty() || !failed_.ok(); });
+      if (!failed_.ok()) return failed_;
+      filling_ = std::move(free_.front());
+      free_.pop_front();
+      used_ = 0;
+    }
+    return &(*filling_)[used_++];
+  }
+
+  // Sends the last rows, waits for the writer, and returns its first error.
+  Status Finish() {
+    if (!writer_.joinable()) return failed_;
+    if (filling_ && used_ > 0) Send();
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    writer_.join();
+    return failed_;
+  }
+
+ private:
+  void Send() {
+    {
+      std::lock_guard lock(mu_);
+      full_.push_back({std::move(filling_), used_});
+    }
+    cv_.notify_all();
+    filling_.reset();
+    used_ = 0;
+  }
+
+  void Drain() {
+    for (;;) {
+      std::pair<std::unique_ptr<Batch>, size_t> job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [this] { return !full_.empty() || done_; });
+        if (full_.empty()) return;
+        job = std::move(full_.front());
+        full_.pop_front();
+      }
+      Status s;
+      for (size_t i = 0; i < job.second && s.ok(); ++i) s = write_((*job.first)[i]);
+      {
+        std::lock_guard lock(mu_);
+        if (!s.ok() && failed_.ok()) failed_ = s;
+        free_.push_back(std::move(job.first));
+      }
+      cv_.notify_all();
+    }
+  }
+
+  std::function<Status(const std::vector<std::string>&)> write_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<Batch>> free_;                     // guarded by mu_
+  std::deque<std::pair<std::unique_ptr<Batch>, size_t>> full_;  // guarded by mu_
+  bool done_ = false;                                           // guarded by mu_
+  Status failed_;                                               // guarded by mu_
+  std::unique_ptr<Batch> filling_;                              // producer side only
+  size_t used_ = 0;
+  std::thread writer_;
+};
+
 std::string StatusLabel(const Account& a) {
   switch (a.status) {
-    case directory::AccountStatus::kPending: return "en attente d'activation";
-    case directory::AccountStatus::kActive: return "actif";
+    case directory::AccountStatus::kPending:
+      return "en attente d'activation";
+    case directory::AccountStatus::kActive:
+      return "actif";
     case directory::AccountStatus::kDisabled:
       return a.disabled_reason == "expired" ? "désactivé (péremption)" : "désactivé";
   }
@@ -112,8 +236,8 @@ Result<ExportStats> ExportAccounts(directory::DirectoryService& service,
     for (const auto& s : directory::FieldTable()) {
       std::vector<std::string> values = ListValues(s.field, ref);
       if (!values.empty()) {
-        CADUCE_RETURN_IF_ERROR(xlsx->AddListValidation(
-            static_cast<int32_t>(FieldIndex(s.field)), values, 2, kLastSheetRow));
+        CADUCE_RETURN_IF_ERROR(xlsx->AddListValidation(static_cast<int32_t>(FieldIndex(s.field)),
+                                                       values, 2, kLastSheetRow));
       }
     }
   } else {
@@ -132,8 +256,11 @@ Result<ExportStats> ExportAccounts(directory::DirectoryService& service,
     return addr;
   };
 
+  // Declared after the writers: finished (joined) before they are destroyed.
+  RowPipe pipe(headers.size(), [&](const std::vector<std::string>& r) {
+    return xlsx ? xlsx->WriteRow(r) : csv->WriteRow(r);
+  });
   ExportStats stats;
-  std::vector<std::string> row(headers.size());
   for (int64_t sid : structures) {
     directory::AccountFilter f;
     f.structure_ids = {sid};
@@ -145,11 +272,13 @@ Result<ExportStats> ExportAccounts(directory::DirectoryService& service,
         if (directory::IsNominative(a.type)) addresses.emplace(a.id, a.address());
       }
       for (const Account& a : page) {
+        CADUCE_TRY(std::vector<std::string> * next, pipe.NextRow());
+        std::vector<std::string>& row = *next;
         for (const auto& s : directory::FieldTable()) {
           size_t i = FieldIndex(s.field);
           switch (s.field) {
             case Field::kType:
-              row[i] = std::string(directory::AccountTypeCode(a.type));
+              row[i].assign(directory::AccountTypeCode(a.type));
               break;
             case Field::kConnectionAccounts: {
               row[i].clear();
@@ -172,22 +301,21 @@ Result<ExportStats> ExportAccounts(directory::DirectoryService& service,
               row[i] = structure_names[a.structure_id];
               break;
             default:
-              row[i] = s.kind == FieldKind::kList
-                           ? directory::DisplayValue(s.field, a.get(s.field), ref)
-                           : a.get(s.field);
+              // Assigned into the recycled string: no allocation once it is long enough.
+              if (s.kind == FieldKind::kList) {
+                row[i] = directory::DisplayValue(s.field, a.get(s.field), ref);
+              } else {
+                row[i].assign(a.get(s.field));
+              }
           }
         }
-        row.back() = StatusLabel(a);
-        if (xlsx) {
-          CADUCE_RETURN_IF_ERROR(xlsx->WriteRow(row));
-        } else {
-          CADUCE_RETURN_IF_ERROR(csv->WriteRow(row));
-        }
+        row.back().assign(StatusLabel(a));
         ++stats.accounts;
       }
       f.after_id = page.back().id;
     }
   }
+  CADUCE_RETURN_IF_ERROR(pipe.Finish());
   if (xlsx) CADUCE_RETURN_IF_ERROR(xlsx->Close());
   if (csv) CADUCE_RETURN_IF_ERROR(csv->Close());
   return stats;
