@@ -77,7 +77,7 @@ export async function runMailWalk(suite) {
     page.on('console', (m) => {
       // Remote images asked for with « Afficher les images » are still refused by the
       // server's own CSP (img-src 'self'), which the reading frame inherits.
-      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && !/Refused to load the image/.test(m.text())) problems.push(m.text());
+      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && !/(Refused to load|Loading) the image/.test(m.text())) problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     return page;
@@ -203,7 +203,7 @@ export async function runMailWalk(suite) {
     suite.figure(`mail: message opened ${Date.now() - t0} ms after the click (target ≤ 200 ms)`);
     const body = await page.frameLocator('iframe.mail-body').locator('body').innerText();
     assert(body.includes('compte rendu de consultation de M. Durand'), `body: ${body}`);
-    await page.getByText('compte-rendu.pdf').waitFor();
+    await page.locator('.att-name', { hasText: 'compte-rendu.pdf' }).waitFor();
     assert(/#\/mail\/[^/]+\/[^/]+\/[^/?]+/.test(page.url()), `URL does not name the message: ${page.url()}`);
     await suite.screenshot(page, 'mail-message-pdf');
     await axe(page, 'lecture');

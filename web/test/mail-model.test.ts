@@ -200,6 +200,10 @@ describe('sanitiser policy', () => {
       '<img src=x data-x-onerror="a()"><p/data-x-onclick=b data-x-ONMOUSEOVER = c>on= online</p>',
     );
     expect(attributeAllowed('img', 'data-x-onerror')).toBe(false);
+    expect(defuseHandlers('<STYLE type="text/css">b{}</style ><p style="color:red">x</p><stylet>')).toBe(
+      '<x-style type="text/css">b{}</x-style ><p data-x-style="color:red">x</p><stylet>',
+    );
+    expect(elementVerdict('x-style')).toBe('drop');
   });
   it('puts the frame under a CSP with no script and remote images only when asked', () => {
     expect(frameCsp(false)).toContain("default-src 'none'");

@@ -17,7 +17,7 @@ const KEEP = new Set(
 
 /** Elements dropped with everything inside them. */
 const DROP_WITH_CONTENT = new Set(
-  'script style noscript template iframe frame frameset object embed applet form input button select textarea option optgroup base meta link title head svg math canvas audio video source track portal xml'.split(
+  'script style x-style noscript template iframe frame frameset object embed applet form input button select textarea option optgroup base meta link title head svg math canvas audio video source track portal xml'.split(
     ' ',
   ),
 );
@@ -138,13 +138,16 @@ export function sanitizeHtml(input: string, opts: SanitizeOptions, parser: { par
 }
 
 /**
- * Renames event handler attributes inside tags (onload= → data-x-onload=)
- * before parsing: the browser reports every handler attribute it parses as a
- * CSP violation, even in an inert document. Not a security step (the walker
- * drops every attribute not allowed, renamed or not), only quiet logs.
+ * Renames, before parsing, what the browser would report as a CSP violation
+ * even in an inert document: event handler and style attributes (onload= →
+ * data-x-onload=) and style elements (<style> → <x-style>, dropped whole). Not
+ * a security step (the walker drops every element and attribute not allowed,
+ * renamed or not), only quiet logs.
  */
 export function defuseHandlers(html: string): string {
-  return html.replace(/<[a-zA-Z][^>]*>/g, (tag) => tag.replace(/([\s"'/])(on[a-zA-Z]+)(\s*=)/gi, '$1data-x-$2$3'));
+  return html
+    .replace(/<(\/?)style(?=[\s>/])/gi, '<$1x-style')
+    .replace(/<[a-zA-Z][^>]*>/g, (tag) => tag.replace(/([\s"'/])(on[a-zA-Z]+|style)(\s*=)/gi, '$1data-x-$2$3'));
 }
 
 /** The text of an HTML body, for quoting in a reply: sanitised first, blocks as lines. */
