@@ -133,6 +133,7 @@ describe('who handled a message', () => {
   it('marks the list row with the answer before any opening', () => {
     expect(handlingMark(list)).toBe('Répondu par anne.roux@chu-demo.fr');
     expect(handlingMark([])).toBe('');
+    expect(handlingLines([{ action: 'seen', by: 'anne.roux@chu-demo.fr', at: '2026-11-27T09:00:00Z' }])[0]).toMatch(/^Marqué lu par anne\.roux@chu-demo\.fr le /);
   });
 });
 

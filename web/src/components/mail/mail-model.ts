@@ -268,6 +268,13 @@ export function draftFor(mode: ComposeMode, email: EmailSummary | null, bodyText
 
 const ACTIONS: Record<string, string> = {
   opened: 'Ouvert',
+  seen: 'Marqué lu',
+  unseen: 'Marqué non lu',
+  unflagged: 'Plus suivi',
+  copied: 'Copié',
+  destroyed: 'Supprimé définitivement',
+  submitted: 'Envoyé',
+  forwarded: 'Transféré',
   answered: 'Répondu',
   moved: 'Déplacé',
   flagged: 'Suivi',
