@@ -46,6 +46,17 @@ if [ -f web/package.json ]; then
   rm -f "$e2e_log"
 fi
 
+# Suite 1c: a JMAP client written by others (jmap-jam) against a real `caduce serve`.
+if [ -f tests/jmap/client/run.mjs ]; then
+  jmap_log=$(mktemp)
+  CADUCE_BIN="${CADUCE_BIN:-$DEV/src/cli/caduce}" node tests/jmap/client/run.mjs 2>&1 | tee "$jmap_log"
+  jmap_rc=${PIPESTATUS[0]}
+  jmap_line=$(grep -E "^jmap client: [0-9]+ passed, [0-9]+ failed" "$jmap_log" | tail -n 1)
+  summary+=("${jmap_line:-jmap client: no summary (exit $jmap_rc)}")
+  [ "$jmap_rc" -eq 0 ] || failed=1
+  rm -f "$jmap_log"
+fi
+
 # Suite 2: fuzzers, a bounded run each (libFuzzer, clang).
 if [ -f fuzz/CMakeLists.txt ]; then
   fuzz_log=$(mktemp)

@@ -186,8 +186,14 @@ try {
       return { draft, submission };
     });
     assert(res.draft.created && res.draft.created.d1, JSON.stringify(res.draft));
-    assert(res.submission.created && res.submission.created.s1, JSON.stringify(res.submission));
     sentId = res.draft.created.d1.id;
+    // jmap-jam keys responses by call id: the implicit Email/set of onSuccessUpdateEmail
+    // (RFC 8621 §7.5) shares the submission's call id and comes after it.
+    assert(res.submission.updated && sentId in res.submission.updated, JSON.stringify(res.submission));
+    const [subs] = await jam.api.EmailSubmission.get({ accountId, ids: null });
+    const sub = subs.list.find((x) => x.emailId === sentId);
+    assert(sub && sub.undoStatus === 'final', JSON.stringify(subs));
+    assert(sub.envelope.rcptTo.some((r) => r.email === 'jean.dupont@chu-demo.fr'), JSON.stringify(sub));
   });
 
   await step('the sent message is in « Envoyés » with its attachment', async () => {
