@@ -91,10 +91,25 @@ class MessageReader extends Light {
 
   /** Reloads the message (after a pushed change that touched it). */
   async reload(): Promise<void> {
-    if (this.emailId) await this.load(false);
+    // Only what changes (keywords, folders, who handled it): fetching the body
+    // again would be traced as another opening of the message.
+    const key = this.loadedKey;
+    if (!this.emailId || !this.email) return;
+    try {
+      const r = await jmap.call<{ list: EmailSummary[] }>('Email/get', {
+        accountId: this.accountId,
+        ids: [this.emailId],
+        properties: ['id', 'keywords', 'mailboxIds', ...(this.handling ? ['handledBy'] : [])],
+      });
+      if (key !== this.loadedKey || !this.email) return;
+      if (r.list[0]) this.email = { ...this.email, ...r.list[0] };
+      else this.error = "Ce message n'existe plus, ou vous n'avez pas accès à cette boîte aux lettres.";
+    } catch {
+      // The next change or opening tries again.
+    }
   }
 
-  private async load(markRead = true) {
+  private async load() {
     const key = this.loadedKey;
     const t0 = performance.now();
     const accountId = this.accountId;
@@ -115,7 +130,7 @@ class MessageReader extends Light {
       ...(this.handling ? ['handledBy'] : []),
     ];
     try {
-      const unseen = markRead && this.summary && !this.summary.keywords?.$seen;
+      const unseen = this.summary && !this.summary.keywords?.$seen;
       const { refs, res } = await jmap.run((b) => {
         const set = unseen ? b.add('Email/set', { accountId, update: { [id]: { 'keywords/$seen': true } } }) : null;
         const get = b.add('Email/get', {
