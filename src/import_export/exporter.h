@@ -5,7 +5,8 @@
 // with their current "Compte(s) de connexion", list values as "code - label" (what
 // the drop-down lists offer, and what the import reads back), and a last column
 // "Statut" for the administrator's information (ignored on import). Exporting then
-// importing the file untouched changes nothing.
+// importing the file untouched changes nothing. The rows are read and formatted on
+// the calling thread and written to the file on a second one.
 #ifndef CADUCE_IMPORT_EXPORT_EXPORTER_H_
 #define CADUCE_IMPORT_EXPORT_EXPORTER_H_
 
