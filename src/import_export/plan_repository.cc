@@ -218,9 +218,18 @@ Result<bool> PlanRepository::AddressTaken(storage::Tx& tx, const std::string& ad
                                           int64_t except_id) {
   auto it = addresses_.find(address);
   if (it != addresses_.end() && it->second != except_id) return true;
-  CADUCE_TRY(std::optional<AccountBrief> stored, base_.FindAccountBriefByAddress(tx, address));
+  CADUCE_TRY(std::optional<AccountBrief> stored, StoredBrief(tx, address));
   // A stored account the plan changed holds the address only through its plan copy.
   return stored && stored->id != except_id && !accounts_.count(stored->id);
+}
+
+Result<std::optional<AccountBrief>> PlanRepository::StoredBrief(storage::Tx& tx,
+                                                               std::string_view address) {
+  if (last_brief_ && last_address_ == address) return *last_brief_;
+  CADUCE_TRY(std::optional<AccountBrief> stored, base_.FindAccountBriefByAddress(tx, address));
+  last_address_.assign(address);
+  last_brief_ = stored;
+  return stored;
 }
 
 void PlanRepository::Put(const Account& a) {
@@ -347,7 +356,7 @@ Result<std::optional<AccountBrief>> PlanRepository::FindAccountBriefByAddress(
   if (it != addresses_.end()) {
     return std::optional<AccountBrief>(accounts_.at(it->second).Brief());
   }
-  CADUCE_TRY(std::optional<AccountBrief> stored, base_.FindAccountBriefByAddress(tx, address));
+  CADUCE_TRY(std::optional<AccountBrief> stored, StoredBrief(tx, address));
   if (stored && accounts_.count(stored->id)) return std::optional<AccountBrief>();
   return stored;
 }
@@ -586,6 +595,11 @@ Result<std::vector<int64_t>> PlanRepository::AccountsExpiringBy(storage::Tx& tx,
 
 Status PlanRepository::WriteTo(storage::Tx& tx) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "write the plan"));
+  last_brief_.reset();  // the store is about to change
+  // What only the planning needed, freed for the store's cache.
+  std::unordered_map<std::string, int64_t>().swap(addresses_);
+  std::unordered_map<std::string, std::set<int64_t>>().swap(mss_);
+  std::unordered_map<std::string, std::set<int64_t>>().swap(replaced_mss_);
   // New accounts: ids first_new_id_ … next_id_ - 1, none missing (a rejected row's
   // id is given again to the next one).
   if (first_new_id_ && next_id_ > *first_new_id_) {
@@ -597,7 +611,10 @@ Status PlanRepository::WriteTo(storage::Tx& tx) {
       }
     }
     CADUCE_TRY(int64_t first, base_.InsertAccounts(tx, count, [&](size_t i, Account* a) {
-      accounts_.at(first_id + static_cast<int64_t>(i)).Fill(a);
+      // Written once: the plan's copy is let go as the store takes it.
+      auto it = accounts_.find(first_id + static_cast<int64_t>(i));
+      it->second.Fill(a);
+      accounts_.erase(it);
     }));
     if (first != first_id) {
       // Another writer took ids since the plan began: it cannot, within one write

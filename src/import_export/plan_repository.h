@@ -61,9 +61,10 @@ class PlanRepository final : public directory::DirectoryRepository {
 
   // Writes every planned change to the store in `tx` (see above): the store then
   // holds what the rows, written one by one through the service, would have left.
-  // REQUIRES: tx is the write transaction the plan was made in, and no mark is
-  // rolled back to afterwards. A store failure is returned as is (the caller's
-  // transaction is then rolled back).
+  // REQUIRES: tx is the write transaction the plan was made in. The plan is
+  // consumed (its copies are let go as they are written): it answers nothing
+  // afterwards. A store failure is returned as is (the caller's transaction is
+  // then rolled back).
   Status WriteTo(storage::Tx& tx);
 
   Result<int64_t> InsertStructure(storage::Tx& tx, const directory::Structure& s) override;
@@ -149,6 +150,11 @@ class PlanRepository final : public directory::DirectoryRepository {
   Result<bool> StructureExists(storage::Tx& tx, int64_t id);
   Result<std::string> DomainOf(storage::Tx& tx, int64_t structure_id);
   Result<bool> AddressTaken(storage::Tx& tx, const std::string& address, int64_t except_id);
+  // The store's account with `address`: the store is not written while the plan is
+  // made, so the answer for the address asked last is kept (a new row's address is
+  // asked by the importer, then again by InsertAccount).
+  Result<std::optional<directory::AccountBrief>> StoredBrief(storage::Tx& tx,
+                                                             std::string_view address);
   // Makes `a` the plan's copy of account a.id, with its undo entry.
   void Put(const directory::Account& a);
   void Index(const Stored& s);
@@ -163,6 +169,8 @@ class PlanRepository final : public directory::DirectoryRepository {
   int64_t next_id_ = 0;
   std::unordered_map<int64_t, Stored> accounts_;  // written in the plan
   std::unordered_map<std::string, int64_t> addresses_;        // their addresses
+  std::string last_address_;  // StoredBrief's last question and answer
+  std::optional<std::optional<directory::AccountBrief>> last_brief_;
   // MSSanté local part → plan accounts holding it; and the store accounts the plan
   // changed whose stored account held it.
   std::unordered_map<std::string, std::set<int64_t>> mss_;

@@ -487,7 +487,7 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
   };
   std::string text;
   std::vector<Term> terms;
-  terms.reserve(count * 3);
+  terms.reserve(count * 5);  // at most five each (SearchTerms)
   Account a;
   int64_t first = 0;
   for (size_t i = 0; i < count; ++i) {
@@ -523,15 +523,37 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
     int c = term_of(x).compare(term_of(y));
     return c != 0 ? c < 0 : x.account_id < y.account_id;
   });
-  for (const Term& t : terms) {
-    Stmt ins(conn, InsertTermsSql(1));
-    ins.Bind(1, t.account_id)
-        .Bind(2, t.structure_id)
-        .Bind(3, int64_t{t.visible ? 1 : 0})
-        .Bind(4, int64_t{t.nominative ? 1 : 0})
-        .Bind(5, term_of(t));
+  // kTermsPerInsert terms a statement, then the rest one by one.
+  constexpr size_t kTermsPerInsert = 32;
+  static const std::string many = [] {
+    std::string sql =
+        "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) VALUES ";
+    for (size_t i = 0; i < kTermsPerInsert; ++i) {
+      sql += fmt::format("{}(?{}, ?{}, ?{}, ?{}, ?{})", i ? ", " : "", 5 * i + 1, 5 * i + 2,
+                         5 * i + 3, 5 * i + 4, 5 * i + 5);
+    }
+    return sql;
+  }();
+  auto bind = [&](Stmt& st, int at, const Term& t) {
+    st.Bind(at, term_of(t))
+        .Bind(at + 1, t.account_id)
+        .Bind(at + 2, t.structure_id)
+        .Bind(at + 3, int64_t{t.visible ? 1 : 0})
+        .Bind(at + 4, int64_t{t.nominative ? 1 : 0});
+  };
+  static const std::string one = many.substr(0, many.find("), (") + 1);
+  size_t i = 0;
+  for (; i + kTermsPerInsert <= terms.size(); i += kTermsPerInsert) {
+    Stmt ins(conn, many);
+    for (size_t k = 0; k < kTermsPerInsert; ++k) bind(ins, static_cast<int>(5 * k + 1), terms[i + k]);
     Status run = ins.Run();
-    if (!run.ok()) return run.WithContext(fmt::format("index account {}", t.account_id));
+    if (!run.ok()) return run.WithContext("index the new accounts");
+  }
+  for (; i < terms.size(); ++i) {
+    Stmt ins(conn, one);
+    bind(ins, 1, terms[i]);
+    Status run = ins.Run();
+    if (!run.ok()) return run.WithContext("index the new accounts");
   }
   return first;
 }
