@@ -1,9 +1,12 @@
 // The mail store's figures (issue 6): durable local delivery of 20 KiB messages to
-// one recipient (group commit: 16 concurrent senders, each acknowledged after the
-// commit holding its delivery; synchronous=FULL; blobs flushed before the rows),
-// then a mailbox of 100,000 messages: the 50 newest (query + get), a full-text
-// search, and the changes after 1,000 changes. Prints the figures, the targets and
-// the machine. Run: CADUCE_DATA_DIR=$PWD/data build/release/bench/bench_mail
+// one recipient (one sender, then 16 and 64 concurrent senders, each acknowledged
+// after the commit holding its delivery; synchronous=FULL; blobs flushed before the
+// rows), with the CPU per message; then a mailbox of 100,000 messages: the 50 newest
+// (query + get), full-text searches of a rare word and of two common words (query,
+// get and snippets timed apart, without and with the total, and their CPU time),
+// and the changes after 1,000 changes. Prints the figures, the targets and the
+// machine. Run: CADUCE_DATA_DIR=$PWD/data build/release/bench/bench_mail [delivery|queries]
+// (CADUCE_BENCH_MAIL_KEEP=1 keeps the 100,000-message mailbox for the next run).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
