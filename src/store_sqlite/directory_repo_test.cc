@@ -376,5 +376,65 @@ TEST(PrefixSuccessorTest, IsTheNextStringAfterEveryExtension) {
   EXPECT_EQ(PrefixSuccessor(""), std::nullopt);
 }
 
+TEST_F(SqliteDirectoryTest, BulkInsertGivesConsecutiveIdsAndIndexesEveryAccountForTheSearch) {
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "CHU"));
+  SqliteDirectoryRepository repo;
+  std::vector<std::string> noms = {"Zoé", "Martin", "Ängström", "Durand", "Müller"};
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
+    ASSERT_OK(repo.InsertAccount(*tx, Person(sid, "deja@chu.fr")).status());
+    ASSERT_OK_AND_ASSIGN(int64_t first, repo.InsertAccounts(*tx, 100, [&](size_t i, Account* a) {
+      *a = Person(sid, "p" + std::to_string(i) + "@chu.fr");
+      a->get(Field::kNom) = noms[i % noms.size()];
+    }));
+    ASSERT_OK(tx->Commit());
+    ASSERT_OK_AND_ASSIGN(auto read, db->Begin(TxMode::kRead));
+    ASSERT_OK_AND_ASSIGN(auto p99, repo.FindAccountByAddress(*read, "p99@chu.fr"));
+    ASSERT_TRUE(p99.has_value());
+    EXPECT_EQ(p99->id, first + 99);
+    directory::SearchQuery q;
+    q.prefix = "angs";
+    ASSERT_OK_AND_ASSIGN(auto found, repo.Search(*read, q));
+    EXPECT_EQ(found.size(), 20u);
+    q.prefix = "p42@";
+    ASSERT_OK_AND_ASSIGN(found, repo.Search(*read, q));
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].id, first + 42);
+  }
+  // A taken address stops the bulk insert with the single insert's answer, and
+  // the transaction, dropped, leaves nothing.
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
+    EXPECT_THAT(repo.InsertAccounts(*tx, 2,
+                                    [&](size_t i, Account* a) {
+                                      *a = Person(sid, i ? "p7@chu.fr" : "nouveau@chu.fr");
+                                    }),
+                StatusIs(Code::kAlreadyExists));
+  }
+  ASSERT_OK_AND_ASSIGN(auto read, db->Begin(TxMode::kRead));
+  ASSERT_OK_AND_ASSIGN(auto none, repo.FindAccountByAddress(*read, "nouveau@chu.fr"));
+  EXPECT_FALSE(none.has_value());
+}
+
+TEST_F(SqliteDirectoryTest, BulkRightsAreSortedAndARightThatExistsIsRefused) {
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "CHU"));
+  SqliteDirectoryRepository repo;
+  ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
+  Account org = Person(sid, "secretariat@chu.fr");
+  org.type = AccountType::kOrg;
+  ASSERT_OK_AND_ASSIGN(int64_t mailbox, repo.InsertAccount(*tx, org));
+  ASSERT_OK_AND_ASSIGN(int64_t a, repo.InsertAccount(*tx, Person(sid, "a@chu.fr")));
+  ASSERT_OK_AND_ASSIGN(int64_t b, repo.InsertAccount(*tx, Person(sid, "b@chu.fr")));
+  ASSERT_OK(repo.InsertRights(*tx, {{mailbox, b, 1, "test"}, {mailbox, a, 1, "test"}}));
+  ASSERT_OK_AND_ASSIGN(auto rights, repo.RightsOnMailbox(*tx, mailbox));
+  ASSERT_EQ(rights.size(), 2u);
+  EXPECT_EQ(rights[0].person_id, a);
+  EXPECT_THAT(repo.InsertRights(*tx, {{mailbox, a, 2, "test"}}), StatusIs(Code::kAlreadyExists));
+  EXPECT_THAT(repo.InsertRights(*tx, {{mailbox, 999, 2, "test"}}),
+              StatusIs(Code::kFailedPrecondition));
+}
+
 }  // namespace
 }  // namespace caduce::store_sqlite
