@@ -51,8 +51,7 @@ Status CheckHeaderText(std::string_view field, std::string_view value, size_t ma
 // character that would let it escape the address.
 Status CheckAddress(std::string_view field, std::string_view addr) {
   auto bad = [&] {
-    return InvalidArgumentError(std::string(field) + " : « " +
-                                std::string(addr.substr(0, 254)) +
+    return InvalidArgumentError(std::string(field) + " : « " + std::string(addr.substr(0, 254)) +
                                 " » n'est pas une adresse valide (forme nom@domaine).");
   };
   if (addr.empty() || addr.size() > 254) return bad();
@@ -67,7 +66,8 @@ Status CheckAddress(std::string_view field, std::string_view addr) {
   }
   if (!IsValidUtf8(addr)) return bad();
   std::string_view domain = addr.substr(at + 1);
-  if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+  if (domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string_view::npos) {
     return bad();
   }
   return OkStatus();
@@ -85,7 +85,8 @@ Status CheckAddresses(std::string_view field, const std::vector<EmailAddress>& l
 }
 
 Status CheckMessageIds(std::string_view field, const std::vector<std::string>& ids) {
-  if (ids.size() > 100) return InvalidArgumentError(std::string(field) + " : pas plus de 100 identifiants.");
+  if (ids.size() > 100)
+    return InvalidArgumentError(std::string(field) + " : pas plus de 100 identifiants.");
   for (const std::string& id : ids) {
     bool ok = !id.empty() && id.size() <= 250 && id.find('@') != std::string::npos;
     for (unsigned char c : id) {
@@ -109,8 +110,8 @@ bool IsMediaType(std::string_view t) {
   for (size_t i = 0; i < t.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(t[i]);
     if (i == slash) continue;
-    bool token = (c > 0x20 && c < 0x7f) && std::string_view("()<>@,;:\\\"/[]?=").find(c) ==
-                                               std::string_view::npos;
+    bool token = (c > 0x20 && c < 0x7f) &&
+                 std::string_view("()<>@,;:\\\"/[]?=").find(c) == std::string_view::npos;
     if (!token) return false;
   }
   return true;
@@ -289,10 +290,11 @@ std::string PrepareForSending(std::string_view raw, std::string_view prepend) {
     }
     bool continuation = line.front() == ' ' || line.front() == '\t';
     if (!continuation) {
-      skipping = line.size() >= 4 && (line[0] == 'B' || line[0] == 'b') &&
-                 (line[1] == 'C' || line[1] == 'c') && (line[2] == 'C' || line[2] == 'c') &&
-                 line.find(':') != std::string_view::npos &&
-                 line.substr(3, line.find(':') - 3).find_first_not_of(" \t") == std::string_view::npos;
+      skipping =
+          line.size() >= 4 && (line[0] == 'B' || line[0] == 'b') &&
+          (line[1] == 'C' || line[1] == 'c') && (line[2] == 'C' || line[2] == 'c') &&
+          line.find(':') != std::string_view::npos &&
+          line.substr(3, line.find(':') - 3).find_first_not_of(" \t") == std::string_view::npos;
     }
     if (!skipping) out.append(line);
     pos = next;

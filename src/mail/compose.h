@@ -22,9 +22,9 @@
 namespace caduce::mail {
 
 struct DraftAttachment {
-  std::string blob_id;  // the upload it comes from (read by the caller into `bytes`)
-  std::string type;     // "application/pdf"; "application/octet-stream" when empty
-  std::string name;     // file name, UTF-8, may be empty
+  std::string blob_id;       // the upload it comes from (read by the caller into `bytes`)
+  std::string type;          // "application/pdf"; "application/octet-stream" when empty
+  std::string name;          // file name, UTF-8, may be empty
   bool inline_part = false;  // Content-Disposition: inline
   std::string cid;           // Content-ID without < >, may be empty
   std::string bytes;
@@ -37,8 +37,8 @@ struct Draft {
   std::optional<std::string> html_body;
   std::vector<DraftAttachment> attachments;
   std::vector<std::string> in_reply_to, references;  // Message-IDs without < >
-  std::optional<int64_t> sent_at;  // microseconds; the compose time when unset
-  std::string message_id;          // without < >; generated when empty
+  std::optional<int64_t> sent_at;                    // microseconds; the compose time when unset
+  std::string message_id;                            // without < >; generated when empty
 };
 
 struct ComposeOptions {

@@ -110,16 +110,20 @@ TEST(ComposeTest, CrLfInHeaderValuesIsRefusedSoNoHeaderCanBeInjected) {
       {"NUL", [](Draft& d) { d.subject = std::string("a\0b", 3); }, "Objet"},
       {"bad utf8", [](Draft& d) { d.subject = "\xc3\x28"; }, "Objet"},
       {"reply id", [](Draft& d) { d.in_reply_to = {"a@b>\r\nX: y"}; }, "En réponse à"},
-      {"file name", [](Draft& d) {
+      {"file name",
+       [](Draft& d) {
          DraftAttachment a;
          a.name = "cr.pdf\r\nContent-Type: text/html";
          d.attachments.push_back(a);
-       }, "Nom de la pièce jointe"},
-      {"media type", [](Draft& d) {
+       },
+       "Nom de la pièce jointe"},
+      {"media type",
+       [](Draft& d) {
          DraftAttachment a;
          a.type = "text/html; charset=\"x\"\r\nX: y";
          d.attachments.push_back(a);
-       }, "Type de la pièce jointe"},
+       },
+       "Type de la pièce jointe"},
       {"no from", [](Draft& d) { d.from.clear(); }, "De"},
   };
   for (const Case& c : cases) {

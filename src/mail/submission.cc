@@ -16,8 +16,9 @@ using directory::AccountBrief;
 using directory::AccountType;
 
 Status NoBlob() {
-  return NotFoundError("Ce fichier n'existe pas dans cette boîte aux lettres (ou son dépôt a expiré) : "
-                       "déposez-le à nouveau.");
+  return NotFoundError(
+      "Ce fichier n'existe pas dans cette boîte aux lettres (ou son dépôt a expiré) : "
+      "déposez-le à nouveau.");
 }
 
 bool IsShared(const AccountBrief& a) {
@@ -33,9 +34,11 @@ std::string Lower(std::string_view s) {
 
 // A recipient address: trimmed, without < >, lowercase; empty when malformed.
 std::string NormaliseAddress(std::string_view raw) {
-  while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.front()))) raw.remove_prefix(1);
+  while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.front())))
+    raw.remove_prefix(1);
   while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back()))) raw.remove_suffix(1);
-  if (raw.size() >= 2 && raw.front() == '<' && raw.back() == '>') raw = raw.substr(1, raw.size() - 2);
+  if (raw.size() >= 2 && raw.front() == '<' && raw.back() == '>')
+    raw = raw.substr(1, raw.size() - 2);
   if (raw.empty() || raw.size() > 254) return {};
   size_t at = raw.rfind('@');
   if (at == 0 || at == std::string_view::npos || at + 1 == raw.size()) return {};
@@ -44,7 +47,8 @@ std::string NormaliseAddress(std::string_view raw) {
     if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' || c == ';') return {};
   }
   std::string_view domain = raw.substr(at + 1);
-  if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+  if (domain.front() == '.' || domain.back() == '.' ||
+      domain.find("..") != std::string_view::npos) {
     return {};
   }
   return Lower(raw);
@@ -67,7 +71,8 @@ std::string CleanType(std::string_view t) {
   bool ok = !t.empty() && t.size() <= 127 && slash != 0 && slash != std::string_view::npos &&
             slash + 1 < t.size() && t.find('/', slash + 1) == std::string_view::npos;
   for (unsigned char c : t) {
-    if (c <= 0x20 || c >= 0x7f || std::string_view("()<>@,;:\\\"[]?=").find(c) != std::string_view::npos) {
+    if (c <= 0x20 || c >= 0x7f ||
+        std::string_view("()<>@,;:\\\"[]?=").find(c) != std::string_view::npos) {
       ok = false;
     }
   }
@@ -126,13 +131,15 @@ Result<StoredMessage> MailService::StoreMessage(storage::Tx& tx, int64_t account
   CADUCE_TRY(AccountMailState st, EnsureAccount(tx, account_id));
   int64_t quota = st.quota_bytes > 0 ? st.quota_bytes : options_.default_quota_bytes;
   if (st.used_bytes + size > quota) {
-    return ResourceExhaustedError("La boîte est pleine (quota de " + MiB(quota) +
-                                  " Mio atteint) : supprimez des messages, rien n'a été enregistré.");
+    return ResourceExhaustedError(
+        "La boîte est pleine (quota de " + MiB(quota) +
+        " Mio atteint) : supprimez des messages, rien n'a été enregistré.");
   }
   if (mailbox_ids.empty()) return InvalidArgumentError("Dossiers : indiquez au moins un dossier.");
   for (int64_t mb : mailbox_ids) {
     CADUCE_TRY(auto found, repo_.FindMailbox(tx, account_id, mb));
-    if (!found) return NotFoundError("Dossier : ce dossier n'existe pas dans cette boîte aux lettres.");
+    if (!found)
+      return NotFoundError("Dossier : ce dossier n'existe pas dans cette boîte aux lettres.");
   }
   std::vector<std::string> ids;
   if (!parsed.message_id.empty()) ids.push_back(parsed.message_id);
@@ -293,8 +300,8 @@ Result<MailService::BlobContent> MailService::ReadBlob(const MailActor& who, int
 // ---------------------------------------------------------------------------
 // Drafts and imports
 
-Result<StoredMessage> MailService::CreateDraft(const MailActor& who, int64_t account_id, Draft draft,
-                                               const NewMessage& where) {
+Result<StoredMessage> MailService::CreateDraft(const MailActor& who, int64_t account_id,
+                                               Draft draft, const NewMessage& where) {
   std::string domain;
   {
     CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
@@ -395,8 +402,9 @@ Result<Submission> MailService::Submit(const MailActor& who, int64_t account_id,
       CADUCE_TRY(int64_t id, repo_.ResolveLocalAddress(*tx, a));
       return id == account_id;
     };
-    std::string forbidden = "De : depuis cette boîte aux lettres, un message part avec son adresse " +
-                            account.address + " ; corrigez l'expéditeur.";
+    std::string forbidden =
+        "De : depuis cette boîte aux lettres, un message part avec son adresse " + account.address +
+        " ; corrigez l'expéditeur.";
     if (email.from.empty()) return PermissionDeniedError(forbidden);
     for (const EmailAddress& f : email.from) {
       CADUCE_TRY(bool mine, own(f.email));

@@ -31,7 +31,8 @@ struct Upload {
 
 // What Email/set create or Email/import stores.
 struct NewMessage {
-  std::vector<int64_t> mailbox_ids;  // empty: « Brouillons » for a draft, « Boîte de réception » for an import
+  std::vector<int64_t>
+      mailbox_ids;  // empty: « Brouillons » for a draft, « Boîte de réception » for an import
   uint32_t keywords = 0;
   std::optional<int64_t> received_at;  // microseconds; now when unset
 };

@@ -83,7 +83,7 @@ Result<std::optional<mail::Upload>> SqliteMailRepository::FindUpload(storage::Tx
 }
 
 Result<std::vector<mail::Upload>> SqliteMailRepository::TakeExpiredUploads(storage::Tx& tx,
-                                                                          int64_t now, int limit) {
+                                                                           int64_t now, int limit) {
   std::vector<mail::Upload> out;
   {
     Stmt st(ConnOf(tx), std::string("SELECT ") + kUploadColumns +

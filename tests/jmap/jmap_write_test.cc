@@ -62,7 +62,8 @@ class JmapWriteTest : public ::testing::Test {
     EXPECT_TRUE(policy.ok());
     policy_ = std::move(*policy);
     audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ = std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
+    directory_ =
+        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
     auth::AuthOptions options;
     options.cost = auth::PasswordCost::Minimal();
     auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
@@ -83,7 +84,8 @@ class JmapWriteTest : public ::testing::Test {
     EXPECT_TRUE(st.ok());
     structure_ = st.ok() ? st->id : 0;
     marie_ = Active(caduce::testing::PersonDraft("PER", "marie.dupont@chu-toulouse.fr"));
-    paul_ = Active(caduce::testing::PersonDraft("MED", "paul.martin@chu-toulouse.fr", "Martin", "Paul"));
+    paul_ = Active(
+        caduce::testing::PersonDraft("MED", "paul.martin@chu-toulouse.fr", "Martin", "Paul"));
     org_ = Create(caduce::testing::SharedDraft("ORG", "secretariat@chu-toulouse.fr",
                                                "paul.martin@chu-toulouse.fr"));
 
@@ -131,16 +133,17 @@ class JmapWriteTest : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << r.body;
     std::string session = CookieOf(r.SetCookie("caduce_session"));
     std::string csrf = CookieOf(r.SetCookie("caduce_csrf"));
-    return "Cookie: caduce_session=" + session + "; caduce_csrf=" + csrf + "\r\nX-CSRF-Token: " + csrf +
-           "\r\n";
+    return "Cookie: caduce_session=" + session + "; caduce_csrf=" + csrf +
+           "\r\nX-CSRF-Token: " + csrf + "\r\n";
   }
 
   HttpResponse Send(const std::string& method, const std::string& target, const std::string& body,
                     const std::string& headers, const std::string& type = "application/json") {
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" +
-                      headers;
+    std::string req =
+        method + " " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headers;
     if (!body.empty() || method == "POST") {
-      req += "Content-Type: " + type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+      req +=
+          "Content-Type: " + type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
     }
     req += "\r\n" + body;
     auto r = Roundtrip(server_->port(), req);
@@ -197,18 +200,21 @@ class JmapWriteTest : public ::testing::Test {
   json::array SendCalls(json::object draft) {
     return json::array{
         json::array{"Email/set",
-                    json::object{{"accountId", A(org_)}, {"create", json::object{{"k1", std::move(draft)}}}},
+                    json::object{{"accountId", A(org_)},
+                                 {"create", json::object{{"k1", std::move(draft)}}}},
                     "0"},
         json::array{
             "EmailSubmission/set",
             json::object{
                 {"accountId", A(org_)},
-                {"create", json::object{{"s1", json::object{{"identityId", "I" + std::to_string(org_)},
-                                                            {"emailId", "#k1"}}}}},
+                {"create",
+                 json::object{{"s1", json::object{{"identityId", "I" + std::to_string(org_)},
+                                                  {"emailId", "#k1"}}}}},
                 {"onSuccessUpdateEmail",
-                 json::object{{"#s1", json::object{{"mailboxIds/" + F(org_, mail::Role::kDrafts), nullptr},
-                                                   {"mailboxIds/" + F(org_, mail::Role::kSent), true},
-                                                   {"keywords/$draft", nullptr}}}}}},
+                 json::object{
+                     {"#s1", json::object{{"mailboxIds/" + F(org_, mail::Role::kDrafts), nullptr},
+                                          {"mailboxIds/" + F(org_, mail::Role::kSent), true},
+                                          {"keywords/$draft", nullptr}}}}}},
             "1"}};
   }
 
@@ -233,13 +239,15 @@ class JmapWriteTest : public ::testing::Test {
 };
 
 TEST_F(JmapWriteTest, SecretarySendsFromOrgAndTheTeamSeesWhoSent) {
-  json::array r = Api(paul_cookies_, SendCalls(DraftCreate("secretariat@chu-toulouse.fr",
-                                                           "marie.dupont@chu-toulouse.fr")));
+  json::array r =
+      Api(paul_cookies_,
+          SendCalls(DraftCreate("secretariat@chu-toulouse.fr", "marie.dupont@chu-toulouse.fr")));
   ASSERT_THAT(r, SizeIs(3)) << json::serialize(r);
   EXPECT_EQ(r[0].as_array()[0].as_string(), "Email/set");
   const json::object& created = r[0].as_array()[1].as_object().at("created").at("k1").as_object();
   std::string email_id(created.at("id").as_string());
-  EXPECT_TRUE(created.contains("blobId") && created.contains("threadId") && created.contains("size"));
+  EXPECT_TRUE(created.contains("blobId") && created.contains("threadId") &&
+              created.contains("size"));
   EXPECT_EQ(r[1].as_array()[0].as_string(), "EmailSubmission/set");
   EXPECT_TRUE(r[1].as_array()[1].as_object().at("created").as_object().contains("s1"))
       << json::serialize(r[1]);
@@ -266,38 +274,42 @@ TEST_F(JmapWriteTest, SecretarySendsFromOrgAndTheTeamSeesWhoSent) {
   EXPECT_THAT(who_what, Contains("paul.martin@chu-toulouse.fr sent"));
 
   // EmailSubmission/get gives the envelope and delivery.
-  json::array g = Api(paul_cookies_,
-                      json::array{json::array{"EmailSubmission/get",
-                                              json::object{{"accountId", A(org_)}, {"ids", nullptr}}, "g"}});
+  json::array g =
+      Api(paul_cookies_,
+          json::array{json::array{"EmailSubmission/get",
+                                  json::object{{"accountId", A(org_)}, {"ids", nullptr}}, "g"}});
   const json::array& list = g[0].as_array()[1].as_object().at("list").as_array();
   ASSERT_THAT(list, SizeIs(1));
-  EXPECT_EQ(list[0].at("envelope").at("mailFrom").at("email").as_string(), "secretariat@chu-toulouse.fr");
+  EXPECT_EQ(list[0].at("envelope").at("mailFrom").at("email").as_string(),
+            "secretariat@chu-toulouse.fr");
   EXPECT_EQ(list[0].at("emailId").as_string(), email_id);
   EXPECT_EQ(list[0].at("undoStatus").as_string(), "final");
 }
 
 TEST_F(JmapWriteTest, AnotherFromIsForbiddenFrom) {
-  json::array r = Api(paul_cookies_, SendCalls(DraftCreate("paul.martin@chu-toulouse.fr",
-                                                           "marie.dupont@chu-toulouse.fr")));
+  json::array r =
+      Api(paul_cookies_,
+          SendCalls(DraftCreate("paul.martin@chu-toulouse.fr", "marie.dupont@chu-toulouse.fr")));
   ASSERT_THAT(r, SizeIs(2)) << json::serialize(r);  // no implicit Email/set: nothing sent
-  const json::object& err =
-      r[1].as_array()[1].as_object().at("notCreated").at("s1").as_object();
+  const json::object& err = r[1].as_array()[1].as_object().at("notCreated").at("s1").as_object();
   EXPECT_EQ(err.at("type").as_string(), "forbiddenFrom");
-  EXPECT_THAT(std::string(err.at("description").as_string()), HasSubstr("secretariat@chu-toulouse.fr"));
+  EXPECT_THAT(std::string(err.at("description").as_string()),
+              HasSubstr("secretariat@chu-toulouse.fr"));
   EXPECT_THAT(In(marie_, mail::Role::kInbox), IsEmpty());
   EXPECT_THAT(In(org_, mail::Role::kDrafts), SizeIs(1));
 }
 
 TEST_F(JmapWriteTest, UnknownRecipientAndOverQuotaStoreNothing) {
-  json::array r = Api(paul_cookies_, SendCalls(DraftCreate("secretariat@chu-toulouse.fr",
-                                                           "personne@chu-toulouse.fr")));
+  json::array r =
+      Api(paul_cookies_,
+          SendCalls(DraftCreate("secretariat@chu-toulouse.fr", "personne@chu-toulouse.fr")));
   const json::object& err = r[1].as_array()[1].as_object().at("notCreated").at("s1").as_object();
   EXPECT_EQ(err.at("type").as_string(), "invalidRecipients");
   EXPECT_EQ(err.at("invalidRecipients").as_array().at(0).as_string(), "personne@chu-toulouse.fr");
 
   ASSERT_OK(mail_->SetQuota(marie_, 100));
-  r = Api(paul_cookies_, SendCalls(DraftCreate("secretariat@chu-toulouse.fr",
-                                               "marie.dupont@chu-toulouse.fr")));
+  r = Api(paul_cookies_,
+          SendCalls(DraftCreate("secretariat@chu-toulouse.fr", "marie.dupont@chu-toulouse.fr")));
   const json::object& quota = r[1].as_array()[1].as_object().at("notCreated").at("s1").as_object();
   EXPECT_EQ(quota.at("type").as_string(), "overQuota");
   EXPECT_THAT(In(marie_, mail::Role::kInbox), IsEmpty());
@@ -306,9 +318,10 @@ TEST_F(JmapWriteTest, UnknownRecipientAndOverQuotaStoreNothing) {
 
   // The account's own quota: the draft itself is refused with overQuota.
   ASSERT_OK(mail_->SetQuota(org_, 10));
-  r = Api(paul_cookies_, SendCalls(DraftCreate("secretariat@chu-toulouse.fr",
-                                               "marie.dupont@chu-toulouse.fr")));
-  EXPECT_EQ(r[0].as_array()[1].as_object().at("notCreated").at("k1").at("type").as_string(), "overQuota");
+  r = Api(paul_cookies_,
+          SendCalls(DraftCreate("secretariat@chu-toulouse.fr", "marie.dupont@chu-toulouse.fr")));
+  EXPECT_EQ(r[0].as_array()[1].as_object().at("notCreated").at("k1").at("type").as_string(),
+            "overQuota");
   EXPECT_THAT(In(org_, mail::Role::kDrafts), SizeIs(2));
 }
 
@@ -357,46 +370,53 @@ TEST_F(JmapWriteTest, UploadIsCappedAndBlobsStayInTheirAccount) {
   EXPECT_EQ(u.at("size").as_int64(), 19);
   std::string blob(u.at("blobId").as_string());
 
-  HttpResponse own = Send("GET", "/jmap/download/" + A(org_) + "/" + blob + "/ordonnance%20%C3%A9.pdf",
-                          "", paul_cookies_);
+  HttpResponse own =
+      Send("GET", "/jmap/download/" + A(org_) + "/" + blob + "/ordonnance%20%C3%A9.pdf", "",
+           paul_cookies_);
   ASSERT_EQ(own.status, 200);
   EXPECT_EQ(own.body, "%PDF-1.4 ordonnance");
-  EXPECT_THAT(own.Header("Content-Disposition"), HasSubstr("attachment; filename=\"ordonnance___.pdf\""));
-  EXPECT_THAT(own.Header("Content-Disposition"), HasSubstr("filename*=UTF-8''ordonnance%20%C3%A9.pdf"));
+  EXPECT_THAT(own.Header("Content-Disposition"),
+              HasSubstr("attachment; filename=\"ordonnance___.pdf\""));
+  EXPECT_THAT(own.Header("Content-Disposition"),
+              HasSubstr("filename*=UTF-8''ordonnance%20%C3%A9.pdf"));
   EXPECT_EQ(own.Header("X-Content-Type-Options"), "nosniff");
   // Marie has no right on the ORG, and her own account does not hold the blob.
-  EXPECT_EQ(Send("GET", "/jmap/download/" + A(org_) + "/" + blob + "/x.pdf", "", marie_cookies_).status, 404);
-  EXPECT_EQ(Send("GET", "/jmap/download/" + A(marie_) + "/" + blob + "/x.pdf", "", marie_cookies_).status,
-            404);
+  EXPECT_EQ(
+      Send("GET", "/jmap/download/" + A(org_) + "/" + blob + "/x.pdf", "", marie_cookies_).status,
+      404);
+  EXPECT_EQ(
+      Send("GET", "/jmap/download/" + A(marie_) + "/" + blob + "/x.pdf", "", marie_cookies_).status,
+      404);
   EXPECT_EQ(Send("GET", "/jmap/download/" + A(org_) + "/" + blob + "/x.pdf", "", "").status, 401);
 
   // The upload becomes an attachment of a draft; another account cannot use it.
   json::object draft = DraftCreate("secretariat@chu-toulouse.fr", "marie.dupont@chu-toulouse.fr");
-  draft["attachments"] = json::array{json::object{{"blobId", blob}, {"type", "application/pdf"},
-                                                  {"name", "ordonnance.pdf"}}};
-  json::array r = Api(paul_cookies_,
-                      json::array{json::array{"Email/set",
-                                              json::object{{"accountId", A(org_)},
-                                                           {"create", json::object{{"k1", draft}}}},
-                                              "0"}});
+  draft["attachments"] = json::array{
+      json::object{{"blobId", blob}, {"type", "application/pdf"}, {"name", "ordonnance.pdf"}}};
+  json::array r =
+      Api(paul_cookies_,
+          json::array{json::array{
+              "Email/set",
+              json::object{{"accountId", A(org_)}, {"create", json::object{{"k1", draft}}}}, "0"}});
   EXPECT_TRUE(r[0].as_array()[1].as_object().contains("created")) << json::serialize(r);
   draft["mailboxIds"] = json::object{{F(marie_, mail::Role::kDrafts), true}};
-  r = Api(marie_cookies_,
-          json::array{json::array{"Email/set",
-                                  json::object{{"accountId", A(marie_)},
-                                               {"create", json::object{{"k1", draft}}}},
-                                  "0"}});
+  r = Api(
+      marie_cookies_,
+      json::array{json::array{
+          "Email/set",
+          json::object{{"accountId", A(marie_)}, {"create", json::object{{"k1", draft}}}}, "0"}});
   const json::object& err = r[0].as_array()[1].as_object().at("notCreated").at("k1").as_object();
   EXPECT_EQ(err.at("type").as_string(), "blobNotFound");
   EXPECT_EQ(err.at("notFound").as_array().at(0).as_string(), blob);
 }
 
 TEST_F(JmapWriteTest, StateMismatchAndHostileCreationsAreRefused) {
-  json::array r = Api(paul_cookies_,
-                      json::array{json::array{"Email/set",
-                                              json::object{{"accountId", A(org_)}, {"ifInState", "999999"},
-                                                           {"destroy", json::array{"M1"}}},
-                                              "0"}});
+  json::array r =
+      Api(paul_cookies_, json::array{json::array{"Email/set",
+                                                 json::object{{"accountId", A(org_)},
+                                                              {"ifInState", "999999"},
+                                                              {"destroy", json::array{"M1"}}},
+                                                 "0"}});
   EXPECT_EQ(r[0].as_array()[0].as_string(), "error");
   EXPECT_EQ(r[0].as_array()[1].at("type").as_string(), "stateMismatch");
   json::object draft = DraftCreate("secretariat@chu-toulouse.fr", "marie.dupont@chu-toulouse.fr");
@@ -404,11 +424,11 @@ TEST_F(JmapWriteTest, StateMismatchAndHostileCreationsAreRefused) {
   draft["header:X-Evil"] = "1";
   json::object injected = draft;
   injected.erase("header:X-Evil");
-  r = Api(paul_cookies_,
-          json::array{json::array{"Email/set",
-                                  json::object{{"accountId", A(org_)},
-                                               {"create", json::object{{"a", draft}, {"b", injected}}}},
-                                  "0"}});
+  r = Api(paul_cookies_, json::array{json::array{
+                             "Email/set",
+                             json::object{{"accountId", A(org_)},
+                                          {"create", json::object{{"a", draft}, {"b", injected}}}},
+                             "0"}});
   const json::object& nc = r[0].as_array()[1].as_object().at("notCreated").as_object();
   EXPECT_EQ(nc.at("a").at("type").as_string(), "invalidProperties");
   EXPECT_EQ(nc.at("b").at("type").as_string(), "invalidProperties");

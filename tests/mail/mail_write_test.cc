@@ -45,7 +45,8 @@ class MailWriteTest : public ::testing::Test {
     EXPECT_TRUE(ref.ok()) << ref.status().ToString();
     ref_ = std::move(*ref);
     audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ = std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
+    directory_ =
+        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
     auto blobs = BlobStore::Open(dir_.File("blobs"));
     EXPECT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
@@ -53,7 +54,8 @@ class MailWriteTest : public ::testing::Test {
     mo.local_domains = {"chu-toulouse.fr"};
     mo.max_upload_bytes = 64 * 1024;
     mo.max_message_bytes = 256 * 1024;
-    mail_ = std::make_unique<MailService>(*db_, mail_repo_, dir_repo_, *audit_, *blobs_, clock_, mo);
+    mail_ =
+        std::make_unique<MailService>(*db_, mail_repo_, dir_repo_, *audit_, *blobs_, clock_, mo);
 
     directory::Structure s;
     s.name = "CHU de Toulouse";
@@ -63,8 +65,10 @@ class MailWriteTest : public ::testing::Test {
     EXPECT_TRUE(st.ok()) << st.status().ToString();
     structure_ = st->id;
     marie_ = Create(caduce::testing::PersonDraft("PER", "marie.dupont@chu-toulouse.fr"));
-    paul_ = Create(caduce::testing::PersonDraft("MED", "paul.martin@chu-toulouse.fr", "Martin", "Paul"));
-    jean_ = Create(caduce::testing::PersonDraft("MED", "jean.roux@chu-toulouse.fr", "Roux", "Jean"));
+    paul_ = Create(
+        caduce::testing::PersonDraft("MED", "paul.martin@chu-toulouse.fr", "Martin", "Paul"));
+    jean_ =
+        Create(caduce::testing::PersonDraft("MED", "jean.roux@chu-toulouse.fr", "Roux", "Jean"));
     org_ = Create(caduce::testing::SharedDraft("ORG", "secretariat@chu-toulouse.fr",
                                                "paul.martin@chu-toulouse.fr"));
     marie_actor_ = {marie_, "marie.dupont@chu-toulouse.fr", "192.0.2.7"};
@@ -162,8 +166,9 @@ TEST_F(MailWriteTest, UploadBelongsToItsAccountUntilItExpires) {
     EXPECT_THAT(mail_->ReadBlob(paul_actor_, org_, id), StatusIs(Code::kNotFound)) << id;
   }
   // Over the limit: refused, nothing kept.
-  EXPECT_THAT(mail_->UploadBlob(paul_actor_, org_, "application/pdf", std::string(64 * 1024 + 1, 'x')),
-              StatusIs(Code::kResourceExhausted, HasSubstr("64 Kio")));
+  EXPECT_THAT(
+      mail_->UploadBlob(paul_actor_, org_, "application/pdf", std::string(64 * 1024 + 1, 'x')),
+      StatusIs(Code::kResourceExhausted, HasSubstr("64 Kio")));
   EXPECT_EQ(Count("SELECT count(*) FROM uploads"), 1);
   // Kept until expiry, then collectable.
   EXPECT_EQ(*mail_->ExpireUploads(), 0);
@@ -175,10 +180,10 @@ TEST_F(MailWriteTest, UploadBelongsToItsAccountUntilItExpires) {
 }
 
 TEST_F(MailWriteTest, SecretarySendsFromOrgMailboxWithItsAddressAndTheTeamSeesWhoSent) {
-  ASSERT_OK_AND_ASSIGN(Upload pdf, mail_->UploadBlob(paul_actor_, org_, "application/pdf",
-                                                     "%PDF-1.4 ordonnance"));
-  Draft d = OrgDraft({{"Dr Marie Dupont", "marie.dupont@chu-toulouse.fr"},
-                      {"", "francois.leger@clinique.fr"}});
+  ASSERT_OK_AND_ASSIGN(
+      Upload pdf, mail_->UploadBlob(paul_actor_, org_, "application/pdf", "%PDF-1.4 ordonnance"));
+  Draft d = OrgDraft(
+      {{"Dr Marie Dupont", "marie.dupont@chu-toulouse.fr"}, {"", "francois.leger@clinique.fr"}});
   d.attachments.push_back({pdf.blob_id, "", "ordonnance.pdf", false, "", ""});
   ASSERT_OK_AND_ASSIGN(StoredMessage draft, mail_->CreateDraft(paul_actor_, org_, d, {}));
   EXPECT_THAT(In(paul_actor_, org_, Role::kDrafts), ElementsAre(draft.email_id));
@@ -216,8 +221,9 @@ TEST_F(MailWriteTest, SecretarySendsFromOrgMailboxWithItsAddressAndTheTeamSeesWh
   EXPECT_THAT(In(paul_actor_, org_, Role::kSent), ElementsAre(draft.email_id));
   EXPECT_THAT(In(paul_actor_, org_, Role::kDrafts), IsEmpty());
   EXPECT_EQ(Get(paul_actor_, org_, draft.email_id).keywords & kDraft, 0u);
-  EXPECT_THAT(HistoryOf(paul_actor_, org_, draft.email_id),
-              ElementsAre("paul.martin@chu-toulouse.fr drafted", "paul.martin@chu-toulouse.fr sent"));
+  EXPECT_THAT(
+      HistoryOf(paul_actor_, org_, draft.email_id),
+      ElementsAre("paul.martin@chu-toulouse.fr drafted", "paul.martin@chu-toulouse.fr sent"));
   EXPECT_EQ(Count("SELECT count(*) FROM audit WHERE action = 'email.sent'"
                   " AND actor = 'paul.martin@chu-toulouse.fr'"),
             1);
@@ -277,9 +283,8 @@ TEST_F(MailWriteTest, ReplyMarksTheMessageAnsweredAndTracesIt) {
       "From: Dr Léger <francois.leger@clinique.fr>\r\nTo: secretariat@chu-toulouse.fr\r\n"
       "Subject: Demande de rendez-vous\r\nMessage-ID: <demande-1@clinique.fr>\r\n"
       "Date: Fri, 27 Nov 2026 10:00:00 +0100\r\n\r\nBonjour, un créneau ?\r\n";
-  ASSERT_OK_AND_ASSIGN(DeliveryResult r,
-                       mail_->Deliver(incoming, "francois.leger@clinique.fr",
-                                      {"secretariat@chu-toulouse.fr"}));
+  ASSERT_OK_AND_ASSIGN(DeliveryResult r, mail_->Deliver(incoming, "francois.leger@clinique.fr",
+                                                        {"secretariat@chu-toulouse.fr"}));
   int64_t asked = r.delivered[0].email_id;
   Draft d = OrgDraft({{"", "francois.leger@clinique.fr"}});
   d.subject = "Re: Demande de rendez-vous";
@@ -292,12 +297,14 @@ TEST_F(MailWriteTest, ReplyMarksTheMessageAnsweredAndTracesIt) {
   req.file_in_sent = true;
   ASSERT_THAT(mail_->Submit(paul_actor_, org_, req), IsOk());
   EXPECT_EQ(Get(paul_actor_, org_, asked).keywords & kAnswered, kAnswered);
-  EXPECT_THAT(HistoryOf(paul_actor_, org_, asked), Contains("paul.martin@chu-toulouse.fr answered"));
+  EXPECT_THAT(HistoryOf(paul_actor_, org_, asked),
+              Contains("paul.martin@chu-toulouse.fr answered"));
 }
 
 TEST_F(MailWriteTest, OverQuotaStoresNothingAnywhere) {
   ASSERT_THAT(mail_->SetQuota(marie_, 100), IsOk());
-  Draft d = OrgDraft({{"", "jean.roux@chu-toulouse.fr"}, {"", "marie.dupont@chu-toulouse.fr"},
+  Draft d = OrgDraft({{"", "jean.roux@chu-toulouse.fr"},
+                      {"", "marie.dupont@chu-toulouse.fr"},
                       {"", "francois.leger@clinique.fr"}});
   ASSERT_OK_AND_ASSIGN(StoredMessage draft, mail_->CreateDraft(paul_actor_, org_, d, {}));
   SubmissionRequest req;
@@ -348,7 +355,8 @@ TEST_F(MailWriteTest, HostileDraftsAreRefusedAndNothingIsStored) {
   EXPECT_THAT(mail_->CreateDraft(paul_actor_, org_, d, {}),
               StatusIs(Code::kNotFound, HasSubstr("Pièce jointe")));
   // An upload of another account cannot be attached.
-  ASSERT_OK_AND_ASSIGN(Upload mine, mail_->UploadBlob(marie_actor_, marie_, "text/plain", "secret"));
+  ASSERT_OK_AND_ASSIGN(Upload mine,
+                       mail_->UploadBlob(marie_actor_, marie_, "text/plain", "secret"));
   d.attachments[0].blob_id = mine.blob_id;
   EXPECT_THAT(mail_->CreateDraft(paul_actor_, org_, d, {}), StatusIs(Code::kNotFound));
   // A mailbox of another account.

@@ -42,7 +42,8 @@ std::string MediaType(std::string_view t) {
       out += '/';
       continue;
     }
-    if (c <= 0x20 || c >= 0x7f || std::string_view("()<>@,;:\\\"[]?=").find(c) != std::string_view::npos) {
+    if (c <= 0x20 || c >= 0x7f ||
+        std::string_view("()<>@,;:\\\"[]?=").find(c) != std::string_view::npos) {
       return {};
     }
     out += static_cast<char>(std::tolower(c));
@@ -77,7 +78,8 @@ http::Response Upload(JmapContext& ctx, const http::Request& request,
   Result<JmapCaller> caller = Authenticate(ctx, request);
   if (!caller.ok()) return AuthRefusal(caller.status());
   std::optional<int64_t> account = pj::DecodeId(pj::kAccountKind, params.Get("accountId"));
-  if (!account) return http::Problem(404, "Cette boîte aux lettres n'existe pas ou vous n'y avez pas accès.");
+  if (!account)
+    return http::Problem(404, "Cette boîte aux lettres n'existe pas ou vous n'y avez pas accès.");
   int64_t limit = ctx.services.limits.max_size_upload;
   if (static_cast<int64_t>(request.body.size()) > limit) {
     json::object problem{{"type", pj::kErrorLimit},
@@ -147,14 +149,18 @@ std::vector<http::Route> BlobRoutes(const std::shared_ptr<JmapContext>& ctx) {
   // problem itself; far larger bodies get a 413 unread.
   upload.max_body_bytes = static_cast<size_t>(ctx->services.limits.max_size_upload) + 1;
   upload.blocking = true;
-  auto up = [ctx](const http::Request& r, const http::RouteParams& p) { return Upload(*ctx, r, p); };
+  auto up = [ctx](const http::Request& r, const http::RouteParams& p) {
+    return Upload(*ctx, r, p);
+  };
   routes.push_back(http::Route{"POST", "/jmap/upload/{accountId}/", {}, up, upload});
   routes.push_back(http::Route{"POST", "/jmap/upload/{accountId}", {}, up, upload});
   http::RouteOptions download;
   download.max_body_bytes = 0;
   download.blocking = true;
   routes.push_back(http::Route{
-      "GET", "/jmap/download/{accountId}/{blobId}/{name}", {},
+      "GET",
+      "/jmap/download/{accountId}/{blobId}/{name}",
+      {},
       [ctx](const http::Request& r, const http::RouteParams& p) { return Download(*ctx, r, p); },
       download});
   return routes;

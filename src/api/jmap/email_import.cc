@@ -16,13 +16,13 @@ namespace {
 namespace json = boost::json;
 namespace pj = proto::jmap;
 
-std::optional<json::object> ImportOne(CallContext& ctx, const json::object& in, json::object* made) {
+std::optional<json::object> ImportOne(CallContext& ctx, const json::object& in,
+                                      json::object* made) {
   for (const auto& [key, value] : in) {
     std::string_view k = key;
     if (k != "blobId" && k != "mailboxIds" && k != "keywords" && k != "receivedAt") {
-      return internal::InvalidProperties("Propriété « " + std::string(k).substr(0, 64) +
-                                             " » inconnue pour Email/import.",
-                                         {k});
+      return internal::InvalidProperties(
+          "Propriété « " + std::string(k).substr(0, 64) + " » inconnue pour Email/import.", {k});
     }
     (void)value;
   }
@@ -38,7 +38,8 @@ std::optional<json::object> ImportOne(CallContext& ctx, const json::object& in, 
   }
   auto ids = internal::MailboxIdsOf(ctx, *mailboxes, &error);
   if (!ids) return error;
-  if (ids->empty()) return internal::InvalidProperties("« mailboxIds » : au moins un dossier.", {"mailboxIds"});
+  if (ids->empty())
+    return internal::InvalidProperties("« mailboxIds » : au moins un dossier.", {"mailboxIds"});
   where.mailbox_ids = std::move(*ids);
   if (const json::value* v = in.if_contains("keywords"); v != nullptr && !v->is_null()) {
     auto k = internal::KeywordsOf(*v, &error);
@@ -47,7 +48,8 @@ std::optional<json::object> ImportOne(CallContext& ctx, const json::object& in, 
   }
   if (const json::value* v = in.if_contains("receivedAt"); v != nullptr && !v->is_null()) {
     std::optional<int64_t> at = v->is_string() ? pj::ParseUtcDate(v->as_string()) : std::nullopt;
-    if (!at) return internal::InvalidProperties("« receivedAt » : une date UTC attendue.", {"receivedAt"});
+    if (!at)
+      return internal::InvalidProperties("« receivedAt » : une date UTC attendue.", {"receivedAt"});
     where.received_at = *at;
   }
   std::string blob_id(blob->as_string());
@@ -97,9 +99,8 @@ MethodOutcome EmailImport(CallContext& ctx, const json::object& args) {
   }
   Result<std::string> new_state = internal::StateOf(ctx);
   if (!new_state.ok()) return ErrorFromStatus(new_state.status());
-  json::object response{{"accountId", ctx.AccountIdText()},
-                        {"oldState", *old_state},
-                        {"newState", *new_state}};
+  json::object response{
+      {"accountId", ctx.AccountIdText()}, {"oldState", *old_state}, {"newState", *new_state}};
   if (!created.empty()) response["created"] = std::move(created);
   if (!not_created.empty()) response["notCreated"] = std::move(not_created);
   return response;
@@ -108,7 +109,10 @@ MethodOutcome EmailImport(CallContext& ctx, const json::object& args) {
 }  // namespace
 
 void RegisterEmailImportMethod(MethodRegistry& registry) {
-  (void)registry.Add({.name = "Email/import", .capability = pj::kMailCapability, .needs_account = true, .handler = EmailImport});
+  (void)registry.Add({.name = "Email/import",
+                      .capability = pj::kMailCapability,
+                      .needs_account = true,
+                      .handler = EmailImport});
 }
 
 }  // namespace caduce::api::jmap

@@ -57,7 +57,8 @@ std::optional<std::vector<int64_t>> MailboxIdsOf(const CallContext& ctx, const j
                                                  json::object* error) {
   const json::object* o = v.if_object();
   if (o == nullptr) {
-    *error = InvalidProperties("« mailboxIds » doit être un objet {idDossier: true}.", {"mailboxIds"});
+    *error =
+        InvalidProperties("« mailboxIds » doit être un objet {idDossier: true}.", {"mailboxIds"});
     return std::nullopt;
   }
   std::vector<int64_t> out;
@@ -70,7 +71,8 @@ std::optional<std::vector<int64_t>> MailboxIdsOf(const CallContext& ctx, const j
     if (!id.empty() && id.front() == '#') {
       std::optional<std::string> resolved = ctx.ResolveCreationId(id);
       if (!resolved) {
-        *error = InvalidProperties("« mailboxIds » : dossier « " + id + " » inconnu.", {"mailboxIds"});
+        *error =
+            InvalidProperties("« mailboxIds » : dossier « " + id + " » inconnu.", {"mailboxIds"});
         return std::nullopt;
       }
       id = *resolved;
@@ -124,7 +126,8 @@ std::string UnescapePointer(std::string_view t) {
 }
 
 // EmailAddress[] (RFC 8621 §4.1.2.3).
-bool AddressesOf(const json::object& o, std::string_view key, std::vector<mail::EmailAddress>* out) {
+bool AddressesOf(const json::object& o, std::string_view key,
+                 std::vector<mail::EmailAddress>* out) {
   const json::value* v = o.if_contains(key);
   if (v == nullptr || v->is_null()) return true;
   const json::array* a = v->if_array();
@@ -225,10 +228,10 @@ bool WalkStructure(const BodyParts& b, const json::object& part, int depth) {
 
 const std::set<std::string, std::less<>>& CreatableProperties() {
   static const std::set<std::string, std::less<>> kProps = {
-      "mailboxIds", "keywords",   "receivedAt", "from",       "to",         "cc",
-      "bcc",        "replyTo",    "sender",     "subject",    "sentAt",     "messageId",
-      "inReplyTo",  "references", "textBody",   "htmlBody",   "bodyValues", "attachments",
-      "bodyStructure"};
+      "mailboxIds", "keywords",   "receivedAt",  "from",         "to",
+      "cc",         "bcc",        "replyTo",     "sender",       "subject",
+      "sentAt",     "messageId",  "inReplyTo",   "references",   "textBody",
+      "htmlBody",   "bodyValues", "attachments", "bodyStructure"};
   return kProps;
 }
 
@@ -237,9 +240,9 @@ std::optional<json::object> CreateOne(CallContext& ctx, const json::object& in,
                                       json::object* created) {
   for (const auto& [key, value] : in) {
     if (!CreatableProperties().contains(std::string_view(key))) {
-      return InvalidProperties("Propriété « " + std::string(key).substr(0, 64) +
-                                   " » non modifiable à la création.",
-                               {std::string_view(key)});
+      return InvalidProperties(
+          "Propriété « " + std::string(key).substr(0, 64) + " » non modifiable à la création.",
+          {std::string_view(key)});
     }
     (void)value;
   }
@@ -267,12 +270,12 @@ std::optional<json::object> CreateOne(CallContext& ctx, const json::object& in,
     if (!at) return InvalidProperties("« sentAt » : une date attendue.", {"sentAt"});
     d.sent_at = *at;
   }
-  for (auto [key, list] : {std::pair{"from", &d.from}, std::pair{"to", &d.to}, std::pair{"cc", &d.cc},
-                           std::pair{"bcc", &d.bcc}, std::pair{"replyTo", &d.reply_to},
-                           std::pair{"sender", &d.sender}}) {
+  for (auto [key, list] : {std::pair{"from", &d.from}, std::pair{"to", &d.to},
+                           std::pair{"cc", &d.cc}, std::pair{"bcc", &d.bcc},
+                           std::pair{"replyTo", &d.reply_to}, std::pair{"sender", &d.sender}}) {
     if (!AddressesOf(in, key, list)) {
-      return InvalidProperties(std::string("« ") + key + " » : une liste de {name, email} attendue.",
-                               {key});
+      return InvalidProperties(
+          std::string("« ") + key + " » : une liste de {name, email} attendue.", {key});
     }
   }
   if (const json::value* v = in.if_contains("subject"); v != nullptr && !v->is_null()) {
@@ -296,7 +299,8 @@ std::optional<json::object> CreateOne(CallContext& ctx, const json::object& in,
   b.draft = &d;
   if (const json::value* bv = in.if_contains("bodyValues"); bv != nullptr && !bv->is_null()) {
     if (!bv->is_object()) {
-      return InvalidProperties("« bodyValues » : un objet {partId: {value}} attendu.", {"bodyValues"});
+      return InvalidProperties("« bodyValues » : un objet {partId: {value}} attendu.",
+                               {"bodyValues"});
     }
     b.values = &bv->as_object();
   }
@@ -321,9 +325,9 @@ std::optional<json::object> CreateOne(CallContext& ctx, const json::object& in,
         value = PartValue(b, a->front().as_object());
       }
       if (!value) {
-        return InvalidProperties(std::string("« ") + key +
-                                     " » : une seule partie dont le partId est dans bodyValues.",
-                                 {key});
+        return InvalidProperties(
+            std::string("« ") + key + " » : une seule partie dont le partId est dans bodyValues.",
+            {key});
       }
       if (std::string_view(key) == "textBody") {
         d.text_body = *value;
@@ -334,7 +338,8 @@ std::optional<json::object> CreateOne(CallContext& ctx, const json::object& in,
     if (const json::value* v = in.if_contains("attachments"); v != nullptr && !v->is_null()) {
       const json::array* a = v->if_array();
       if (a == nullptr || a->size() > 500) {
-        return InvalidProperties("« attachments » : une liste de parties avec blobId.", {"attachments"});
+        return InvalidProperties("« attachments » : une liste de parties avec blobId.",
+                                 {"attachments"});
       }
       for (const json::value& x : *a) {
         mail::DraftAttachment att;
@@ -348,7 +353,8 @@ std::optional<json::object> CreateOne(CallContext& ctx, const json::object& in,
   if (d.html_body && d.text_body.empty()) d.text_body = mail::HtmlToText(*d.html_body);
 
   std::string first_blob = d.attachments.empty() ? "" : d.attachments.front().blob_id;
-  Result<mail::StoredMessage> s = ctx.mail().CreateDraft(ctx.actor, ctx.account_id, std::move(d), where);
+  Result<mail::StoredMessage> s =
+      ctx.mail().CreateDraft(ctx.actor, ctx.account_id, std::move(d), where);
   if (!s.ok()) {
     // Name the blob that was not found.
     std::string blob;
@@ -384,8 +390,10 @@ std::optional<int64_t> EmailIdOf(const CallContext& ctx, std::string_view text) 
 }
 
 // One update: keywords and mailboxIds, whole or patched.
-std::optional<json::object> UpdateOne(CallContext& ctx, int64_t email_id, const json::object& patch) {
-  Result<std::vector<mail::Email>> found = ctx.mail().GetEmails(ctx.actor, ctx.account_id, {email_id});
+std::optional<json::object> UpdateOne(CallContext& ctx, int64_t email_id,
+                                      const json::object& patch) {
+  Result<std::vector<mail::Email>> found =
+      ctx.mail().GetEmails(ctx.actor, ctx.account_id, {email_id});
   if (!found.ok()) return SetErrorFromStatus(found.status());
   if (found->empty()) return EmailNotFound();
   const mail::Email& email = found->front();
@@ -419,8 +427,8 @@ std::optional<json::object> UpdateOne(CallContext& ctx, int64_t email_id, const 
       auto ids = MailboxIdsOf(ctx, one, &error);
       bool set = value.is_bool() && value.as_bool();
       if (!ids || (!set && !value.is_null())) {
-        return InvalidProperties("« " + std::string(k).substr(0, 64) + " » : un dossier, à true ou null.",
-                                 {k});
+        return InvalidProperties(
+            "« " + std::string(k).substr(0, 64) + " » : un dossier, à true ou null.", {k});
       }
       int64_t mb = ids->front();
       std::erase(target, mb);
@@ -494,7 +502,8 @@ void ApplyEmailDestroys(CallContext& ctx, const std::vector<std::string>& ids,
                   : caduce::NotFoundError("Ce message n'existe pas dans cette boîte aux lettres.");
     // The first call moves it to the Corbeille; JMAP's destroy removes it for good.
     if (s.ok()) {
-      Result<std::vector<mail::Email>> left = ctx.mail().GetEmails(ctx.actor, ctx.account_id, {*id});
+      Result<std::vector<mail::Email>> left =
+          ctx.mail().GetEmails(ctx.actor, ctx.account_id, {*id});
       if (left.ok() && !left->empty()) s = ctx.mail().Destroy(ctx.actor, ctx.account_id, *id);
     }
     if (s.ok()) {
@@ -515,7 +524,8 @@ namespace json = boost::json;
 namespace pj = proto::jmap;
 
 MethodOutcome EmailSet(CallContext& ctx, const json::object& args) {
-  if (auto e = internal::UnknownArguments(args, {"accountId", "ifInState", "create", "update", "destroy"})) {
+  if (auto e = internal::UnknownArguments(
+          args, {"accountId", "ifInState", "create", "update", "destroy"})) {
     return *e;
   }
   Result<std::string> old_state = internal::StateOf(ctx);
@@ -532,7 +542,8 @@ MethodOutcome EmailSet(CallContext& ctx, const json::object& args) {
   for (auto [key, out] : {std::pair{"create", &create}, std::pair{"update", &update}}) {
     const json::value* v = args.if_contains(key);
     if (v == nullptr || v->is_null()) continue;
-    if (!v->is_object()) return pj::InvalidArguments(std::string("« ") + key + " » doit être un objet.");
+    if (!v->is_object())
+      return pj::InvalidArguments(std::string("« ") + key + " » doit être un objet.");
     *out = &v->as_object();
   }
   size_t count = (create ? create->size() : 0) + (update ? update->size() : 0) +
@@ -548,9 +559,9 @@ MethodOutcome EmailSet(CallContext& ctx, const json::object& args) {
     for (const auto& [creation_id, value] : *create) {
       json::object made;
       std::optional<json::object> error =
-          value.is_object()
-              ? internal::CreateOne(ctx, value.as_object(), &made)
-              : std::optional<json::object>(internal::InvalidProperties("Un objet Email attendu.", {}));
+          value.is_object() ? internal::CreateOne(ctx, value.as_object(), &made)
+                            : std::optional<json::object>(
+                                  internal::InvalidProperties("Un objet Email attendu.", {}));
       if (error) {
         not_created[creation_id] = std::move(*error);
       } else {
@@ -572,7 +583,10 @@ MethodOutcome EmailSet(CallContext& ctx, const json::object& args) {
 }  // namespace
 
 void RegisterEmailWriteMethods(MethodRegistry& registry) {
-  (void)registry.Add({.name = "Email/set", .capability = pj::kMailCapability, .needs_account = true, .handler = EmailSet});
+  (void)registry.Add({.name = "Email/set",
+                      .capability = pj::kMailCapability,
+                      .needs_account = true,
+                      .handler = EmailSet});
   RegisterEmailImportMethod(registry);
 }
 

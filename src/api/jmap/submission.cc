@@ -35,11 +35,13 @@ json::object SubmissionJson(const mail::Submission& s) {
   }
   return json::object{
       {"id", pj::EncodeId(kSubmissionKind, s.id)},
-      {"identityId", s.identity_id.empty() ? pj::EncodeId(pj::kIdentityKind, s.account_id) : s.identity_id},
+      {"identityId",
+       s.identity_id.empty() ? pj::EncodeId(pj::kIdentityKind, s.account_id) : s.identity_id},
       {"emailId", pj::EncodeId(pj::kEmailKind, s.email_id)},
       {"threadId", pj::EncodeId(pj::kThreadKind, s.thread_id)},
-      {"envelope", json::object{{"mailFrom", json::object{{"email", s.mail_from}, {"parameters", nullptr}}},
-                                {"rcptTo", std::move(rcpt)}}},
+      {"envelope",
+       json::object{{"mailFrom", json::object{{"email", s.mail_from}, {"parameters", nullptr}}},
+                    {"rcptTo", std::move(rcpt)}}},
       {"sendAt", pj::UtcDate(s.send_at)},
       {"undoStatus", "final"},
       {"deliveryStatus", std::move(delivery)},
@@ -52,14 +54,16 @@ MethodOutcome SubmissionGet(CallContext& ctx, const json::object& args) {
   if (auto e = internal::UnknownArguments(args, {"accountId", "ids", "properties"})) return *e;
   std::vector<std::string> not_found;
   std::optional<pj::MethodError> error;
-  std::optional<std::vector<int64_t>> ids = internal::DecodeIds(args, kSubmissionKind, &not_found, &error);
+  std::optional<std::vector<int64_t>> ids =
+      internal::DecodeIds(args, kSubmissionKind, &not_found, &error);
   if (error) return *error;
   static const std::vector<std::string> kKnown = {
       "id",         "identityId",     "emailId",    "threadId",   "envelope", "sendAt",
       "undoStatus", "deliveryStatus", "dsnBlobIds", "mdnBlobIds", "sentBy"};
   std::optional<std::vector<std::string>> props = internal::Properties(args, kKnown, &error);
   if (error) return *error;
-  if (ids && static_cast<int64_t>(ids->size() + not_found.size()) > ctx.limits().max_objects_in_get) {
+  if (ids &&
+      static_cast<int64_t>(ids->size() + not_found.size()) > ctx.limits().max_objects_in_get) {
     return pj::RequestTooLarge("Trop d'identifiants (maxObjectsInGet = " +
                                std::to_string(ctx.limits().max_objects_in_get) + ").");
   }
@@ -67,10 +71,13 @@ MethodOutcome SubmissionGet(CallContext& ctx, const json::object& args) {
   if (!state.ok()) return ErrorFromStatus(state.status());
   std::vector<int64_t> wanted = ids ? *ids : std::vector<int64_t>{};
   if (ids && ids->empty()) {
-    return json::object{{"accountId", ctx.AccountIdText()}, {"state", *state}, {"list", json::array()},
+    return json::object{{"accountId", ctx.AccountIdText()},
+                        {"state", *state},
+                        {"list", json::array()},
                         {"notFound", json::array(not_found.begin(), not_found.end())}};
   }
-  Result<std::vector<mail::Submission>> subs = ctx.mail().Submissions(ctx.actor, ctx.account_id, wanted);
+  Result<std::vector<mail::Submission>> subs =
+      ctx.mail().Submissions(ctx.actor, ctx.account_id, wanted);
   if (!subs.ok()) return ErrorFromStatus(subs.status());
   json::array list;
   std::set<int64_t> seen;
@@ -89,18 +96,20 @@ MethodOutcome SubmissionGet(CallContext& ctx, const json::object& args) {
   for (int64_t id : wanted) {
     if (!seen.contains(id)) nf.emplace_back(pj::EncodeId(kSubmissionKind, id));
   }
-  return json::object{{"accountId", ctx.AccountIdText()}, {"state", *state}, {"list", std::move(list)},
+  return json::object{{"accountId", ctx.AccountIdText()},
+                      {"state", *state},
+                      {"list", std::move(list)},
                       {"notFound", std::move(nf)}};
 }
 
 // One creation: the submission, or a SetError.
-std::optional<json::object> SubmitOne(CallContext& ctx, const json::object& in, mail::Submission* out) {
+std::optional<json::object> SubmitOne(CallContext& ctx, const json::object& in,
+                                      mail::Submission* out) {
   for (const auto& [key, value] : in) {
     std::string_view k = key;
     if (k != "identityId" && k != "emailId" && k != "envelope") {
-      return internal::InvalidProperties("Propriété « " + std::string(k).substr(0, 64) +
-                                             " » non modifiable à la création.",
-                                         {k});
+      return internal::InvalidProperties(
+          "Propriété « " + std::string(k).substr(0, 64) + " » non modifiable à la création.", {k});
     }
     (void)value;
   }
@@ -109,7 +118,8 @@ std::optional<json::object> SubmitOne(CallContext& ctx, const json::object& in, 
   if (identity == nullptr || !identity->is_string() ||
       pj::DecodeId(pj::kIdentityKind, identity->as_string()) != ctx.account_id) {
     return internal::InvalidProperties(
-        "« identityId » : l'identité de cette boîte aux lettres (voir Identity/get).", {"identityId"});
+        "« identityId » : l'identité de cette boîte aux lettres (voir Identity/get).",
+        {"identityId"});
   }
   req.identity_id = std::string(identity->as_string());
   const json::value* email = in.if_contains("emailId");
@@ -123,7 +133,8 @@ std::optional<json::object> SubmitOne(CallContext& ctx, const json::object& in, 
     email_id = pj::DecodeId(pj::kEmailKind, id);
   }
   if (!email_id) {
-    return internal::InvalidProperties("« emailId » : un message de cette boîte aux lettres.", {"emailId"});
+    return internal::InvalidProperties("« emailId » : un message de cette boîte aux lettres.",
+                                       {"emailId"});
   }
   req.email_id = *email_id;
   if (const json::value* env = in.if_contains("envelope"); env != nullptr && !env->is_null()) {
@@ -168,24 +179,27 @@ std::optional<json::object> SubmitOne(CallContext& ctx, const json::object& in, 
                           {"invalidRecipients", json::array(invalid.begin(), invalid.end())}};
     case Code::kInvalidArgument:
       if (st.message().rfind("Destinataires", 0) == 0) {
-        return json::object{{"type", st.message().find("1000") != std::string::npos ? "tooManyRecipients"
-                                                                                     : "noRecipients"},
-                            {"description", st.message()}};
+        return json::object{
+            {"type",
+             st.message().find("1000") != std::string::npos ? "tooManyRecipients" : "noRecipients"},
+            {"description", st.message()}};
       }
       return json::object{{"type", "invalidEmail"}, {"description", st.message()}};
     case Code::kNotFound:
       return internal::InvalidProperties(st.message(), {"emailId"});
     case Code::kResourceExhausted:
-      return json::object{{"type", st.message().find("pleine") != std::string::npos ? "overQuota" : "tooLarge"},
-                          {"description", st.message()}};
+      return json::object{
+          {"type", st.message().find("pleine") != std::string::npos ? "overQuota" : "tooLarge"},
+          {"description", st.message()}};
     default:
       return internal::SetErrorFromStatus(st);
   }
 }
 
 MethodOutcome SubmissionSet(CallContext& ctx, const json::object& args) {
-  if (auto e = internal::UnknownArguments(args, {"accountId", "ifInState", "create", "update", "destroy",
-                                                 "onSuccessUpdateEmail", "onSuccessDestroyEmail"})) {
+  if (auto e =
+          internal::UnknownArguments(args, {"accountId", "ifInState", "create", "update", "destroy",
+                                            "onSuccessUpdateEmail", "onSuccessDestroyEmail"})) {
     return *e;
   }
   Result<std::string> old_state = internal::StateOf(ctx);
@@ -201,17 +215,22 @@ MethodOutcome SubmissionSet(CallContext& ctx, const json::object& args) {
                           std::pair{"onSuccessUpdateEmail", &on_update}}) {
     const json::value* v = args.if_contains(key);
     if (v == nullptr || v->is_null()) continue;
-    if (!v->is_object()) return pj::InvalidArguments(std::string("« ") + key + " » doit être un objet.");
+    if (!v->is_object())
+      return pj::InvalidArguments(std::string("« ") + key + " » doit être un objet.");
     *out = &v->as_object();
   }
   std::optional<std::vector<std::string>> destroy = pj::StringListArg(args, "destroy", &bad);
   if (bad) return pj::InvalidArguments("« destroy » doit être une liste d'identifiants.");
-  std::optional<std::vector<std::string>> on_destroy = pj::StringListArg(args, "onSuccessDestroyEmail", &bad);
-  if (bad) return pj::InvalidArguments("« onSuccessDestroyEmail » doit être une liste d'identifiants.");
-  size_t count = (create ? create->size() : 0) + (update ? update->size() : 0) + (destroy ? destroy->size() : 0);
+  std::optional<std::vector<std::string>> on_destroy =
+      pj::StringListArg(args, "onSuccessDestroyEmail", &bad);
+  if (bad)
+    return pj::InvalidArguments("« onSuccessDestroyEmail » doit être une liste d'identifiants.");
+  size_t count = (create ? create->size() : 0) + (update ? update->size() : 0) +
+                 (destroy ? destroy->size() : 0);
   if (static_cast<int64_t>(count) > ctx.limits().max_objects_in_set) {
-    return pj::RequestTooLarge("Trop d'objets dans un seul EmailSubmission/set (maxObjectsInSet = " +
-                               std::to_string(ctx.limits().max_objects_in_set) + ").");
+    return pj::RequestTooLarge(
+        "Trop d'objets dans un seul EmailSubmission/set (maxObjectsInSet = " +
+        std::to_string(ctx.limits().max_objects_in_set) + ").");
   }
 
   json::object response{{"accountId", ctx.AccountIdText()}, {"oldState", *old_state}};
@@ -223,8 +242,8 @@ MethodOutcome SubmissionSet(CallContext& ctx, const json::object& args) {
       mail::Submission s;
       std::optional<json::object> error =
           value.is_object() ? SubmitOne(ctx, value.as_object(), &s)
-                            : std::optional<json::object>(
-                                  internal::InvalidProperties("Un objet EmailSubmission attendu.", {}));
+                            : std::optional<json::object>(internal::InvalidProperties(
+                                  "Un objet EmailSubmission attendu.", {}));
       if (error) {
         not_created[creation_id] = std::move(*error);
         continue;
@@ -245,8 +264,8 @@ MethodOutcome SubmissionSet(CallContext& ctx, const json::object& args) {
     json::object not_updated;
     for (const auto& [id, value] : *update) {
       (void)value;
-      not_updated[id] = json::object{{"type", "cannotUnsend"},
-                                     {"description", "Un message envoyé ne peut plus être annulé."}};
+      not_updated[id] = json::object{
+          {"type", "cannotUnsend"}, {"description", "Un message envoyé ne peut plus être annulé."}};
     }
     response["notUpdated"] = std::move(not_updated);
   }
@@ -293,13 +312,13 @@ MethodOutcome SubmissionSet(CallContext& ctx, const json::object& args) {
 
 void RegisterSubmissionMethods(MethodRegistry& registry) {
   (void)registry.Add({.name = "EmailSubmission/get",
-                .capability = pj::kSubmissionCapability,
-                .needs_account = true,
-                .handler = SubmissionGet});
+                      .capability = pj::kSubmissionCapability,
+                      .needs_account = true,
+                      .handler = SubmissionGet});
   (void)registry.Add({.name = "EmailSubmission/set",
-                .capability = pj::kSubmissionCapability,
-                .needs_account = true,
-                .handler = SubmissionSet});
+                      .capability = pj::kSubmissionCapability,
+                      .needs_account = true,
+                      .handler = SubmissionSet});
 }
 
 }  // namespace caduce::api::jmap

@@ -22,9 +22,9 @@
 
 namespace caduce::api::jmap {
 
-void RegisterEmailWriteMethods(MethodRegistry& registry);   // Email/set, Email/import
-void RegisterSubmissionMethods(MethodRegistry& registry);   // EmailSubmission/get, /set
-void RegisterEmailImportMethod(MethodRegistry& registry);   // called by the first
+void RegisterEmailWriteMethods(MethodRegistry& registry);  // Email/set, Email/import
+void RegisterSubmissionMethods(MethodRegistry& registry);  // EmailSubmission/get, /set
+void RegisterEmailImportMethod(MethodRegistry& registry);  // called by the first
 std::vector<http::Route> BlobRoutes(const std::shared_ptr<JmapContext>& ctx);
 
 namespace internal {
