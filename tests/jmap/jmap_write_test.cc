@@ -410,6 +410,78 @@ TEST_F(JmapWriteTest, UploadIsCappedAndBlobsStayInTheirAccount) {
   EXPECT_EQ(err.at("notFound").as_array().at(0).as_string(), blob);
 }
 
+TEST_F(JmapWriteTest, ImportUpdateAndDestroyEachAnswerPerObject) {
+  std::string raw =
+      "From: labo@biologie.fr\r\nTo: secretariat@chu-toulouse.fr\r\nSubject: Résultats\r\n"
+      "Message-ID: <r-9@biologie.fr>\r\n\r\nNFS normale.\r\n";
+  HttpResponse up =
+      Send("POST", "/jmap/upload/" + A(org_) + "/", raw, paul_cookies_, "message/rfc822");
+  ASSERT_EQ(up.status, 201) << up.body;
+  std::string blob(up.Json().at("blobId").as_string());
+  std::string archive = F(org_, mail::Role::kArchive), inbox = F(org_, mail::Role::kInbox);
+  json::array r = Api(
+      paul_cookies_,
+      json::array{json::array{
+          "Email/import",
+          json::object{
+              {"accountId", A(org_)},
+              {"emails",
+               json::object{{"i1", json::object{{"blobId", blob},
+                                                {"mailboxIds", json::object{{archive, true}}},
+                                                {"keywords", json::object{{"$seen", true}}}}},
+                            {"i2", json::object{{"blobId", std::string(64, 'a')},
+                                                {"mailboxIds", json::object{{archive, true}}}}}}}},
+          "0"}});
+  const json::object& res = r[0].as_array()[1].as_object();
+  std::string id(res.at("created").at("i1").at("id").as_string());
+  EXPECT_EQ(res.at("notCreated").at("i2").at("type").as_string(), "blobNotFound");
+  int64_t email = std::stoll(id.substr(1));
+  EXPECT_THAT(In(org_, mail::Role::kArchive), ElementsAre(email));
+
+  // Patches: flag it and move it to the inbox; unknown ids and properties fail alone.
+  r = Api(
+      paul_cookies_,
+      json::array{json::array{
+          "Email/set",
+          json::object{{"accountId", A(org_)},
+                       {"update", json::object{{id, json::object{{"keywords/$flagged", true},
+                                                                 {"mailboxIds/" + archive, nullptr},
+                                                                 {"mailboxIds/" + inbox, true}}},
+                                               {"M999999", json::object{{"keywords/$seen", true}}},
+                                               {"#nope", json::object{}}}}},
+          "0"}});
+  const json::object& upd = r[0].as_array()[1].as_object();
+  EXPECT_TRUE(upd.at("updated").as_object().contains(id)) << json::serialize(upd);
+  EXPECT_EQ(upd.at("notUpdated").at("M999999").at("type").as_string(), "notFound");
+  EXPECT_EQ(upd.at("notUpdated").at("#nope").at("type").as_string(), "notFound");
+  EXPECT_THAT(In(org_, mail::Role::kInbox), ElementsAre(email));
+  auto got = mail_->GetEmails({paul_, "", ""}, org_, {email});
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->front().keywords & mail::kFlagged, mail::kFlagged);
+  r = Api(paul_cookies_,
+          json::array{json::array{
+              "Email/set",
+              json::object{{"accountId", A(org_)},
+                           {"update", json::object{{id, json::object{{"subject", "changé"}}}}}},
+              "0"}});
+  EXPECT_EQ(r[0].as_array()[1].at("notUpdated").at(id).at("type").as_string(), "invalidProperties");
+
+  // Marie has no right on the ORG: accountNotFound, nothing changes.
+  r = Api(
+      marie_cookies_,
+      json::array{json::array{
+          "Email/set", json::object{{"accountId", A(org_)}, {"destroy", json::array{id}}}, "0"}});
+  EXPECT_EQ(r[0].as_array()[1].at("type").as_string(), "accountNotFound");
+  r = Api(
+      paul_cookies_,
+      json::array{json::array{
+          "Email/set", json::object{{"accountId", A(org_)}, {"destroy", json::array{id}}}, "0"}});
+  EXPECT_EQ(r[0].as_array()[1].at("destroyed").as_array().at(0).as_string(), id);
+  got = mail_->GetEmails({paul_, "", ""}, org_, {email});
+  ASSERT_TRUE(got.ok());
+  EXPECT_THAT(*got, IsEmpty());
+}
+
 TEST_F(JmapWriteTest, StateMismatchAndHostileCreationsAreRefused) {
   json::array r =
       Api(paul_cookies_, json::array{json::array{"Email/set",
