@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "api/api.h"
+#include "api/jmap/method.h"
 #include "jobs/import_jobs.h"
 #include "audit/audit_log.h"
 #include "auth/password_policy.h"
@@ -23,12 +24,15 @@
 #include "directory/reference_data.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "mail/blob_store.h"
+#include "mail/mail_service.h"
 #include "notify/notify_service.h"
 #include "store_sqlite/audit_repo.h"
 #include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
 #include "store_sqlite/access_token_repo.h"
 #include "store_sqlite/directory_repo.h"
+#include "store_sqlite/mail_repo.h"
 #include "store_sqlite/notify_repo.h"
 
 namespace caduce::app {
@@ -47,6 +51,10 @@ struct App::Impl {
   store_sqlite::SqliteNotifyRepository notify_repo;
   std::unique_ptr<notify::Mailer> mailer;
   std::unique_ptr<notify::NotifyService> notify;  // its worker stops after the server
+  // The mail store behind the JMAP API; its blobs live in <database folder>/blobs.
+  store_sqlite::SqliteMailRepository mail_repo;
+  std::unique_ptr<mail::BlobStore> blobs;
+  std::unique_ptr<mail::MailService> mail;
   std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
   store_sqlite::SqliteAccessTokenRepository token_repo;
   std::unique_ptr<auth::AccessTokenService> tokens;
@@ -123,6 +131,30 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   api_options.tokens = impl->tokens.get();
   admin.work_dir = work_dir;
   CADUCE_RETURN_IF_ERROR(api::AddApiRoutes(router, *impl->sign_in, admin, api_options));
+
+  // The mail store and the JMAP API (/.well-known/jmap, /jmap/…).
+  std::filesystem::path db_folder = std::filesystem::path(options.db_path).parent_path();
+  CADUCE_TRY(impl->blobs, mail::BlobStore::Open(
+                              (db_folder.empty() ? std::filesystem::path("blobs")
+                                                 : db_folder / "blobs").string()));
+  mail::MailOptions mail_options;
+  mail_options.max_message_bytes = options.config.mail_max_message_bytes;
+  mail_options.local_domains = options.config.local_domains;
+  impl->mail = std::make_unique<mail::MailService>(*impl->db, impl->mail_repo, impl->directory_repo,
+                                                   *impl->audit, *impl->blobs, clock, mail_options);
+  api::jmap::JmapServices jmap;
+  jmap.mail = impl->mail.get();
+  jmap.sign_in = impl->sign_in.get();
+  jmap.db = impl->db.get();
+  jmap.directory = &impl->directory_repo;
+  jmap.limits.max_size_upload = options.config.mail_max_message_bytes;
+  // Mail clients authenticate with a personal access token (never an ORG credential).
+  jmap.bearer = [tokens = impl->tokens.get()](std::string_view token, std::string_view ip,
+                                              std::string_view user_agent) -> Result<int64_t> {
+    CADUCE_TRY(auth::TokenPerson person, tokens->Authenticate(token, ip, user_agent));
+    return person.me.person_id;
+  };
+  CADUCE_RETURN_IF_ERROR(api::jmap::AddJmapRoutes(router, std::move(jmap)));
 
   http::ServerOptions server_options;
   server_options.listener = options.listener;

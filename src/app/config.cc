@@ -274,6 +274,40 @@ const std::vector<KeyEntry>& Entries() {
       {{"outbox_dir", "CADUCE_OUTBOX_DIR", "var/outbox",
         "without smtp_url, each mail is written here as an .eml file"},
        [](Config& c, std::string_view v) { return ParsePath(v, false, &c.mail.outbox_dir); }},
+      {{"mail_max_message_bytes", "CADUCE_MAIL_MAX_MESSAGE_BYTES", "26214400",
+        "the largest message the mail store accepts, in bytes (delivery, import, sending)"},
+       [](Config& c, std::string_view v) {
+         return ParseCount(v, 1024, 1LL << 30, &c.mail_max_message_bytes);
+       }},
+      {{"local_domains", "CADUCE_LOCAL_DOMAINS", "(none)",
+        "comma-separated domains served here besides the structures' MSSanté domains: an "
+        "unknown address there is refused"},
+       [](Config& c, std::string_view v) -> Problem {
+         std::vector<std::string> domains;
+         std::string all(v);
+         size_t start = 0;
+         while (start <= all.size()) {
+           size_t comma = all.find(',', start);
+           std::string d = all.substr(start, comma == std::string::npos ? comma : comma - start);
+           d.erase(0, d.find_first_not_of(' '));
+           while (!d.empty() && d.back() == ' ') d.pop_back();
+           for (char& ch : d) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+           if (!d.empty()) {
+             if (d.size() > 253 || d.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+                                       std::string::npos ||
+                 d.front() == '.' || d.back() == '.' || d.find('.') == std::string::npos) {
+               return "domaine invalide « " + d +
+                      " » : écrivez des domaines séparés par des virgules, par exemple "
+                      "« chu-demo.fr, mssante.chu-demo.fr ».";
+             }
+             domains.push_back(d);
+           }
+           if (comma == std::string::npos) break;
+           start = comma + 1;
+         }
+         c.local_domains = std::move(domains);
+         return "";
+       }},
       {{"log_format", "CADUCE_LOG_FORMAT", "json",
         "access log on stderr: `json` (one object per line) or `text`"},
        [](Config& c, std::string_view v) {

@@ -81,6 +81,11 @@ struct Config {
   int64_t shutdown_grace_seconds = 10;
 
   MailOptions mail;
+  // The mail store: the largest message accepted (delivery, import, sending), and
+  // domains whose unknown addresses are refused besides the structures' MSSanté
+  // domains (comma-separated in the file).
+  int64_t mail_max_message_bytes = 25 * 1024 * 1024;
+  std::vector<std::string> local_domains;
   // The access log on stderr: "json" (one object per line) or "text".
   std::string log_format = "json";
 

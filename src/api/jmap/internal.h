@@ -53,6 +53,9 @@ std::optional<proto::jmap::MethodError> UnknownArguments(const boost::json::obje
                                                          const std::vector<std::string>& known);
 // The account's state as a string, or the error.
 Result<std::string> StateOf(CallContext& ctx);
+// */changes of one type (RFC 8620 §5.2): Mailbox/, Thread/ and Email/changes.
+MethodOutcome Changes(CallContext& ctx, const boost::json::object& args, mail::ObjectType type,
+                      char kind);
 
 }  // namespace caduce::api::jmap::internal
 
