@@ -410,6 +410,14 @@ Result<Submission> MailService::Submit(const MailActor& who, int64_t account_id,
       CADUCE_TRY(bool mine, own(f.email));
       if (!mine) return PermissionDeniedError(forbidden);
     }
+    // Sender: names the account or the person who sends, nobody else.
+    for (const EmailAddress& f : email.sender) {
+      CADUCE_TRY(bool mine, own(f.email));
+      if (!mine && NormaliseAddress(f.email) != NormaliseAddress(who.address)) {
+        return PermissionDeniedError("Expéditeur (Sender) : seule votre adresse " + who.address +
+                                     " ou celle de la boîte aux lettres peut y figurer.");
+      }
+    }
     sub.mail_from = req.mail_from ? NormaliseAddress(*req.mail_from) : account.address;
     if (req.mail_from) {
       CADUCE_TRY(bool mine, own(*req.mail_from));

@@ -249,10 +249,18 @@ TEST_F(MailWriteTest, AnotherFromIsForbidden) {
   ASSERT_OK_AND_ASSIGN(draft, mail_->CreateDraft(paul_actor_, org_, d, {}));
   req.email_id = draft.email_id;
   EXPECT_THAT(mail_->Submit(paul_actor_, org_, req), StatusIs(Code::kPermissionDenied));
+  // Sender: may name the person, never a third party.
+  d = OrgDraft({{"", "marie.dupont@chu-toulouse.fr"}});
+  d.sender = {{"", "jean.roux@chu-toulouse.fr"}};
+  ASSERT_OK_AND_ASSIGN(draft, mail_->CreateDraft(paul_actor_, org_, d, {}));
+  req.email_id = draft.email_id;
+  EXPECT_THAT(mail_->Submit(paul_actor_, org_, req),
+              StatusIs(Code::kPermissionDenied, HasSubstr("Sender")));
   EXPECT_THAT(In(marie_actor_, marie_, Role::kInbox), IsEmpty());
   EXPECT_EQ(Count("SELECT count(*) FROM email_submissions"), 0);
   // A draft without From gets the account's address.
   d.from.clear();
+  d.sender.clear();
   ASSERT_OK_AND_ASSIGN(draft, mail_->CreateDraft(paul_actor_, org_, d, {}));
   req.email_id = draft.email_id;
   EXPECT_THAT(mail_->Submit(paul_actor_, org_, req), IsOk());
