@@ -95,7 +95,8 @@ for (let i = 0; i < 5; i += 1) {
     await item.waitFor();
     t = Date.now();
     await item.click();
-    await page.waitForFunction((a) => document.querySelector('.mail-using')?.textContent.includes(a) && document.querySelector('c-mail-page .mail-row:not(.placeholder)'), target);
+    // The list of the other mailbox is shown: its count appears once its first page answered.
+    await page.waitForFunction((a) => document.querySelector('.mail-using')?.textContent.includes(a) && document.querySelector('.mail-count'), target);
     switching.push(Date.now() - t);
   }
   const row = page.locator('.mail-row:not(.placeholder)').nth(2 + i);
