@@ -153,6 +153,11 @@ class DirectoryRepository {
     }
     return first;
   }
+  // A bulk writer (an import applied from its plan) holds much in memory itself and
+  // is about to write many rows in `tx`: the store may use less memory of its own
+  // meanwhile (a smaller page cache). Returns what ends it, to be called while `tx`
+  // is open (empty when there is nothing to end). Default: nothing.
+  virtual std::function<void()> BeginBulkWrite(storage::Tx&) { return {}; }
   // Inserts rights that do not exist yet (kAlreadyExists otherwise), in any order.
   // Default: InsertRight for each.
   virtual Status InsertRights(storage::Tx& tx, std::vector<ConnectionRight> rights) {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -628,6 +629,16 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   CADUCE_RETURN_IF_ERROR(queue.status());  // not a spreadsheet, no header, a missing column
   if (Planned()) SetUpPlan();
   CADUCE_TRY(auto tx, BeginImport());
+  // An applied import holds its plan in memory until it writes it: the store
+  // keeps less of its own meanwhile. Ended before the transaction closes.
+  struct BulkWrite {
+    std::function<void()> end;
+    void End() {
+      if (end) std::exchange(end, nullptr)();
+    }
+    ~BulkWrite() { End(); }
+  } bulk;
+  if (!options_.dry_run && plan_) bulk.end = real_.repo().BeginBulkWrite(*tx);
   Report(Progress::Phase::kApplying);
   while (more) {
     CADUCE_RETURN_IF_ERROR(TakeBatch(*tx, std::move(batch)));
@@ -641,9 +652,11 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   // as the rows came, unless an address applied early came again: then it starts
   // over in a fresh transaction (or plan), now that every row is known.
   if (!early_) {
+    bulk.End();
     tx.reset();  // rolled back
     if (Planned()) SetUpPlan();
     CADUCE_TRY(tx, BeginImport());
+    if (!options_.dry_run && plan_) bulk.end = real_.repo().BeginBulkWrite(*tx);
     applied_ = 0;
     report_.notifications_queued = 0;
     for (size_t i = 0; i < rows_.size(); ++i) {
@@ -709,6 +722,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
                                 : "file:" + report_.sha256,
         0, detail.str());
     CADUCE_RETURN_IF_ERROR(real_.audit().Append(*tx, std::move(e)));
+    bulk.End();
     CADUCE_RETURN_IF_ERROR(tx->Commit());
     report_.applied = true;
   } else {

@@ -563,6 +563,18 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
   return first;
 }
 
+std::function<void()> SqliteDirectoryRepository::BeginBulkWrite(storage::Tx& tx) {
+  Connection& conn = ConnOf(tx);
+  int64_t size = 0;
+  {
+    Stmt st(conn, "PRAGMA cache_size");
+    if (!st.Step()) return {};
+    size = st.Int64(0);
+  }
+  if (!conn.Exec("PRAGMA cache_size = -16384").ok()) return {};
+  return [&conn, size] { (void)conn.Exec(fmt::format("PRAGMA cache_size = {}", size)); };
+}
+
 Status SqliteDirectoryRepository::InsertRights(storage::Tx& tx,
                                                std::vector<ConnectionRight> rights) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert connection rights"));

@@ -81,6 +81,9 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
   Result<int64_t> InsertAccounts(
       storage::Tx& tx, size_t count,
       const std::function<void(size_t, directory::Account*)>& fill) override;
+  // The connection's page cache shrinks to 16 MiB until the returned function runs:
+  // the pages of a bulk write are mostly appended to and not touched again.
+  std::function<void()> BeginBulkWrite(storage::Tx& tx) override;
   // Sorted by (mailbox, person), the primary key's order.
   Status InsertRights(storage::Tx& tx, std::vector<directory::ConnectionRight> rights) override;
 
