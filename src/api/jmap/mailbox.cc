@@ -68,10 +68,12 @@ MethodOutcome Get(CallContext& ctx, const json::object& args) {
   }
   std::optional<std::vector<std::string>> props = internal::Properties(args, kProperties, &error);
   if (error) return *error;
-  Result<std::string> state = internal::StateOf(ctx);
-  if (!state.ok()) return ErrorFromStatus(state.status());
+  // The list first: it creates the base mailboxes on first use, and the state
+  // returned must include them.
   Result<std::vector<mail::Mailbox>> all = ctx.mail().Mailboxes(ctx.actor, ctx.account_id);
   if (!all.ok()) return ErrorFromStatus(all.status());
+  Result<std::string> state = internal::StateOf(ctx);
+  if (!state.ok()) return ErrorFromStatus(state.status());
   json::array list;
   json::array missing;
   for (const std::string& s : not_found) missing.push_back(json::string(s));
