@@ -17,8 +17,8 @@
 #include "api/jmap/method.h"
 #include "jobs/import_jobs.h"
 #include "audit/audit_log.h"
-#include "auth/password_policy.h"
 #include "auth/access_tokens.h"
+#include "auth/password_policy.h"
 #include "base/clock.h"
 #include "directory/directory_service.h"
 #include "directory/reference_data.h"
@@ -27,10 +27,10 @@
 #include "mail/blob_store.h"
 #include "mail/mail_service.h"
 #include "notify/notify_service.h"
+#include "store_sqlite/access_token_repo.h"
 #include "store_sqlite/audit_repo.h"
 #include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/access_token_repo.h"
 #include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "store_sqlite/notify_repo.h"
@@ -48,6 +48,8 @@ struct App::Impl {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<directory::DirectoryService> directory;
   std::unique_ptr<auth::SignInService> sign_in;
+  store_sqlite::SqliteAccessTokenRepository token_repo;
+  std::unique_ptr<auth::AccessTokenService> tokens;
   store_sqlite::SqliteNotifyRepository notify_repo;
   std::unique_ptr<notify::Mailer> mailer;
   std::unique_ptr<notify::NotifyService> notify;  // its worker stops after the server
@@ -56,8 +58,6 @@ struct App::Impl {
   std::unique_ptr<mail::BlobStore> blobs;
   std::unique_ptr<mail::MailService> mail;
   std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
-  store_sqlite::SqliteAccessTokenRepository token_repo;
-  std::unique_ptr<auth::AccessTokenService> tokens;
   std::unique_ptr<http::Server> server;  // last: stopped and destroyed first
   std::string address;
 
@@ -88,6 +88,11 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   impl->sign_in =
       std::make_unique<auth::SignInService>(*impl->db, impl->auth_repo, impl->directory_repo,
                                             *impl->audit, impl->policy, clock, options.auth);
+  auth::AccessTokenOptions token_options;
+  token_options.throttle = options.auth.throttle;
+  impl->tokens = std::make_unique<auth::AccessTokenService>(
+      *impl->db, impl->auth_repo, impl->token_repo, impl->directory_repo, *impl->audit, clock,
+      token_options);
 
   impl->tls = !options.listener.tls_certificate_file.empty();
   notify::NotifyOptions notify_options = options.notify;
@@ -96,11 +101,6 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
     std::string host = options.listener.address;
     if (host == "127.0.0.1" || host == "0.0.0.0" || host == "::" || host.empty()) {
       host = "localhost";
-  auth::AccessTokenOptions token_options;
-  token_options.throttle = options.auth.throttle;
-  impl->tokens = std::make_unique<auth::AccessTokenService>(
-      *impl->db, impl->auth_repo, impl->token_repo, impl->directory_repo, *impl->audit, clock,
-      token_options);
     } else if (host.find(':') != std::string::npos) {
       host = "[" + host + "]";
     }
@@ -120,6 +120,7 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   api::ApiOptions api_options;
   api_options.secure_cookies = impl->tls;
   api_options.notify = impl->notify.get();
+  api_options.tokens = impl->tokens.get();
   // Import uploads and export files go beside the database (same file system).
   std::string work_dir =
       std::filesystem::path(options.db_path).parent_path().string() + "/work";
@@ -128,7 +129,6 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   api::AdminServices admin;
   admin.directory = impl->directory.get();
   admin.imports = impl->imports.get();
-  api_options.tokens = impl->tokens.get();
   admin.work_dir = work_dir;
   CADUCE_RETURN_IF_ERROR(api::AddApiRoutes(router, *impl->sign_in, admin, api_options));
 
@@ -164,6 +164,7 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
       std::filesystem::is_directory(options.web_dir, ec) ? options.web_dir : std::string();
   server_options.access_log = options.access_log;
   server_options.worker_threads = options.worker_threads;
+  server_options.worker_queue_limit = options.worker_queue_limit;
   server_options.shutdown_grace = options.shutdown_grace;
   CADUCE_TRY(impl->server, http::Server::Start(std::move(server_options), std::move(router)));
   impl->notify->Start();  // resumes the queue left by an earlier run
@@ -190,7 +191,6 @@ Status Serve(const AppOptions& options, const std::function<void(const App&)>& s
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
-  server_options.worker_queue_limit = options.worker_queue_limit;
   sigaddset(&signals, SIGINT);
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &signals, &previous);

@@ -407,6 +407,19 @@ Status Config::Validate() const {
         "configuration : session_idle dépasse session_absolute : une session ne peut pas rester "
         "inactive plus longtemps qu'elle ne dure ; réduisez session_idle.");
   }
+  // OWASP Password Storage Cheat Sheet, argon2id with p=1: each pair is one
+  // equivalent minimum (memory in MiB, passes).
+  constexpr int kOwasp[][2] = {{46, 1}, {19, 2}, {12, 3}, {9, 4}, {7, 5}};
+  bool strong_enough = false;
+  for (const auto& [mib, passes] : kOwasp) {
+    if (argon2_memory_mib >= mib && argon2_passes >= passes) strong_enough = true;
+  }
+  if (!strong_enough) {
+    return InvalidArgumentError(
+        "configuration : argon2_memory et argon2_passes sont en dessous des minimums de l'OWASP "
+        "(46 Mio et 1 passe, 19 Mio et 2, 12 Mio et 3, 9 Mio et 4, ou 7 Mio et 5) : augmentez "
+        "l'un ou l'autre.");
+  }
   if (mail.smtp_url.rfind("smtps://", 0) == 0 && mail.smtp_starttls == "required") {
     return InvalidArgumentError(
         "configuration : smtp_starttls = required ne s'applique qu'à smtp:// (smtps:// est déjà "
@@ -441,19 +454,6 @@ Status ApplyConfigText(std::string_view text, std::string_view source, Config* c
     }
     line = Trim(line);
     if (line.empty() || line.front() == '#' || line.front() == ';') continue;
-  // OWASP Password Storage Cheat Sheet, argon2id with p=1: each pair is one
-  // equivalent minimum (memory in MiB, passes).
-  constexpr int kOwasp[][2] = {{46, 1}, {19, 2}, {12, 3}, {9, 4}, {7, 5}};
-  bool strong_enough = false;
-  for (const auto& [mib, passes] : kOwasp) {
-    if (argon2_memory_mib >= mib && argon2_passes >= passes) strong_enough = true;
-  }
-  if (!strong_enough) {
-    return InvalidArgumentError(
-        "configuration : argon2_memory et argon2_passes sont en dessous des minimums de l'OWASP "
-        "(46 Mio et 1 passe, 19 Mio et 2, 12 Mio et 3, 9 Mio et 4, ou 7 Mio et 5) : augmentez "
-        "l'un ou l'autre.");
-  }
     std::size_t eq = line.find('=');
     if (eq == std::string_view::npos) {
       return InvalidArgumentError(where + " : " + Quote(line) +
