@@ -359,9 +359,12 @@ MethodOutcome Set(CallContext& ctx, const json::object& args) {
     if (!all.ok()) return ErrorFromStatus(all.status());
     for (const auto& [key, value] : *update) {
       std::optional<std::string> text = ctx.ResolveCreationId(key);
-      std::optional<int64_t> id = text ? pj::DecodeId(pj::kMailboxKind, *text) : std::nullopt;
+      // 0 is no mailbox's id (a plain value: GCC's -O3 flow analysis misreads an
+      // optional captured by the lambda as maybe uninitialized).
+      int64_t id = 0;
+      if (text) id = pj::DecodeId(pj::kMailboxKind, *text).value_or(0);
       auto it = std::find_if(all->begin(), all->end(),
-                             [&](const mail::Mailbox& m) { return id && m.id == *id; });
+                             [id](const mail::Mailbox& m) { return id != 0 && m.id == id; });
       const json::object* patch = value.if_object();
       if (it == all->end()) {
         not_updated[key] = SetError("notFound", "Ce dossier n'existe pas.");
