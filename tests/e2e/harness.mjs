@@ -96,7 +96,6 @@ export class Suite {
   constructor() {
     this.passed = 0;
     this.failed = 0;
-    this.skipped = 0;
     this.shot = 0;
     this.figures = [];
     this.violations = [];
@@ -116,11 +115,6 @@ export class Suite {
       console.log(`  FAIL  ${name}\n        ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 6).join('\n        ')}`);
       if (this.page) await this.screenshot(this.page, `FAIL-${name}`).catch(() => undefined);
     }
-  }
-
-  skip(name, why) {
-    this.skipped += 1;
-    console.log(`  skip  ${name}: ${why}`);
   }
 
   async screenshot(page, name) {
@@ -151,7 +145,7 @@ export class Suite {
     console.log('');
     for (const f of this.figures) console.log(`e2e figure: ${f}`);
     console.log(`screenshots: ${SHOTS}`);
-    console.log(`e2e: ${this.passed} passed, ${this.failed} failed${this.skipped ? `, ${this.skipped} skipped` : ''}`);
+    console.log(`e2e: ${this.passed} passed, ${this.failed} failed`);
     return this.failed === 0 ? 0 : 1;
   }
 }
