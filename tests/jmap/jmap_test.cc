@@ -118,6 +118,7 @@ class JmapTest : public ::testing::Test {
     EXPECT_OK(AddJmapRoutes(router, std::move(s)));
     http::ServerOptions server_options;
     server_options.worker_threads = 2;
+    server_options.static_dir = "";  // the API alone, wherever the test runs
     auto server = http::Server::Start(server_options, std::move(router));
     EXPECT_TRUE(server.ok()) << server.status().ToString();
     if (server.ok()) server_ = std::move(*server);
