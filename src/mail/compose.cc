@@ -1,6 +1,7 @@
 // Writing messages with GMime 3 (compose.h). GMime objects are reference counted
 // GObjects; each is held by a small owner so that every path releases it.
 #include "mail/compose.h"
+#include "mail/internal/gmime.h"
 
 #include <gmime/gmime.h>
 
@@ -10,23 +11,9 @@
 namespace caduce::mail {
 namespace {
 
-struct GObjectUnref {
-  void operator()(void* p) const {
-    if (p != nullptr) g_object_unref(p);
-  }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;
-
-struct GFree {
-  void operator()(void* p) const { g_free(p); }
-};
-using GString = std::unique_ptr<char, GFree>;
-
-void InitGMime() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
+using internal::GPtr;
+using internal::GString;
+using internal::InitGMime;
 
 // Header values: no control character at all (CR and LF above all: a value can
 // never start another header field), valid UTF-8, bounded.

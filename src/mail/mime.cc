@@ -1,6 +1,7 @@
 // MIME parsing with GMime 3 (mime.h). GMime objects are reference counted GObjects;
 // each is held by a small owner so that every path releases it.
 #include "mail/mime.h"
+#include "mail/internal/gmime.h"
 
 #include <gmime/gmime.h>
 
@@ -14,18 +15,8 @@
 namespace caduce::mail {
 namespace {
 
-struct GObjectUnref {
-  void operator()(void* p) const {
-    if (p != nullptr) g_object_unref(p);
-  }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;
-
-void InitGMime() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
+using internal::GPtr;
+using internal::InitGMime;
 
 // `s` as valid UTF-8 (invalid bytes become U+FFFD), without NULs.
 std::string ValidUtf8(const char* s, gssize len = -1) {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "api/jmap/body_structure.h"
+#include "mail/body_structure.h"
 #include "api/jmap/internal.h"
 #include "api/jmap/method.h"
 

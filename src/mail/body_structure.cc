@@ -1,9 +1,10 @@
-// File: api/jmap/body_structure.cc
+// File: mail/body_structure.cc
 //
 // The MIME tree of body_structure.h with GMime 3. The walk visits children in
 // the order g_mime_multipart_foreach does and numbers every non-multipart part
 // (an attached message/rfc822 is one leaf), as mime.cc does.
-#include "api/jmap/body_structure.h"
+#include "mail/body_structure.h"
+#include "mail/internal/gmime.h"
 
 #include <gmime/gmime.h>
 
@@ -14,13 +15,8 @@
 namespace caduce::mail {
 namespace {
 
-struct Unref {
-  void operator()(void* p) const {
-    if (p != nullptr) g_object_unref(p);
-  }
-};
 template <class T>
-using Owned = std::unique_ptr<T, Unref>;
+using Owned = internal::GPtr<T>;
 
 std::string Utf8(const char* s, gssize len = -1, bool* problem = nullptr) {
   if (s == nullptr) return {};
@@ -138,8 +134,7 @@ Result<BodyPart> ParseBodyStructure(std::string_view raw, bool with_text,
     return ResourceExhaustedError("Le message dépasse la taille maximale.");
   }
   if (raw.empty()) return InvalidArgumentError("Le message est vide.");
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
+  internal::InitGMime();
   Owned<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
   Owned<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);

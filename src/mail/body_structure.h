@@ -1,4 +1,4 @@
-// File: api/jmap/body_structure.h
+// File: mail/body_structure.h
 //
 // The MIME tree of a raw message for the JMAP layer (RFC 8621 §4.1.4,
 // EmailBodyPart): each part's media type, charset, disposition, file name,
@@ -6,10 +6,9 @@
 // Leaf parts are numbered "1", "2" … in document order, exactly as ParseMessage
 // numbers attachments (mime.h), so that a part id names the same part for
 // DownloadAttachment. Exposure: reads untrusted input, bounded by MimeLimits
-// before GMime sees it. (A MIME concern kept beside its only reader, Email/get;
-// it belongs in mail/ once that part's files settle.)
-#ifndef CADUCE_API_JMAP_BODY_STRUCTURE_H_
-#define CADUCE_API_JMAP_BODY_STRUCTURE_H_
+// before GMime sees it. GMime stays inside mail/: the JMAP layer reads this tree.
+#ifndef CADUCE_MAIL_BODY_STRUCTURE_H_
+#define CADUCE_MAIL_BODY_STRUCTURE_H_
 
 #include <cstdint>
 #include <string>
@@ -45,4 +44,4 @@ Result<BodyPart> ParseBodyStructure(std::string_view raw, bool with_text,
 
 }  // namespace caduce::mail
 
-#endif  // CADUCE_API_JMAP_BODY_STRUCTURE_H_
+#endif  // CADUCE_MAIL_BODY_STRUCTURE_H_
