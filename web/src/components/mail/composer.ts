@@ -1,16 +1,36 @@
 // The writing form: « Nouveau message », Répondre, Répondre à tous,
-// Transférer. It states the mailbox it sends from; recipients get suggestions
-// from the recent correspondents of that mailbox; attachments upload at once
+// Transférer. It states the mailbox it sends from; À, Cc and Cci are
+// comboboxes (WAI-ARIA APG « list autocomplete ») suggesting, as the person
+// types, the recent correspondents of that mailbox and the accounts of the
+// directory (GET /api/directory/suggestions, debounced, stale answers
+// aborted), name, address and structure; an address in neither list is still
+// accepted (mail to outside); attachments upload at once
 // with a progress bar and are checked against the server's maxSizeUpload; the
 // draft is saved by itself a few seconds after each change (Email/set, the
 // previous draft destroyed in the same request); sending is one request:
 // Email/set then EmailSubmission/set with onSuccessUpdateEmail moving the copy
 // from Brouillons to Envoyés (RFC 8621 §7.5).
 import { html, nothing } from 'lit';
+import {
+  comboKey,
+  DirectoryLookup,
+  mergeSuggestions,
+  recipientEntry,
+  recipientQuery,
+  replaceRecipientQuery,
+  takenAddresses,
+  type DirectoryEntry,
+  type RecipientSuggestion,
+} from '../../lib/addresses';
+import { api } from '../../lib/api';
 import { formatSize, jmap } from '../../lib/jmap';
-import { fold } from '../../lib/text';
 import { Light, uid } from '../light';
-import { draftFor, formatAddress, parseAddressList, roleId, type ComposeMode, type Draft, type EmailAddress, type EmailSummary, type MailboxInfo } from './mail-model';
+import { draftFor, isAddress, parseAddressList, roleId, type ComposeMode, type Draft, type EmailAddress, type EmailSummary, type MailboxInfo } from './mail-model';
+
+type RecipientField = 'to' | 'cc' | 'bcc';
+/** The draft with its Cci, which a resumed draft may carry. */
+type ComposerDraft = Draft & { bcc?: string };
+const FIELD_NAMES: Record<RecipientField, string> = { to: 'À', cc: 'Cc', bcc: 'Cci' };
 
 interface Attachment {
   key: number;
@@ -50,6 +70,9 @@ class Composer extends Light {
     status: { state: true },
     sending: { state: true },
     activeField: { state: true },
+    listOpen: { state: true },
+    activeOption: { state: true },
+    directory: { state: true },
   };
   accountId = '';
   fromAddress = '';
@@ -59,21 +82,28 @@ class Composer extends Light {
   folders: MailboxInfo[] = [];
   request: ComposeRequest = { mode: 'new', source: null, text: '' };
   suggestions: EmailAddress[] = [];
-  draft: Draft = draftFor('new', null, '', '');
+  draft: ComposerDraft = draftFor('new', null, '', '');
   attachments: Attachment[] = [];
   error = '';
   status = '';
   sending = false;
-  activeField: 'to' | 'cc' | '' = '';
+  activeField: RecipientField | '' = '';
+  listOpen = false;
+  activeOption = -1;
+  directory: { query: string; entries: DirectoryEntry[] } = { query: '', entries: [] };
   private savedDraftId = '';
   private timer: ReturnType<typeof setTimeout> | null = null;
   private dirty = false;
   private saving: Promise<void> | null = null;
-  private ids = { to: uid('to'), cc: uid('cc'), subject: uid('subject'), body: uid('body'), files: uid('files'), list: uid('sugg') };
+  private ids = { to: uid('to'), cc: uid('cc'), bcc: uid('bcc'), subject: uid('subject'), body: uid('body'), files: uid('files'), list: uid('sugg') };
+  private lookup = new DirectoryLookup(
+    (q, signal) => api.get<{ items?: DirectoryEntry[] }>('/api/directory/suggestions', { q, limit: 10 }, signal).then((r) => (Array.isArray(r?.items) ? r.items : [])),
+    (query, entries) => (this.directory = { query, entries }),
+  );
 
   protected override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('request')) {
-      this.draft = this.request.resume ? this.request.resume.draft : draftFor(this.request.mode, this.request.source, this.request.text, this.fromAddress);
+      this.draft = this.request.resume ? { bcc: '', ...this.request.resume.draft } : { ...draftFor(this.request.mode, this.request.source, this.request.text, this.fromAddress), bcc: '' };
       this.attachments = (this.request.resume?.attachments || []).map((a) => ({
         key: ++attachmentKey,
         name: a.name,
@@ -99,9 +129,10 @@ class Composer extends Light {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     if (this.timer) clearTimeout(this.timer);
+    this.lookup.cancel();
   }
 
-  private edit(field: keyof Draft, value: string) {
+  private edit(field: keyof ComposerDraft, value: string) {
     this.draft = { ...this.draft, [field]: value };
     this.touch();
   }
@@ -115,6 +146,7 @@ class Composer extends Light {
   private emailObject(asDraft: boolean) {
     const to = parseAddressList(this.draft.to).addresses;
     const cc = parseAddressList(this.draft.cc).addresses;
+    const bcc = parseAddressList(this.draft.bcc || '').addresses;
     const drafts = roleId(this.folders, 'drafts');
     const from: EmailAddress[] = [{ name: this.identityName || null, email: this.fromAddress }];
     const e: Record<string, unknown> = {
@@ -123,6 +155,7 @@ class Composer extends Light {
       from,
       to: to.length ? to : null,
       cc: cc.length ? cc : null,
+      bcc: bcc.length ? bcc : null,
       subject: this.draft.subject,
       bodyValues: { body: { value: this.draft.body } },
       textBody: [{ partId: 'body', type: 'text/plain' }],
@@ -163,11 +196,13 @@ class Composer extends Light {
   }
 
   private refusal(): string {
-    const to = parseAddressList(this.draft.to);
-    const cc = parseAddressList(this.draft.cc);
-    if (to.invalid.length) return `À : « ${to.invalid[0]} » n’est pas une adresse. Corrigez-la (exemple : prenom.nom@domaine.fr).`;
-    if (cc.invalid.length) return `Cc : « ${cc.invalid[0]} » n’est pas une adresse. Corrigez-la (exemple : prenom.nom@domaine.fr).`;
-    if (!to.addresses.length && !cc.addresses.length) return 'À : indiquez au moins un destinataire.';
+    let count = 0;
+    for (const field of ['to', 'cc', 'bcc'] as const) {
+      const list = parseAddressList(this.draft[field] || '');
+      if (list.invalid.length) return `${FIELD_NAMES[field]} : « ${list.invalid[0]} » n’est pas une adresse. Corrigez-la (exemple : prenom.nom@domaine.fr).`;
+      count += list.addresses.length;
+    }
+    if (!count) return 'À : indiquez au moins un destinataire.';
     if (this.attachments.some((a) => !a.blobId && !a.error)) return 'Pièces jointes : attendez la fin de l’envoi des fichiers.';
     if (!this.identityId) return 'Cette boîte aux lettres ne permet pas d’envoyer (aucune identité d’envoi).';
     return '';
@@ -261,87 +296,97 @@ class Composer extends Light {
     this.touch();
   }
 
-  private suggestionsFor(field: 'to' | 'cc'): EmailAddress[] {
-    if (this.activeField !== field) return [];
-    const value = this.draft[field];
-    const last = fold(value.split(/[,;]/).pop()!.trim());
-    if (last.length < 1) return [];
-    const taken = new Set(parseAddressList(value).addresses.map((a) => a.email));
-    return this.suggestions.filter((s) => !taken.has(s.email) && (fold(s.email).includes(last) || fold(s.name || '').includes(last))).slice(0, 8);
+  /** The suggestions shown under `field`: none unless it is the field being typed in. */
+  private suggestionsFor(field: RecipientField): RecipientSuggestion[] {
+    if (this.activeField !== field || !this.listOpen) return [];
+    const query = recipientQuery(this.draft[field] || '');
+    const taken = takenAddresses(this.draft.to, this.draft.cc, this.draft.bcc || '');
+    return mergeSuggestions(query, this.suggestions, this.directory, taken);
   }
 
-  private pick(field: 'to' | 'cc', a: EmailAddress) {
-    const parts = this.draft[field].split(/[,;]/);
-    parts.pop();
-    const kept = parts.map((p) => p.trim()).filter(Boolean);
-    this.edit(field, [...kept, formatAddress(a)].join(', ') + ', ');
+  private typed(field: RecipientField, value: string) {
+    this.activeField = field;
+    this.listOpen = true;
+    this.activeOption = -1;
+    this.edit(field, value);
+    this.lookup.type(recipientQuery(value));
+  }
+
+  private closeList() {
+    this.listOpen = false;
+    this.activeOption = -1;
+    this.lookup.cancel();
+  }
+
+  private pick(field: RecipientField, s: RecipientSuggestion) {
+    this.edit(field, replaceRecipientQuery(this.draft[field] || '', recipientEntry(s)));
+    this.closeList();
     this.querySelector<HTMLInputElement>(`#${this.ids[field]}`)?.focus();
   }
 
-  private onRecipientKey(field: 'to' | 'cc', e: KeyboardEvent) {
+  private onRecipientKey(field: RecipientField, e: KeyboardEvent) {
+    if (e.isComposing) return;
     const list = this.suggestionsFor(field);
-    if (!list.length) return;
-    const items = [...this.querySelectorAll<HTMLElement>(`#${this.ids.list}-${field} [role=option]`)];
-    if (e.key === 'ArrowDown') {
+    const r = comboKey(e.key, list.length, this.activeOption);
+    if (r.handled) {
       e.preventDefault();
-      items[0]?.focus();
-    } else if (e.key === 'Escape') {
-      this.activeField = '';
+      e.stopPropagation(); // neither the page's shortcuts (Escape closes the form) nor sending
     }
+    if (r.pick >= 0) this.pick(field, list[r.pick]);
+    else if (e.key === 'Enter') {
+      // Enter on an address typed in full (to outside) ends the entry.
+      const typed = recipientQuery(this.draft[field] || '');
+      if (typed && isAddress(typed.toLowerCase())) this.edit(field, replaceRecipientQuery(this.draft[field] || '', typed));
+      this.closeList();
+    } else if (r.close) this.closeList();
+    else this.activeOption = r.active;
+    if (r.active >= 0) this.querySelector(`#${this.ids.list}-${field}-${r.active}`)?.scrollIntoView({ block: 'nearest' });
   }
 
-  private recipientField(field: 'to' | 'cc', label: string) {
+  private recipientField(field: RecipientField) {
+    const label = FIELD_NAMES[field];
     const list = this.suggestionsFor(field);
     const listId = `${this.ids.list}-${field}`;
+    const open = list.length > 0;
+    const active = open && this.activeOption >= 0 && this.activeOption < list.length ? `${listId}-${this.activeOption}` : '';
     return html`<div class="field recipient">
       <label for=${this.ids[field]}>${label}</label>
       <input
         id=${this.ids[field]}
         type="text"
         autocomplete="off"
+        spellcheck="false"
         role="combobox"
         aria-autocomplete="list"
-        aria-expanded=${list.length ? 'true' : 'false'}
+        aria-expanded=${open ? 'true' : 'false'}
         aria-controls=${listId}
+        aria-activedescendant=${active || nothing}
         aria-describedby=${`${this.ids[field]}-hint`}
-        .value=${this.draft[field]}
-        @input=${(e: Event) => {
+        .value=${this.draft[field] || ''}
+        @input=${(e: Event) => this.typed(field, (e.target as HTMLInputElement).value)}
+        @focus=${() => {
+          if (this.activeField !== field) this.closeList();
           this.activeField = field;
-          this.edit(field, (e.target as HTMLInputElement).value);
         }}
-        @focus=${() => (this.activeField = field)}
+        @blur=${() => this.closeList()}
         @keydown=${(e: KeyboardEvent) => this.onRecipientKey(field, e)}
       />
-      <span class="hint" id=${`${this.ids[field]}-hint`}>Plusieurs adresses séparées par des virgules.</span>
-      <ul class="suggestions" id=${listId} role="listbox" aria-label="Suggestions" ?hidden=${!list.length}>
+      <span class="hint" id=${`${this.ids[field]}-hint`}>Plusieurs adresses séparées par des virgules. Tapez au moins deux lettres d’un nom pour chercher dans l’annuaire.</span>
+      <ul class="suggestions" id=${listId} role="listbox" aria-label=${`Suggestions pour ${label}`} ?hidden=${!open}>
         ${list.map(
-          (a, i, all) => html`<li
+          (s, i) => html`<li
+            id=${`${listId}-${i}`}
             role="option"
-            tabindex="-1"
-            aria-selected="false"
-            @click=${() => this.pick(field, a)}
-            @keydown=${(e: KeyboardEvent) => {
-              const items = [...this.querySelectorAll<HTMLElement>(`#${listId} [role=option]`)];
-              if (e.key === 'Enter' || e.key === ' ') {
-                e.preventDefault();
-                this.pick(field, a);
-              } else if (e.key === 'ArrowDown') {
-                e.preventDefault();
-                items[Math.min(i + 1, all.length - 1)]?.focus();
-              } else if (e.key === 'ArrowUp') {
-                e.preventDefault();
-                if (i === 0) this.querySelector<HTMLElement>(`#${this.ids[field]}`)?.focus();
-                else items[i - 1]?.focus();
-              } else if (e.key === 'Escape') {
-                this.activeField = '';
-                this.querySelector<HTMLElement>(`#${this.ids[field]}`)?.focus();
-              }
-            }}
+            aria-selected=${i === this.activeOption ? 'true' : 'false'}
+            @mousedown=${(e: Event) => e.preventDefault()}
+            @click=${() => this.pick(field, s)}
           >
-            ${a.name ? html`<strong>${a.name}</strong> ` : nothing}<span>${a.email}</span>
+            ${s.name ? html`<strong>${s.name}</strong> ` : nothing}<span>${s.name ? `<${s.email}>` : s.email}</span>
+            ${s.structure || s.typeLabel ? html`<span class="muted"> — ${[s.typeLabel, s.structure].filter(Boolean).join(', ')}</span>` : nothing}
           </li>`,
         )}
       </ul>
+      <span class="sr-only" aria-live="polite">${this.activeField === field && this.listOpen && recipientQuery(this.draft[field] || '') ? (open ? `${list.length} suggestion${list.length > 1 ? 's' : ''}` : '') : ''}</span>
     </div>`;
   }
 
@@ -352,7 +397,7 @@ class Composer extends Light {
       <p class="sent-from">Envoyé depuis : <strong>${this.fromAddress}</strong>${this.fromLabel && this.fromLabel !== this.fromAddress ? html` (${this.fromLabel})` : nothing}
         <span class="hint">Pour envoyer depuis une autre boîte, changez de compte avec le cartouche à votre nom.</span></p>
       <form @submit=${this.send} novalidate>
-        ${this.recipientField('to', 'À')} ${this.recipientField('cc', 'Cc')}
+        ${this.recipientField('to')} ${this.recipientField('cc')} ${this.recipientField('bcc')}
         <div class="field">
           <label for=${this.ids.subject}>Objet</label>
           <input id=${this.ids.subject} type="text" maxlength="998" .value=${this.draft.subject} @input=${(e: Event) => this.edit('subject', (e.target as HTMLInputElement).value)} />

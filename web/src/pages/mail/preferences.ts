@@ -1,6 +1,7 @@
 // « Préférences »: the default mailbox (PUT /api/me/default-mailbox), the
-// password (through the reset link mailed to the person: no endpoint changes it
-// from a session yet), the personal access tokens of mail clients
+// password (POST /api/me/password with the current one; the server closes the
+// person's other sessions; the reset link mailed to the person stays as a
+// fallback), the personal access tokens of mail clients
 // (GET/POST /api/me/tokens, DELETE /api/me/tokens/{id}; the secret is shown
 // once) and the language.
 import { html, nothing } from 'lit';
@@ -8,6 +9,8 @@ import { api, ApiError } from '../../lib/api';
 import { store } from '../../lib/store';
 import type { Me } from '../../lib/types';
 import { Connected } from '../../components/light';
+import { POLICY } from '../token';
+import { hasRefusal, passwordRefusals, serverRefusals, type PasswordRefusals } from './password';
 import { expiryRefusal, tokenList, tokenNameRefusal, type AccessToken } from './tokens';
 
 function day(iso?: string | null): string {
@@ -25,6 +28,9 @@ class Preferences extends Connected {
     error: { state: true },
     nameError: { state: true },
     busy: { state: true },
+    pwRefusals: { state: true },
+    pwMessage: { state: true },
+    pwBusy: { state: true },
   };
   tokens: AccessToken[] | null = null;
   tokensError = '';
@@ -33,6 +39,9 @@ class Preferences extends Connected {
   error = '';
   nameError = '';
   busy = false;
+  pwRefusals: PasswordRefusals = {};
+  pwMessage = '';
+  pwBusy = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -73,6 +82,45 @@ class Preferences extends Connected {
     } catch (e) {
       this.error = (e as ApiError).userMessage;
     }
+  }
+
+  private async changePassword(ev: Event) {
+    ev.preventDefault();
+    const form = ev.target as HTMLFormElement;
+    const data = new FormData(form);
+    const entry = { current: String(data.get('current') || ''), new: String(data.get('new') || ''), confirm: String(data.get('confirm') || '') };
+    this.pwMessage = '';
+    this.pwRefusals = passwordRefusals(entry);
+    if (hasRefusal(this.pwRefusals)) return this.focusRefused();
+    this.pwBusy = true;
+    try {
+      await api.post('/api/me/password', { current: entry.current, new: entry.new });
+      form.reset();
+      this.pwMessage = 'Mot de passe modifié. Vos autres sessions ont été fermées.';
+    } catch (e) {
+      const err = e as ApiError;
+      this.pwRefusals = serverRefusals(err instanceof ApiError ? { status: err.status, detail: err.detail, title: err.title, retryAfter: err.retryAfter, findings: err.findings, userMessage: err.userMessage } : { status: 0 });
+      this.focusRefused();
+    } finally {
+      this.pwBusy = false;
+    }
+  }
+
+  /** Focuses the first field refused, whose message is read with it (aria-describedby). */
+  private async focusRefused() {
+    await this.updateComplete;
+    const first = (['current', 'new', 'confirm'] as const).find((f) => this.pwRefusals[f]);
+    if (first) this.querySelector<HTMLInputElement>(`#pw-${first}`)?.focus();
+  }
+
+  private passwordField(name: 'current' | 'new' | 'confirm', label: string, autocomplete: string, extraDescribedBy = '') {
+    const refusal = this.pwRefusals[name] || '';
+    return html`<div class="field${refusal ? ' invalid' : ''}">
+      <label for=${`pw-${name}`}>${label}</label>
+      <input id=${`pw-${name}`} name=${name} type="password" autocomplete=${autocomplete} maxlength="1024" aria-invalid=${refusal ? 'true' : 'false'}
+        aria-describedby=${[`pw-${name}-error`, extraDescribedBy].filter(Boolean).join(' ')} />
+      <span id=${`pw-${name}-error`} class="finding error">${refusal}</span>
+    </div>`;
   }
 
   private async createToken(ev: Event) {
@@ -131,8 +179,18 @@ class Preferences extends Connected {
         <button class="primary" type="submit">Définir comme compte par défaut</button>
       </form>
 
-      <h2>Mot de passe</h2>
-      <p>Pour changer votre mot de passe, recevez un lien à votre adresse ${me.person.address}, puis choisissez le nouveau mot de passe sur la page qu’il ouvre.</p>
+      <h2 id="pw-title">Mot de passe</h2>
+      <form class="password-form" aria-labelledby="pw-title" @submit=${this.changePassword} novalidate>
+        <p id="pw-policy" class="hint">${POLICY}</p>
+        <input type="email" name="username" autocomplete="username" .value=${me.person.address} hidden />
+        ${this.passwordField('current', 'Mot de passe actuel', 'current-password')}
+        ${this.passwordField('new', 'Nouveau mot de passe', 'new-password', 'pw-policy')}
+        ${this.passwordField('confirm', 'Confirmer', 'new-password')}
+        ${this.pwRefusals.form ? html`<div class="alert" role="alert">${this.pwRefusals.form}</div>` : nothing}
+        ${this.pwMessage ? html`<div class="success" role="status">${this.pwMessage}</div>` : nothing}
+        <button class="primary" type="submit" ?disabled=${this.pwBusy}>${this.pwBusy ? 'Enregistrement…' : 'Changer le mot de passe'}</button>
+      </form>
+      <p class="hint">Mot de passe actuel oublié ? Recevez un lien à votre adresse ${me.person.address}, puis choisissez le nouveau mot de passe sur la page qu’il ouvre.</p>
       <button @click=${this.passwordLink}>Recevoir un lien pour changer de mot de passe</button>
 
       <h2>Jetons d’accès personnels</h2>
