@@ -28,14 +28,21 @@ const DOCTOR = 'jean.dupont@chu-demo.fr';
 const ORG = 'secretariat.cardiologie@chu-demo.fr';
 const WEB = join(ROOT, 'web/dist');
 
-// A small valid PDF (one empty page).
+// A small valid PDF of two pages, each a coloured square (drawn without fonts).
+const square = (rgb) => `${rgb} rg 20 20 160 160 re f`;
 export const PDF = Buffer.from(
-  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
-    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R 5 0 R]/Count 2>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]/Contents 4 0 R>>endobj\n' +
+    `4 0 obj<</Length ${square('0.1 0.3 0.6').length}>>stream\n${square('0.1 0.3 0.6')}\nendstream endobj\n` +
+    '5 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]/Contents 6 0 R>>endobj\n' +
+    `6 0 obj<</Length ${square('0.7 0.2 0.1').length}>>stream\n${square('0.7 0.2 0.1')}\nendstream endobj\n` +
+    'trailer<</Root 1 0 R>>\n%%EOF\n',
 );
+// Bytes named .pdf that are no PDF at all.
+export const BROKEN_PDF = Buffer.from('Ceci n’est pas un PDF : fichier tronqué lors de l’envoi.\n');
 
 /** An RFC 5322 message; `html` adds an HTML alternative, `pdf` a PDF attachment. */
-export function message({ from, to, subject, text, html = '', pdf = null, messageId }) {
+export function message({ from, to, subject, text, html = '', pdf = null, pdfName = 'compte-rendu.pdf', messageId }) {
   const enc = (s) => `=?UTF-8?B?${Buffer.from(s).toString('base64')}?=`;
   const b64 = (buf) => buf.toString('base64').replace(/.{76}/g, '$&\r\n');
   const head = [
@@ -53,7 +60,7 @@ export function message({ from, to, subject, text, html = '', pdf = null, messag
     body = ['Content-Type: multipart/alternative; boundary="alt"', '', '--alt', textPart, '--alt', htmlPart, '--alt--'].join('\r\n');
   }
   if (pdf) {
-    const att = ['Content-Type: application/pdf; name="compte-rendu.pdf"', 'Content-Disposition: attachment; filename="compte-rendu.pdf"', 'Content-Transfer-Encoding: base64', '', b64(pdf)].join('\r\n');
+    const att = [`Content-Type: application/pdf; name="${pdfName}"`, `Content-Disposition: attachment; filename="${pdfName}"`, 'Content-Transfer-Encoding: base64', '', b64(pdf)].join('\r\n');
     return [...head, 'Content-Type: multipart/mixed; boundary="mix"', '', '--mix', body, '--mix', att, '--mix--', ''].join('\r\n');
   }
   return [...head, ...(body === textPart ? textPart.split('\r\n') : body.split('\r\n')), ''].join('\r\n');
@@ -75,9 +82,8 @@ export async function runMailWalk(suite) {
     const context = await browser.newContext({ locale: 'fr-FR', viewport, acceptDownloads: true });
     const page = await context.newPage();
     page.on('console', (m) => {
-      // Remote images asked for with « Afficher les images » are still refused by the
-      // server's own CSP (img-src 'self'), which the reading frame inherits.
-      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text()) && !/(Refused to load|Loading) the image/.test(m.text())) problems.push(m.text());
+      // Remote images asked for with « Afficher les images » come through caduce's image proxy: nothing is refused.
+      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     return page;
@@ -137,6 +143,19 @@ export async function runMailWalk(suite) {
       text: 'Bonjour,\n\nVeuillez trouver ci-joint le compte rendu de consultation de M. Durand.\n\nDr Jean Dupont',
       pdf: PDF,
       messageId: 'cr-durand@chu-demo.fr',
+    }),
+  );
+  deliver(
+    db,
+    DOCTOR,
+    ORG,
+    message({
+      from: `Dr Jean Dupont <${DOCTOR}>`,
+      to: ORG,
+      subject: 'Résultats illisibles',
+      text: 'Le fichier joint a été abîmé en route.',
+      pdf: BROKEN_PDF,
+      pdfName: 'resultats.pdf',
     }),
   );
   deliver(
@@ -218,6 +237,51 @@ export async function runMailWalk(suite) {
     assert(bytes.equals(PDF), 'the downloaded PDF differs from the one sent');
   });
 
+  await suite.test('mail: she previews the doctor’s PDF in the reading pane (pdf.js, its own chunk), page by page', async () => {
+    const chunks = [];
+    page.on('request', (r) => chunks.push(r.url()));
+    await page.getByRole('button', { name: /Aperçu.*compte-rendu\.pdf/ }).click();
+    const preview = page.locator('c-pdf-preview[data-state=rendered]');
+    await preview.waitFor({ timeout: 15000 });
+    await page.getByText('Page 1 sur 2').waitFor();
+    const inked = () =>
+      page.locator('c-pdf-preview canvas').evaluate((c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) n += 1;
+        return { n, w: c.width, h: c.height, center: [...c.getContext('2d').getImageData(c.width >> 1, c.height >> 1, 1, 1).data] };
+      });
+    const first = await inked();
+    assert(first.n > (first.w * first.h) / 4, `page 1 is blank: ${JSON.stringify(first)}`);
+    assert(first.center[2] > first.center[0], `page 1 is not the blue square: ${first.center}`);
+    await suite.screenshot(page, 'mail-apercu-pdf');
+    await axe(page, 'aperçu du PDF');
+    await page.getByRole('button', { name: 'Page suivante' }).click();
+    await page.locator('c-pdf-preview[data-page="2"][data-state=rendered]').waitFor();
+    await page.getByText('Page 2 sur 2').waitFor();
+    const second = await inked();
+    assert(second.center[0] > second.center[2], `page 2 is not the red square: ${second.center}`);
+    assert(await page.getByRole('button', { name: 'Page suivante' }).isDisabled(), '« Page suivante » after the last page');
+    assert(chunks.some((u) => /\/assets\/pdf\.worker[^/]*\.mjs$/.test(u)), `pdf.js worker not served by caduce: ${chunks.filter((u) => u.includes('/assets/')).join(' ')}`);
+    assert(chunks.every((u) => u.startsWith(server.url) || u.startsWith('data:') || u.startsWith('blob:')), 'the preview fetched from elsewhere');
+    await page.getByRole('button', { name: /Aperçu.*compte-rendu\.pdf/ }).click();
+    await preview.waitFor({ state: 'detached' });
+  });
+
+  await suite.test('mail: a corrupt PDF gets a clear French explanation instead of a preview', async () => {
+    const back = page.url();
+    await page.locator('.mail-row', { hasText: 'Résultats illisibles' }).click();
+    await page.locator('#reader-subject', { hasText: 'Résultats illisibles' }).waitFor();
+    await page.getByRole('button', { name: /Aperçu.*resultats\.pdf/ }).click();
+    const alert = page.locator('c-pdf-preview [role=alert]');
+    await alert.waitFor({ timeout: 15000 });
+    const text = await alert.innerText();
+    assert(/endommagé/.test(text) && /téléchargez-le/.test(text), `corrupt PDF: ${text}`);
+    await suite.screenshot(page, 'mail-pdf-endommage');
+    await page.goto(back);
+    await page.locator('#reader-subject', { hasText: 'Compte rendu de consultation' }).waitFor();
+  });
+
   await suite.test('mail: a link to the message of the ORG mailbox opens it for a person with the right', async () => {
     const url = page.url();
     const other = await newContext();
@@ -286,10 +350,17 @@ export async function runMailWalk(suite) {
     assert(html.includes('https://ans.example/doc'), 'the safe link was dropped');
     assert((await page.locator('iframe.mail-body').getAttribute('sandbox')).split(' ').every((t) => t !== 'allow-scripts'), 'the frame may run scripts');
     assert(!(await page.evaluate(() => window.pwned)), 'a script of the message ran');
-    await page.getByText(/image distante bloquée/).waitFor();
+    await page.getByText('Les images distantes de ce message sont bloquées.').waitFor();
+    assert((await frame.locator('img').getAttribute('src')) === null, 'the tracking pixel has a source before « Afficher les images »');
     await suite.screenshot(page, 'mail-message-html-assaini');
     await page.getByRole('button', { name: 'Afficher les images' }).click();
-    await page.getByText(/image distante bloquée/).waitFor({ state: 'detached' });
+    await page.getByText('Les images distantes de ce message sont bloquées.').waitFor({ state: 'detached' });
+    // Shown through caduce's image proxy, never fetched by the browser from the sender's host.
+    await frame.locator('img[src]').waitFor();
+    const src = await frame.locator('img').getAttribute('src');
+    assert(src === `${server.url}/api/mail/image?url=${encodeURIComponent('https://traceur.example/pixel.gif')}`, `image source: ${src}`);
+    const csp = await frame.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    assert(/img-src 'self' blob: data:;/.test(csp) && !/https?:/.test(csp), `frame CSP: ${csp}`);
   });
 
   await suite.test('mail: new mail appears without reload (push)', async () => {

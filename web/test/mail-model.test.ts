@@ -206,12 +206,13 @@ describe('sanitiser policy', () => {
     );
     expect(elementVerdict('x-style')).toBe('drop');
   });
-  it('puts the frame under a CSP with no script and remote images only when asked', () => {
-    expect(frameCsp(false)).toContain("default-src 'none'");
-    expect(frameCsp(false)).not.toContain('https:');
-    expect(frameCsp(true)).toContain('img-src \'self\' data: https: http:');
-    expect(frameCsp(true)).not.toContain('script');
-    expect(frameDocument('<p>x</p>', false, '/a"b.css')).toContain('href="/a&quot;b.css"');
+  it('puts the frame under a CSP with no script, images from caduce, blob: and data: only', () => {
+    expect(frameCsp()).toContain("default-src 'none'");
+    expect(frameCsp()).toContain("img-src 'self' blob: data:;");
+    expect(frameCsp()).not.toContain('https:');
+    expect(frameCsp()).not.toContain('http:');
+    expect(frameCsp()).not.toContain('script');
+    expect(frameDocument('<p>x</p>', '/a"b.css')).toContain('href="/a&quot;b.css"');
     expect(escapeHtml('<img src=x onerror="a">&')).toBe('&lt;img src=x onerror=&quot;a&quot;&gt;&amp;');
   });
 });

@@ -1,9 +1,13 @@
 // The reading pane: one request fetches the message with its bodies, marks it
 // read, and fetches its thread; the HTML is sanitised and shown in a frame
 // sandboxed without scripts, under its own CSP, remote images held back until
-// « Afficher les images »; attachments are listed with their download links and
-// an image preview; in a shared mailbox, who handled the message.
-// Actions are sent to the page as `mail-action` events.
+// « Afficher les images » (then fetched through caduce's image proxy);
+// attachments are listed with their download links, images previewed in place
+// and PDFs drawn by pdf.js (its own chunk, loaded on the first « Aperçu »); in a
+// shared mailbox, who handled the message.
+// Actions are sent to the page as `mail-action` events. The opening is marked
+// with User Timing marks (caduce-open-start, -answer, -rendered, -frame,
+// -painted) that tests/e2e/mail-perf.mjs reads.
 import { html, nothing } from 'lit';
 import { jmap } from '../../lib/jmap';
 import { formatSize } from '../../lib/jmap';
@@ -11,6 +15,7 @@ import { Light } from '../light';
 import { cssProps } from './css-props';
 import { SUMMARY_PROPS } from './email-list';
 import { displayName, formatAddressList, handlingLines, listDate, type EmailSummary, type MailboxInfo } from './mail-model';
+import { isPdf } from './pdf-model';
 import { frameDocument, htmlToText, sanitizeHtml, textDocument } from './sanitize';
 import frameCssUrl from './frame.css?url';
 
@@ -33,6 +38,30 @@ export interface FullEmail extends EmailSummary {
 }
 
 export type MailAction = 'reply' | 'reply-all' | 'forward' | 'toggle-read' | 'flag' | 'delete' | 'archive' | 'move' | 'resume';
+
+/** The message marked read on opening (the detail `read` of `mail-read`), and the account's states around that change. */
+export interface MailRead {
+  accountId: string;
+  id: string;
+  keywords: Record<string, boolean>;
+  mailboxIds: Record<string, boolean>;
+  oldState: string;
+  newState: string;
+}
+
+const mark = (name: string) => {
+  if (typeof performance !== 'undefined' && performance.mark) performance.mark(name);
+};
+
+/** The PDF preview's module (and pdf.js) is fetched on the first « Aperçu » of a PDF. */
+let pdfModule: Promise<unknown> | null = null;
+function loadPdfPreview(): Promise<unknown> {
+  if (!pdfModule) {
+    pdfModule = import('./pdf-preview');
+    pdfModule.catch(() => (pdfModule = null));
+  }
+  return pdfModule;
+}
 
 export function bodyText(e: FullEmail): string {
   const parts = e.textBody?.length ? e.textBody : e.htmlBody || [];
@@ -59,6 +88,7 @@ class MessageReader extends Light {
     error: { state: true },
     showImages: { state: true },
     preview: { state: true },
+    previewError: { state: true },
   };
   accountId = '';
   emailId = '';
@@ -73,7 +103,11 @@ class MessageReader extends Light {
   error = '';
   showImages = false;
   preview: BodyPart | null = null;
+  previewError = '';
   private loadedKey = '';
+  /** The frame's document for the message shown, kept while only its keywords or thread change. */
+  private frame: { key: string; doc: string; blocked: number } | null = null;
+  private opening = false;
   /** Time from asking to the message shown, for the e2e measures. */
   lastOpenMs = 0;
 
@@ -85,6 +119,8 @@ class MessageReader extends Light {
       this.error = '';
       this.showImages = false;
       this.preview = null;
+      this.previewError = '';
+      this.frame = null;
       if (this.emailId) this.load();
     }
   }
@@ -111,6 +147,7 @@ class MessageReader extends Light {
 
   private async load() {
     const key = this.loadedKey;
+    mark('caduce-open-start');
     const t0 = performance.now();
     const accountId = this.accountId;
     const id = this.emailId;
@@ -129,8 +166,11 @@ class MessageReader extends Light {
       'attachments',
       ...(this.handling ? ['handledBy'] : []),
     ];
+    const unseen = !!this.summary && !this.summary.keywords?.$seen;
+    // The page holds back the push of this change until it has applied it (mail-read).
+    if (unseen) this.dispatchEvent(new CustomEvent('mail-read-begin', { detail: { accountId }, bubbles: true }));
+    let read: MailRead | null = null;
     try {
-      const unseen = this.summary && !this.summary.keywords?.$seen;
       const { refs, res } = await jmap.run((b) => {
         const set = unseen ? b.add('Email/set', { accountId, update: { [id]: { 'keywords/$seen': true } } }) : null;
         const get = b.add('Email/get', {
@@ -145,21 +185,32 @@ class MessageReader extends Light {
         const te = b.add('Email/get', { accountId, '#ids': th.ref('/list/*/emailIds'), properties: SUMMARY_PROPS });
         return { set, get, th, te };
       });
-      if (key !== this.loadedKey) return;
       const got = res.get<{ list: FullEmail[]; notFound: string[] }>(refs.get);
-      if (!got.list.length) {
+      const email = got.list[0];
+      if (unseen && refs.set && email && !res.errorOf(refs.set)) {
+        const set = res.get<{ oldState?: string; newState?: string; updated?: Record<string, unknown> | null }>(refs.set);
+        if (set.updated && id in set.updated)
+          read = { accountId, id, keywords: email.keywords, mailboxIds: email.mailboxIds, oldState: set.oldState || '', newState: set.newState || '' };
+      }
+      if (key !== this.loadedKey) return;
+      mark('caduce-open-answer');
+      if (!email) {
         this.error = "Ce message n'existe plus, ou vous n'avez pas accès à cette boîte aux lettres.";
         return;
       }
-      this.email = got.list[0];
+      this.email = email;
       if (!res.errorOf(refs.te)) this.thread = res.get<{ list: EmailSummary[] }>(refs.te).list;
-      if (unseen) this.dispatchEvent(new CustomEvent('mail-read', { detail: { id, keywords: this.email.keywords }, bubbles: true }));
+      this.opening = true;
       await this.updateComplete;
+      mark('caduce-open-rendered');
       this.lastOpenMs = performance.now() - t0;
       this.dataset.openMs = String(Math.round(this.lastOpenMs));
     } catch (e) {
       if (key !== this.loadedKey) return;
       this.error = (e as { userMessage?: string }).userMessage || 'Le message n’a pas pu être ouvert.';
+    } finally {
+      // The list and the folder counts follow once the message is on screen.
+      if (unseen) this.dispatchEvent(new CustomEvent('mail-read', { detail: { accountId, read }, bubbles: true }));
     }
   }
 
@@ -170,8 +221,15 @@ class MessageReader extends Light {
     );
   }
 
+  /** The frame's document, sanitised once per message and per « Afficher les images ». */
   private frameDoc(): { doc: string; blocked: number } {
     const e = this.email!;
+    const key = `${this.accountId}/${e.id}/${this.showImages ? 1 : 0}`;
+    if (this.frame?.key !== key) this.frame = { key, ...this.buildFrame(e) };
+    return this.frame;
+  }
+
+  private buildFrame(e: FullEmail): { doc: string; blocked: number } {
     const html = e.htmlBody?.find((p) => p.type === 'text/html' && p.partId && e.bodyValues?.[p.partId]);
     if (html && typeof DOMParser !== 'undefined') {
       const cids = new Map<string, BodyPart>();
@@ -184,7 +242,7 @@ class MessageReader extends Light {
           return a ? jmap.downloadUrl(this.accountId, a.blobId!, a.name || 'image', a.type) : '';
         },
       });
-      return { doc: frameDocument(s.html, this.showImages, frameCssUrl), blocked: s.blockedImages };
+      return { doc: frameDocument(s.html, frameCssUrl), blocked: s.blockedImages };
     }
     return { doc: textDocument(bodyText(e), frameCssUrl), blocked: 0 };
   }
@@ -197,7 +255,40 @@ class MessageReader extends Light {
     } catch {
       // Without access to the frame, it keeps its default height and scrolls.
     }
+    if (this.opening) {
+      this.opening = false;
+      mark('caduce-open-frame');
+      // After the next paint.
+      requestAnimationFrame(() => setTimeout(() => mark('caduce-open-painted'), 0));
+    }
   };
+
+  private togglePreview(a: BodyPart) {
+    if (this.preview?.blobId === a.blobId) {
+      this.preview = null;
+      return;
+    }
+    this.preview = a;
+    this.previewError = '';
+    if (isPdf(a))
+      loadPdfPreview().catch(() => {
+        if (this.preview === a) this.previewError = 'L’aperçu des PDF n’a pas pu être chargé : vérifiez votre connexion puis réessayez, ou téléchargez le fichier.';
+      });
+  }
+
+  private previewPane(p: BodyPart) {
+    const name = p.name || (isPdf(p) ? 'document.pdf' : 'image');
+    const url = jmap.downloadUrl(this.accountId, p.blobId!, name, p.type);
+    if (isPdf(p)) {
+      if (this.previewError) return html`<div class="att-preview"><div class="alert" role="alert">${this.previewError}</div></div>`;
+      return html`<div class="att-preview" aria-label=${`Aperçu de ${name}`} role="region">
+        <c-pdf-preview .url=${url} .name=${name}></c-pdf-preview>
+      </div>`;
+    }
+    return html`<div class="att-preview">
+      <img class="img-preview" alt=${`Aperçu de ${p.name || 'l’image'}`} src=${url} />
+    </div>`;
+  }
 
   private attachments() {
     const e = this.email!;
@@ -209,25 +300,21 @@ class MessageReader extends Light {
         ${list.map((a) => {
           const name = a.name || 'piece-jointe';
           const url = jmap.downloadUrl(this.accountId, a.blobId!, name, a.type);
-          // Images are previewed here. A PDF is only downloaded: the server sends every
-          // blob as an attachment and forbids framing its responses (frame-ancestors 'none').
-          const previewable = /^image\/(png|jpe?g|gif|webp)$/.test(a.type);
+          // Images are shown in place; a PDF is drawn by pdf.js from its bytes (the
+          // server sends every blob as an attachment and forbids framing it).
+          const previewable = /^image\/(png|jpe?g|gif|webp)$/.test(a.type) || isPdf(a);
           return html`<li>
             <span class="att-name">${name}</span> <span class="muted">(${formatSize(a.size)})</span>
             <a class="button small" href=${url} download=${name}>Télécharger<span class="sr-only"> ${name}</span></a>
             ${previewable
-              ? html`<button class="small" @click=${() => (this.preview = this.preview?.blobId === a.blobId ? null : a)} aria-expanded=${this.preview?.blobId === a.blobId ? 'true' : 'false'}>
+              ? html`<button class="small" @click=${() => this.togglePreview(a)} aria-expanded=${this.preview?.blobId === a.blobId ? 'true' : 'false'}>
                   Aperçu<span class="sr-only"> ${name}</span>
                 </button>`
               : nothing}
           </li>`;
         })}
       </ul>
-      ${this.preview
-        ? html`<div class="att-preview">
-            <img class="img-preview" alt=${`Aperçu de ${this.preview.name || 'l’image'}`} src=${jmap.downloadUrl(this.accountId, this.preview.blobId!, this.preview.name || 'image', this.preview.type)} />
-          </div>`
-        : nothing}
+      ${this.preview ? this.previewPane(this.preview) : nothing}
     </section>`;
   }
 
@@ -294,8 +381,8 @@ class MessageReader extends Light {
           </nav>`
         : nothing}
       ${blocked && !this.showImages
-        ? html`<div class="images-blocked">
-            ${blocked} image${blocked > 1 ? 's' : ''} distante${blocked > 1 ? 's' : ''} bloquée${blocked > 1 ? 's' : ''} pour protéger votre vie privée.
+        ? html`<div class="images-blocked" role="status">
+            Les images distantes de ce message sont bloquées.
             <button class="small" @click=${() => (this.showImages = true)}>Afficher les images</button>
           </div>`
         : nothing}

@@ -5,7 +5,9 @@
 // listed are dropped (the text of an unknown element is kept, the content of
 // script, style and the like is not); URLs keep only http(s), mailto, tel, cid
 // and same-origin downloads; remote images become placeholders until the person
-// asks to show them. The policy is pure (tested in node); the walker needs a DOM.
+// asks to show them, and are then fetched through the server's image proxy
+// (GET /api/mail/image?url=…), never by the browser from the sender's host. The
+// policy is pure (tested in node); the walker needs a DOM (a DOMParser).
 
 const KEEP = new Set(
   (
@@ -63,27 +65,59 @@ export function attributeAllowed(tag: string, name: string): boolean {
   return false;
 }
 
+/** The path of the server's image proxy: a signed-in person's remote image, fetched server-side. */
+export const IMAGE_PROXY = '/api/mail/image';
+
+/**
+ * The proxy URL that shows the remote image `raw` (an http or https URL, or a
+ * protocol-relative one, read as https), or '' when it is not one to fetch:
+ * another scheme, credentials in the URL, a URL of caduce itself (a message
+ * cannot use the proxy to reach caduce), or over 2,048 characters.
+ */
+export function proxiedImageUrl(raw: string, origin = ''): string {
+  // As the URL parser reads an attribute: C0 controls and spaces trimmed, tabs and newlines dropped.
+  // eslint-disable-next-line no-control-regex
+  let v = raw.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
+  if (v.startsWith('//')) v = `https:${v}`;
+  if (!/^https?:\/\//i.test(v) || v.length > 2048) return '';
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return '';
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !url.hostname || url.username || url.password) return '';
+  if (origin && url.origin === new URL(origin).origin) return '';
+  return `${origin}${IMAGE_PROXY}?url=${encodeURIComponent(url.href)}`;
+}
+
 export interface SanitizeOptions {
-  /** Show remote images (the person clicked « Afficher les images »). */
+  /** Show remote images (the person clicked « Afficher les images »), through the image proxy. */
   remoteImages: boolean;
   /** Maps a cid: URL to the download URL of the inline part, or '' when unknown. */
   resolveCid?: (cid: string) => string;
+  /** The page's origin (the proxy and the downloads are absolute URLs of it). */
   origin?: string;
 }
 
 export interface Sanitized {
   html: string;
+  /** Remote images held back (none when they are shown). */
   blockedImages: number;
+  /** Remote images the message has, shown or not, through the proxy or dropped. */
+  remoteImages: number;
 }
 
 /**
  * Sanitises `input` with the browser's inert parser (DOMParser: no script
  * runs, no resource loads) and returns the body's HTML and how many remote
- * images were held back.
+ * images were held back. With `remoteImages`, each http(s) image points to the
+ * image proxy instead; a source that cannot be proxied is dropped.
  */
 export function sanitizeHtml(input: string, opts: SanitizeOptions, parser: { parseFromString(s: string, t: 'text/html'): Document } = new DOMParser()): Sanitized {
   const doc = parser.parseFromString(defuseHandlers(input), 'text/html');
   let blocked = 0;
+  let remote = 0;
   const walk = (node: Node) => {
     for (const child of [...node.childNodes]) {
       if (child.nodeType === 8 || child.nodeType === 7 || child.nodeType === 4) {
@@ -125,16 +159,21 @@ export function sanitizeHtml(input: string, opts: SanitizeOptions, parser: { par
           else verdictUrl = 'bad';
         }
         if (verdictUrl === 'bad') el.removeAttribute('src');
-        if (verdictUrl === 'remote' && !opts.remoteImages) {
-          blocked += 1;
-          el.removeAttribute('src');
-          el.setAttribute('alt', el.getAttribute('alt') || '[image bloquée]');
+        if (verdictUrl === 'remote') {
+          remote += 1;
+          const proxied = opts.remoteImages ? proxiedImageUrl(src, opts.origin) : '';
+          if (proxied) el.setAttribute('src', proxied);
+          else {
+            if (!opts.remoteImages) blocked += 1;
+            el.removeAttribute('src');
+            el.setAttribute('alt', el.getAttribute('alt') || '[image bloquée]');
+          }
         }
       }
     }
   };
   walk(doc.body);
-  return { html: doc.body.innerHTML, blockedImages: blocked };
+  return { html: doc.body.innerHTML, blockedImages: blocked, remoteImages: remote };
 }
 
 /**
@@ -163,24 +202,23 @@ export function escapeHtml(s: string): string {
 }
 
 /**
- * The CSP of the reading frame: no script, no form, no font; images from the
- * server (inline parts) and, once allowed, from the web; the frame's one
+ * The CSP of the reading frame: no script, no form, no font; images only from
+ * caduce itself (inline parts, the image proxy for remote images once asked),
+ * blob: and data: (raster images, checked by the sanitiser); the frame's one
  * stylesheet. The server's own CSP still applies on top (a srcdoc frame
- * inherits it), so remote images need it to allow them too.
+ * inherits it).
  */
-export function frameCsp(remoteImages: boolean): string {
-  return `default-src 'none'; img-src 'self' data:${remoteImages ? ' https: http:' : ''}; style-src 'self'; font-src 'none'; form-action 'none'; base-uri 'none'`;
+export function frameCsp(): string {
+  return "default-src 'none'; img-src 'self' blob: data:; style-src 'self'; font-src 'none'; form-action 'none'; base-uri 'none'";
 }
 
 /** The whole document put in the frame's srcdoc; `cssUrl` is the frame's stylesheet. */
-export function frameDocument(body: string, remoteImages: boolean, cssUrl = ''): string {
+export function frameDocument(body: string, cssUrl = ''): string {
   const css = cssUrl ? `<link rel="stylesheet" href="${escapeHtml(cssUrl)}">` : '';
-  return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${frameCsp(
-    remoteImages,
-  )}"><meta name="referrer" content="no-referrer">${css}</head><body>${body}</body></html>`;
+  return `<!doctype html><html lang="fr"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="${frameCsp()}"><meta name="referrer" content="no-referrer">${css}</head><body>${body}</body></html>`;
 }
 
 /** Plain text shown in the frame: escaped and wrapped. */
 export function textDocument(text: string, cssUrl = ''): string {
-  return frameDocument(`<pre class="plain">${escapeHtml(text)}</pre>`, false, cssUrl);
+  return frameDocument(`<pre class="plain">${escapeHtml(text)}</pre>`, cssUrl);
 }

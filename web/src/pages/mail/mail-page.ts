@@ -26,7 +26,7 @@ import {
   type SearchForm,
 } from '../../components/mail/mail-model';
 import type { ComposeRequest } from '../../components/mail/composer';
-import { bodyText, type FullEmail, type MailAction } from '../../components/mail/message-reader';
+import { bodyText, type FullEmail, type MailAction, type MailRead } from '../../components/mail/message-reader';
 import '../../components/mail/message-list';
 import '../../components/mail/message-reader';
 import '../../components/mail/composer';
@@ -172,6 +172,14 @@ class MailPage extends Connected {
   }
 
   // ---- Actions ----
+
+  /** A message marked read on opening: its row and its folders' unread counts, without asking the server again. */
+  private onRead(accountId: string, read: MailRead | null) {
+    if (read && accountId === this.accountId) this.model?.patch(read.id, { keywords: read.keywords });
+    const unread: Record<string, number> = {};
+    for (const id of Object.keys(read?.mailboxIds || {})) unread[id] = -1;
+    mail.endOwnChange(accountId, read ? { oldState: read.oldState, newState: read.newState, unread } : null);
+  }
 
   private async setEmail(id: string, patch: Record<string, unknown>): Promise<boolean> {
     try {
@@ -513,9 +521,8 @@ class MailPage extends Connected {
               ?shared=${shared}
               ?handling=${this.hasHandling()}
               .baseHref=${this.base()}
-              @mail-read=${(ev: CustomEvent) => {
-                this.model?.patch(ev.detail.id, { keywords: ev.detail.keywords });
-              }}
+              @mail-read-begin=${(ev: CustomEvent) => mail.beginOwnChange(ev.detail.accountId)}
+              @mail-read=${(ev: CustomEvent) => this.onRead(ev.detail.accountId, ev.detail.read)}
               @mail-action=${(ev: CustomEvent) => this.doAction(ev.detail.action, ev.detail.email, ev.detail.text, ev.detail.target)}
             ></c-mail-reader>`}
       </section>

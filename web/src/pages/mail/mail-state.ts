@@ -1,7 +1,9 @@
 // What the mail screens share: the JMAP session, the account of each mailbox
 // of /api/me, each account's folders with their unread counts and its
 // identity, and the pushed changes (one EventSource for every account). The
-// screens subscribe to it as to the app's store.
+// screens subscribe to it as to the app's store. A change the page made itself
+// (a message marked read on opening) is applied here at once, so that its push
+// asks the server nothing more; folder refreshes of one account never overlap.
 import { jmap, JmapMethodError, JmapRequestError, type JmapSession, type StateChange } from '../../lib/jmap';
 import { store } from '../../lib/store';
 import type { Mailbox } from '../../lib/types';
@@ -38,7 +40,7 @@ export function errorMessage(e: unknown): string {
 
 export const FOLDER_PROPS = ['id', 'name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails'];
 
-class MailState {
+export class MailState {
   session: JmapSession | null = null;
   accounts = new Map<string, AccountData>();
   error = '';
@@ -49,6 +51,10 @@ class MailState {
   /** The Email state each account's screens were last brought to (RFC 8620 §5.1). */
   private emailStates = new Map<string, string>();
   private syncing = new Map<string, Promise<void>>();
+  /** Own changes in flight by account, and the last push held back meanwhile. */
+  private own = new Map<string, { pending: number; held: Record<string, string> | null }>();
+  /** Folder refreshes by account: the one running, and whether another is due after it. */
+  private refreshing = new Map<string, { running: Promise<void>; again: boolean }>();
 
   subscribe(l: Listener): () => void {
     this.listeners.add(l);
@@ -103,11 +109,49 @@ class MailState {
 
   private pushed(c: StateChange): void {
     for (const [accountId, types] of Object.entries(c.changed)) {
+      const own = this.own.get(accountId);
+      if (own) {
+        own.held = types;
+        continue;
+      }
       const data = this.accounts.get(accountId);
+      // Mailbox counts change with the Mailbox state (RFC 8621 §2); a server that
+      // pushes no Mailbox state gets its folders asked again on every Email change.
       if (types.Mailbox && data && types.Mailbox !== data.mailboxState) this.refreshFolders(accountId).catch(() => undefined);
-      else if (types.Email && data) this.refreshFolders(accountId).catch(() => undefined);
+      else if (!types.Mailbox && types.Email && data && types.Email !== this.emailStates.get(accountId)) this.refreshFolders(accountId).catch(() => undefined);
       if (types.Email && types.Email !== this.emailStates.get(accountId)) this.syncEmail(accountId).catch(() => undefined);
     }
+  }
+
+  /** Before sending a change whose result the page applies itself: pushes of the account wait for endOwnChange. */
+  beginOwnChange(accountId: string): void {
+    const o = this.own.get(accountId);
+    if (o) o.pending += 1;
+    else this.own.set(accountId, { pending: 1, held: null });
+  }
+
+  /**
+   * After that change (null when it failed). When it was the only change since
+   * the state the screens know (`oldState`), they are now at `newState`: the
+   * folders' unread counts move by `unread` (folder id → delta) at once, and the
+   * push of that state asks nothing. A push held meanwhile is then handled.
+   */
+  endOwnChange(accountId: string, change: { oldState: string; newState: string; unread: Record<string, number> } | null): void {
+    if (change?.oldState && change.newState) {
+      if (this.emailStates.get(accountId) === change.oldState) this.emailStates.set(accountId, change.newState);
+      const data = this.accounts.get(accountId);
+      if (data && data.mailboxState === change.oldState) {
+        data.folders = data.folders.map((f) => (change.unread[f.id] ? { ...f, unreadEmails: Math.max(0, f.unreadEmails + change.unread[f.id]) } : f));
+        data.mailboxState = change.newState;
+        this.changed();
+      }
+    }
+    const o = this.own.get(accountId);
+    if (!o) return;
+    o.pending -= 1;
+    if (o.pending > 0) return;
+    this.own.delete(accountId);
+    if (o.held) this.pushed({ '@type': 'StateChange', changed: { [accountId]: o.held } });
   }
 
   private resyncAll(): void {
@@ -192,7 +236,29 @@ class MailState {
     return data;
   }
 
-  async refreshFolders(accountId: string): Promise<void> {
+  /** Asks the account's folders again; calls while one runs make one more afterwards, not one each. */
+  refreshFolders(accountId: string): Promise<void> {
+    const r = this.refreshing.get(accountId);
+    if (r) {
+      r.again = true;
+      return r.running;
+    }
+    const entry = { running: Promise.resolve(), again: false };
+    entry.running = (async () => {
+      try {
+        do {
+          entry.again = false;
+          await this.fetchFolders(accountId);
+        } while (entry.again);
+      } finally {
+        this.refreshing.delete(accountId);
+      }
+    })();
+    this.refreshing.set(accountId, entry);
+    return entry.running;
+  }
+
+  private async fetchFolders(accountId: string): Promise<void> {
     const r = await jmap.call<{ list: MailboxInfo[]; state: string }>('Mailbox/get', { accountId, properties: FOLDER_PROPS });
     const data = this.accounts.get(accountId);
     if (data) {
