@@ -94,20 +94,41 @@ if (filled.reused) console.log(`mail-perf: mailbox of ${N.toLocaleString('en')} 
 else console.log(`mail-perf: mailbox filled in ${((Date.now() - t) / 1000).toFixed(1)} s (${filled.ok ? `${filled.done.toLocaleString('en')} by Email/import` : 'caduce mail deliver'})`);
 if (filled.ok && !filled.reused && process.env.MAIL_PERF_DIR) writeFileSync(filledMark, `${N}\n`);
 
-// The click on a row, as the page sees it (the reader's marks are on the same clock).
+// The click on a row as the page sees it, and the first animation frame where the
+// message's body is in the reading frame (a body other than the one shown before
+// the click: every message of the filled mailbox reads the same). The reader's
+// User Timing marks are on the same clock.
 await page.evaluate(() => {
-  document.addEventListener('click', (e) => {
-    if (e.target instanceof Element && e.target.closest('.mail-row')) window.__clickAt = performance.now();
-  }, true);
+  document.addEventListener(
+    'click',
+    (e) => {
+      if (!(e.target instanceof Element && e.target.closest('.mail-row'))) return;
+      const click = performance.now();
+      window.__clickAt = click;
+      const before = window.__bodyBefore;
+      const look = () => {
+        const body = document.querySelector('iframe.mail-body')?.contentDocument?.body;
+        const first = body?.firstChild;
+        if (first && first !== before && body.textContent.includes('Résultats') && document.querySelector('#reader-subject')) window.__visibleAt = performance.now();
+        else requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    },
+    true,
+  );
 });
 /** Clicks `row` and waits for the message's body in the frame; returns the phases in ms from the click. */
 const openRow = async (row) => {
   const subject = (await row.locator('.mail-subject').innerText()).trim();
-  await page.evaluate(() => performance.clearMarks());
+  await page.evaluate(() => {
+    performance.clearMarks();
+    window.__visibleAt = undefined;
+    window.__bodyBefore = document.querySelector('iframe.mail-body')?.contentDocument?.body?.firstChild || null;
+  });
   const t0 = Date.now();
   await row.click();
   await page.locator('#reader-subject', { hasText: subject.slice(0, 20) }).waitFor();
-  await page.frameLocator('iframe.mail-body').locator('body', { hasText: 'Résultats' }).waitFor();
+  await page.waitForFunction(() => window.__visibleAt !== undefined);
   const wall = Date.now() - t0;
   const phases = await page.evaluate(async () => {
     for (let k = 0; k < 50 && !performance.getEntriesByName('caduce-open-painted', 'mark').length; k += 1) await new Promise((r) => setTimeout(r, 10));
@@ -116,11 +137,11 @@ const openRow = async (row) => {
     const since = (name) => (at(name) === undefined ? null : at(name) - click);
     return {
       load: since('caduce-open-start'),
-      sent: since('caduce-open-sent'),
       answer: since('caduce-open-answer'),
       rendered: since('caduce-open-rendered'),
       frame: since('caduce-open-frame'),
       painted: since('caduce-open-painted'),
+      visible: window.__visibleAt - click,
     };
   });
   return { wall, ...phases };
@@ -166,13 +187,15 @@ console.log(`mail-perf: database ${(statSync(db).size / 2 ** 20).toFixed(0)} MiB
 console.log(`mail-perf: sign-in to inbox shown: median ${median(signin)} ms, max ${Math.max(...signin)} ms (target ≤ 1,000 ms)`);
 console.log(`mail-perf: switching mailboxes, click to list shown: median ${median(switching)} ms, max ${Math.max(...switching)} ms (target ≤ 300 ms)`);
 const walls = opening.map((o) => o.wall);
-console.log(`mail-perf: opening a message, click to its body visible in the frame: median ${median(walls)} ms, max ${Math.max(...walls)} ms over ${walls.length} (target ≤ 200 ms)`);
+const visible = opening.map((o) => Math.round(o.visible));
+console.log(`mail-perf: opening a message, click to its body visible in the frame (page clock): median ${median(visible)} ms, max ${Math.max(...visible)} ms over ${visible.length} (target ≤ 200 ms)`);
+console.log(`mail-perf: opening a message, as Playwright sees it (its click and polling included): median ${median(walls)} ms, max ${Math.max(...walls)} ms`);
 const phase = (k) => {
   const xs = opening.map((o) => o[k]).filter((x) => typeof x === 'number');
   return xs.length ? `${median(xs).toFixed(0)}` : '?';
 };
 console.log(
-  `mail-perf: opening, medians from the click (page clock): reader asks ${phase('load')} ms, request sent ${phase('sent')} ms, answer parsed ${phase('answer')} ms, ` +
+  `mail-perf: opening, medians from the click (page clock): reader asks ${phase('load')} ms, answer parsed ${phase('answer')} ms, ` +
     `pane rendered ${phase('rendered')} ms, frame loaded ${phase('frame')} ms, painted ${phase('painted')} ms`,
 );
 console.log(`mail-perf: jump to the middle of the list, rows shown: median ${median(jump)} ms, max ${Math.max(...jump)} ms; ${rowsInDom} rows in the DOM`);

@@ -363,6 +363,46 @@ export async function runMailWalk(suite) {
     assert(/img-src 'self' blob: data:;/.test(csp) && !/https?:/.test(csp), `frame CSP: ${csp}`);
   });
 
+  await suite.test('mail: an image of the message itself (cid:) is shown from its own part, remote ones stay blocked', async () => {
+    // A 1×1 PNG as the message's inline part, and a tracking pixel beside it.
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==';
+    const raw = [
+      `From: Dr Jean Dupont <${DOCTOR}>`,
+      `To: ${ORG}`,
+      'Subject: Lettre avec le logo du service',
+      `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+      'Message-ID: <logo-service@chu-demo.fr>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/related; boundary="rel"',
+      '',
+      '--rel',
+      'Content-Type: text/html; charset=UTF-8',
+      '',
+      '<p>Logo du service :</p><img src="cid:logo@chu-demo.fr" alt="Logo du service"><img src="https://traceur.example/ouvert.gif" alt="pixel">',
+      '--rel',
+      'Content-Type: image/png; name="logo.png"',
+      'Content-Transfer-Encoding: base64',
+      'Content-ID: <logo@chu-demo.fr>',
+      'Content-Disposition: inline; filename="logo.png"',
+      '',
+      png,
+      '--rel--',
+      '',
+    ].join('\r\n');
+    deliver(db, DOCTOR, ORG, raw);
+    await page.locator('.mail-row', { hasText: 'Lettre avec le logo du service' }).click();
+    await page.locator('#reader-subject', { hasText: 'Lettre avec le logo du service' }).waitFor();
+    const frame = page.frameLocator('iframe.mail-body');
+    const logo = frame.locator('img[alt="Logo du service"]');
+    await logo.waitFor();
+    const src = await logo.getAttribute('src');
+    assert(/\/jmap\/download\//.test(src), `the inline image is not served from the message's part: ${src}`);
+    await page.waitForFunction(() => document.querySelector('iframe.mail-body').contentDocument.querySelector('img[alt="Logo du service"]')?.naturalWidth === 1);
+    assert((await frame.locator('img[alt="pixel"]').getAttribute('src')) === null, 'the tracking pixel has a source');
+    await page.getByText('Les images distantes de ce message sont bloquées.').waitFor();
+    assert(!(await page.locator('.att-name', { hasText: 'logo.png' }).count()), 'the inline image is listed as an attachment');
+  });
+
   await suite.test('mail: new mail appears without reload (push)', async () => {
     await page.locator('.mail-title').waitFor();
     deliver(db, DOCTOR, ORG, message({ from: `Dr Jean Dupont <${DOCTOR}>`, to: ORG, subject: 'Nouveau résultat poussé', text: 'Arrivé pendant la lecture.' }));

@@ -12,11 +12,10 @@ import { html, nothing } from 'lit';
 import { jmap } from '../../lib/jmap';
 import { formatSize } from '../../lib/jmap';
 import { Light } from '../light';
-import { cssProps } from './css-props';
 import { SUMMARY_PROPS } from './email-list';
 import { displayName, formatAddressList, handlingLines, listDate, type EmailSummary, type MailboxInfo } from './mail-model';
 import { isPdf } from './pdf-model';
-import { frameDocument, htmlToText, sanitizeHtml, textDocument } from './sanitize';
+import { escapeHtml, frameDocument, htmlToText, sanitizeHtml } from './sanitize';
 import frameCssUrl from './frame.css?url';
 
 export interface BodyPart {
@@ -52,6 +51,13 @@ export interface MailRead {
 const mark = (name: string) => {
   if (typeof performance !== 'undefined' && performance.mark) performance.mark(name);
 };
+
+/**
+ * The reading frame's document, loaded once per reader: each message's
+ * sanitised body is then put in its body, so that opening a message loads no
+ * document, no CSP and no stylesheet again.
+ */
+const SHELL = frameDocument('', frameCssUrl);
 
 /** The PDF preview's module (and pdf.js) is fetched on the first « Aperçu » of a PDF. */
 let pdfModule: Promise<unknown> | null = null;
@@ -105,8 +111,12 @@ class MessageReader extends Light {
   preview: BodyPart | null = null;
   previewError = '';
   private loadedKey = '';
-  /** The frame's document for the message shown, kept while only its keywords or thread change. */
-  private frame: { key: string; doc: string; blocked: number } | null = null;
+  /** The frame's body for the message shown, kept while only its keywords or thread change. */
+  private frame: { key: string; body: string; blocked: number } | null = null;
+  /** What the frame shows now (its key), and its document once loaded. */
+  private shown = '';
+  private shellDoc: Document | null = null;
+  private shellWaiters: (() => void)[] = [];
   private opening = false;
   /** Time from asking to the message shown, for the e2e measures. */
   lastOpenMs = 0;
@@ -194,6 +204,13 @@ class MessageReader extends Light {
       }
       if (key !== this.loadedKey) return;
       mark('caduce-open-answer');
+      // The header and the body appear together: the frame's document must be there.
+      if (email && !this.shellDoc)
+        await new Promise<void>((ok) => {
+          this.shellWaiters.push(ok);
+          setTimeout(ok, 2000); // the body follows whenever the frame loads
+        });
+      if (key !== this.loadedKey) return;
       if (!email) {
         this.error = "Ce message n'existe plus, ou vous n'avez pas accès à cette boîte aux lettres.";
         return;
@@ -221,15 +238,15 @@ class MessageReader extends Light {
     );
   }
 
-  /** The frame's document, sanitised once per message and per « Afficher les images ». */
-  private frameDoc(): { doc: string; blocked: number } {
+  /** The frame's body, sanitised once per message and per « Afficher les images ». */
+  private frameBody(): { key: string; body: string; blocked: number } {
     const e = this.email!;
     const key = `${this.accountId}/${e.id}/${this.showImages ? 1 : 0}`;
     if (this.frame?.key !== key) this.frame = { key, ...this.buildFrame(e) };
     return this.frame;
   }
 
-  private buildFrame(e: FullEmail): { doc: string; blocked: number } {
+  private buildFrame(e: FullEmail): { body: string; blocked: number } {
     const html = e.htmlBody?.find((p) => p.type === 'text/html' && p.partId && e.bodyValues?.[p.partId]);
     if (html && typeof DOMParser !== 'undefined') {
       const cids = new Map<string, BodyPart>();
@@ -242,26 +259,53 @@ class MessageReader extends Light {
           return a ? jmap.downloadUrl(this.accountId, a.blobId!, a.name || 'image', a.type) : '';
         },
       });
-      return { doc: frameDocument(s.html, frameCssUrl), blocked: s.blockedImages };
+      return { body: s.html, blocked: s.blockedImages };
     }
-    return { doc: textDocument(bodyText(e), frameCssUrl), blocked: 0 };
+    return { body: `<pre class="plain">${escapeHtml(bodyText(e))}</pre>`, blocked: 0 };
   }
 
-  private onFrameLoad = (ev: Event) => {
-    const f = ev.target as HTMLIFrameElement;
-    try {
-      const h = f.contentDocument?.body?.scrollHeight || 0;
-      f.style.setProperty('height', `${Math.max(120, h + 24)}px`);
-    } catch {
-      // Without access to the frame, it keeps its default height and scrolls.
-    }
+  /** The frame's document is loaded (once): messages can be shown in it. */
+  private onShellLoad = (ev: Event) => {
+    const doc = (ev.target as HTMLIFrameElement).contentDocument;
+    if (!doc?.body || doc === this.shellDoc) return;
+    this.shellDoc = doc;
+    this.shown = '';
+    // Images change the body's height as they arrive (load does not bubble: captured).
+    doc.addEventListener('load', () => this.fitFrame(), true);
+    for (const ok of this.shellWaiters.splice(0)) ok();
+    this.showBody();
+  };
+
+  private fitFrame() {
+    const f = this.querySelector<HTMLIFrameElement>('iframe.mail-body');
+    const h = this.shellDoc?.body?.scrollHeight || 0;
+    f?.style.setProperty('height', `${Math.max(120, h + 24)}px`);
+  }
+
+  /**
+   * Puts the message's sanitised body in the frame, when it is not there yet.
+   * The frame is sandboxed without scripts and under its CSP (img-src 'self'
+   * blob: data:): nothing in the body can run, and images load only from caduce.
+   */
+  private showBody() {
+    const doc = this.shellDoc;
+    if (!doc?.body || !this.email || this.error) return;
+    const { key, body } = this.frameBody();
+    if (this.shown === key) return;
+    this.shown = key;
+    doc.body.innerHTML = body;
+    this.fitFrame();
     if (this.opening) {
       this.opening = false;
       mark('caduce-open-frame');
       // After the next paint.
       requestAnimationFrame(() => setTimeout(() => mark('caduce-open-painted'), 0));
     }
-  };
+  }
+
+  protected override updated(): void {
+    this.showBody();
+  }
 
   private togglePreview(a: BodyPart) {
     if (this.preview?.blobId === a.blobId) {
@@ -318,18 +362,16 @@ class MessageReader extends Light {
     </section>`;
   }
 
-  override render() {
-    if (!this.emailId) return html`<div class="reader-empty"><p class="muted">Sélectionnez un message pour le lire.</p></div>`;
-    if (this.error) return html`<div class="reader"><div class="alert" role="alert">${this.error}</div></div>`;
-    const e = this.email;
-    if (!e) return html`<div class="reader"><p class="muted" role="status">Ouverture du message…</p></div>`;
-    const { doc, blocked } = this.frameDoc();
+  /** What comes above the message's body: the state, or the toolbar and the headers. */
+  private top(e: FullEmail | null, blocked: number) {
+    if (!this.emailId) return html`<p class="muted">Sélectionnez un message pour le lire.</p>`;
+    if (this.error) return html`<div class="alert" role="alert">${this.error}</div>`;
+    if (!e) return html`<p class="muted" role="status">Ouverture du message…</p>`;
     const seen = !!e.keywords?.$seen;
     const flagged = !!e.keywords?.$flagged;
     const moveTargets = this.folders.filter((f) => !e.mailboxIds?.[f.id] && f.role !== 'drafts');
     const handled = this.handling ? handlingLines(e.handledBy) : [];
-    return html`<article class="reader" aria-labelledby="reader-subject">
-      <div class="reader-toolbar" role="toolbar" aria-label="Actions sur le message">
+    return html`<div class="reader-toolbar" role="toolbar" aria-label="Actions sur le message">
         ${e.keywords?.$draft ? html`<button class="primary" @click=${() => this.act('resume')}>Reprendre le brouillon</button>` : nothing}
         <button @click=${() => this.act('reply')}>Répondre</button>
         <button @click=${() => this.act('reply-all')}>Répondre à tous</button>
@@ -385,17 +427,25 @@ class MessageReader extends Light {
             Les images distantes de ce message sont bloquées.
             <button class="small" @click=${() => (this.showImages = true)}>Afficher les images</button>
           </div>`
-        : nothing}
+        : nothing}`;
+  }
+
+  override render() {
+    const e = this.error ? null : this.email;
+    const blocked = e ? this.frameBody().blocked : 0;
+    // The frame stays from one message to the next (see SHELL); hidden while there is none.
+    return html`<article class=${this.emailId ? 'reader' : 'reader-empty'} aria-labelledby=${e ? 'reader-subject' : nothing}>
+      ${this.top(e, blocked)}
       <iframe
         class="mail-body"
         title="Contenu du message"
+        ?hidden=${!e}
         sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
         referrerpolicy="no-referrer"
-        .srcdoc=${doc}
-        @load=${this.onFrameLoad}
-        ${cssProps({})}
+        .srcdoc=${SHELL}
+        @load=${this.onShellLoad}
       ></iframe>
-      ${this.attachments()}
+      ${e ? this.attachments() : nothing}
     </article>`;
   }
 }
