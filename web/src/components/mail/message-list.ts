@@ -1,6 +1,8 @@
 // The message list: virtual scrolling over the EmailListModel (only the rows
 // in view, plus a margin, are in the DOM; a spacer keeps the scroll bar true
 // to the whole folder), each row a link to #/mail/<account>/<folder>/<message>.
+// A plain click on a row also says `mail-open` at once, so that the message is
+// asked for in the click's own task rather than after the hash change.
 import { html, nothing } from 'lit';
 import { Light } from '../light';
 import { cssProps } from './css-props';
@@ -96,6 +98,12 @@ class MessageList extends Light {
     else if (top + ROW_HEIGHT > s.scrollTop + s.clientHeight) s.scrollTop = top + ROW_HEIGHT - s.clientHeight;
   }
 
+  private onClick = (ev: MouseEvent) => {
+    if (ev.button !== 0 || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.altKey || ev.defaultPrevented) return;
+    const id = (ev.target as Element | null)?.closest?.('a.mail-row')?.getAttribute('data-id');
+    if (id) this.dispatchEvent(new CustomEvent('mail-open', { detail: { id }, bubbles: true }));
+  };
+
   private row(i: number, e: EmailSummary | undefined, total: number) {
     if (!e) {
       return html`<div class="mail-row placeholder" role="listitem" aria-setsize=${total} aria-posinset=${i + 1}>
@@ -137,7 +145,7 @@ class MessageList extends Light {
     const { start, end } = this.range();
     const rows = [];
     for (let i = start; i < end; i++) rows.push(this.row(i, m.at(i), total));
-    return html`<div class="mail-list-scroll" @scroll=${this.onScroll} tabindex="-1">
+    return html`<div class="mail-list-scroll" @scroll=${this.onScroll} @click=${this.onClick} tabindex="-1">
       ${m.total === 0 ? html`<p class="mail-empty">Aucun message.</p>` : nothing}
       <div class="mail-list-spacer" ${cssProps({ height: `${total * ROW_HEIGHT}px` })}>
         <div class="mail-list-rows" role="list" aria-label="Messages" ${cssProps({ transform: `translateY(${start * ROW_HEIGHT}px)` })}>

@@ -48,6 +48,8 @@ export interface MailRead {
   newState: string;
 }
 
+let openings = 0;
+
 const mark = (name: string) => {
   if (typeof performance !== 'undefined' && performance.mark) performance.mark(name);
 };
@@ -178,7 +180,8 @@ class MessageReader extends Light {
     ];
     const unseen = !!this.summary && !this.summary.keywords?.$seen;
     // The page holds back the push of this change until it has applied it (mail-read).
-    if (unseen) this.dispatchEvent(new CustomEvent('mail-read-begin', { detail: { accountId }, bubbles: true }));
+    const token = `${key}#${++openings}`;
+    if (unseen) this.dispatchEvent(new CustomEvent('mail-read-begin', { detail: { accountId, token }, bubbles: true }));
     let read: MailRead | null = null;
     try {
       const { refs, res } = await jmap.run((b) => {
@@ -226,8 +229,12 @@ class MessageReader extends Light {
       if (key !== this.loadedKey) return;
       this.error = (e as { userMessage?: string }).userMessage || 'Le message n’a pas pu être ouvert.';
     } finally {
-      // The list and the folder counts follow once the message is on screen.
-      if (unseen) this.dispatchEvent(new CustomEvent('mail-read', { detail: { accountId, read }, bubbles: true }));
+      // The list and the folder counts follow once the message is on screen (after its paint).
+      if (unseen) {
+        const tell = () => this.dispatchEvent(new CustomEvent('mail-read', { detail: { accountId, token, read }, bubbles: true }));
+        if (read && this.isConnected && typeof requestAnimationFrame !== 'undefined') requestAnimationFrame(() => setTimeout(tell, 0));
+        else tell();
+      }
     }
   }
 

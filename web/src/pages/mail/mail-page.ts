@@ -174,11 +174,11 @@ class MailPage extends Connected {
   // ---- Actions ----
 
   /** A message marked read on opening: its row and its folders' unread counts, without asking the server again. */
-  private onRead(accountId: string, read: MailRead | null) {
+  private onRead(accountId: string, token: string, read: MailRead | null) {
     if (read && accountId === this.accountId) this.model?.patch(read.id, { keywords: read.keywords });
     const unread: Record<string, number> = {};
     for (const id of Object.keys(read?.mailboxIds || {})) unread[id] = -1;
-    mail.endOwnChange(accountId, read ? { oldState: read.oldState, newState: read.newState, unread } : null);
+    mail.endOwnChange(accountId, token, read ? { oldState: read.oldState, newState: read.newState, unread } : null);
   }
 
   private async setEmail(id: string, patch: Record<string, unknown>): Promise<boolean> {
@@ -488,6 +488,10 @@ class MailPage extends Connected {
           .query=${this.query.toString()}
           ?shared=${shared}
           .version=${this.version}
+          @mail-open=${(ev: CustomEvent) => {
+            // The link's hash follows with the same message; the reader starts now.
+            if (!this.compose) this.emailId = ev.detail.id;
+          }}
         ></c-mail-list>
       </section>
       <section class="mail-reader-pane" aria-label="Lecture">
@@ -521,8 +525,8 @@ class MailPage extends Connected {
               ?shared=${shared}
               ?handling=${this.hasHandling()}
               .baseHref=${this.base()}
-              @mail-read-begin=${(ev: CustomEvent) => mail.beginOwnChange(ev.detail.accountId)}
-              @mail-read=${(ev: CustomEvent) => this.onRead(ev.detail.accountId, ev.detail.read)}
+              @mail-read-begin=${(ev: CustomEvent) => mail.beginOwnChange(ev.detail.accountId, ev.detail.token)}
+              @mail-read=${(ev: CustomEvent) => this.onRead(ev.detail.accountId, ev.detail.token, ev.detail.read)}
               @mail-action=${(ev: CustomEvent) => this.doAction(ev.detail.action, ev.detail.email, ev.detail.text, ev.detail.target)}
             ></c-mail-reader>`}
       </section>

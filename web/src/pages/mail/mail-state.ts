@@ -38,6 +38,9 @@ export function errorMessage(e: unknown): string {
   return 'Une erreur inattendue est survenue. Réessayez.';
 }
 
+/** The longest a push waits for the page's own change to be applied. */
+export const OWN_CHANGE_MS = 10_000;
+
 export const FOLDER_PROPS = ['id', 'name', 'parentId', 'role', 'sortOrder', 'totalEmails', 'unreadEmails'];
 
 export class MailState {
@@ -52,7 +55,7 @@ export class MailState {
   private emailStates = new Map<string, string>();
   private syncing = new Map<string, Promise<void>>();
   /** Own changes in flight by account, and the last push held back meanwhile. */
-  private own = new Map<string, { pending: number; held: Record<string, string> | null }>();
+  private own = new Map<string, { pending: Set<string>; held: Record<string, string> | null }>();
   /** Folder refreshes by account: the one running, and whether another is due after it. */
   private refreshing = new Map<string, { running: Promise<void>; again: boolean }>();
 
@@ -123,11 +126,18 @@ export class MailState {
     }
   }
 
-  /** Before sending a change whose result the page applies itself: pushes of the account wait for endOwnChange. */
-  beginOwnChange(accountId: string): void {
+  /**
+   * Before sending a change whose result the page applies itself: pushes of the
+   * account wait for endOwnChange, or OWN_CHANGE_MS at most (an answer lost with
+   * its screen must not stop the account's pushes).
+   */
+  beginOwnChange(accountId: string, token: string): void {
     const o = this.own.get(accountId);
-    if (o) o.pending += 1;
-    else this.own.set(accountId, { pending: 1, held: null });
+    if (o) o.pending.add(token);
+    else this.own.set(accountId, { pending: new Set([token]), held: null });
+    setTimeout(() => {
+      if (this.own.get(accountId)?.pending.has(token)) this.endOwnChange(accountId, token, null);
+    }, OWN_CHANGE_MS);
   }
 
   /**
@@ -136,7 +146,7 @@ export class MailState {
    * folders' unread counts move by `unread` (folder id → delta) at once, and the
    * push of that state asks nothing. A push held meanwhile is then handled.
    */
-  endOwnChange(accountId: string, change: { oldState: string; newState: string; unread: Record<string, number> } | null): void {
+  endOwnChange(accountId: string, token: string, change: { oldState: string; newState: string; unread: Record<string, number> } | null): void {
     if (change?.oldState && change.newState) {
       if (this.emailStates.get(accountId) === change.oldState) this.emailStates.set(accountId, change.newState);
       const data = this.accounts.get(accountId);
@@ -147,9 +157,7 @@ export class MailState {
       }
     }
     const o = this.own.get(accountId);
-    if (!o) return;
-    o.pending -= 1;
-    if (o.pending > 0) return;
+    if (!o?.pending.delete(token) || o.pending.size > 0) return;
     this.own.delete(accountId);
     if (o.held) this.pushed({ '@type': 'StateChange', changed: { [accountId]: o.held } });
   }
