@@ -15,7 +15,7 @@ import { Light } from '../light';
 import { SUMMARY_PROPS } from './email-list';
 import { displayName, formatAddressList, handlingLines, listDate, type EmailSummary, type MailboxInfo } from './mail-model';
 import { isPdf } from './pdf-model';
-import { escapeHtml, frameDocument, htmlToText, sanitizeHtml } from './sanitize';
+import { escapeHtml, frameDocument, htmlToText, IMAGE_PROXY, sanitizeHtml } from './sanitize';
 import frameCssUrl from './frame.css?url';
 
 export interface BodyPart {
@@ -97,6 +97,7 @@ class MessageReader extends Light {
     showImages: { state: true },
     preview: { state: true },
     previewError: { state: true },
+    imageFailures: { state: true },
   };
   accountId = '';
   emailId = '';
@@ -112,6 +113,8 @@ class MessageReader extends Light {
   showImages = false;
   preview: BodyPart | null = null;
   previewError = '';
+  /** Remote images the proxy could not bring (refused, not an image, the sender's host down). */
+  imageFailures = 0;
   private loadedKey = '';
   /** The frame's body for the message shown, kept while only its keywords or thread change. */
   private frame: { key: string; body: string; blocked: number } | null = null;
@@ -279,6 +282,14 @@ class MessageReader extends Light {
     this.shown = '';
     // Images change the body's height as they arrive (load does not bubble: captured).
     doc.addEventListener('load', () => this.fitFrame(), true);
+    doc.addEventListener(
+      'error',
+      (ev) => {
+        const src = (ev.target as Element | null)?.getAttribute?.('src') || '';
+        if (src.includes(IMAGE_PROXY)) this.imageFailures += 1;
+      },
+      true,
+    );
     for (const ok of this.shellWaiters.splice(0)) ok();
     this.showBody();
   };
@@ -300,6 +311,7 @@ class MessageReader extends Light {
     const { key, body } = this.frameBody();
     if (this.shown === key) return;
     this.shown = key;
+    this.imageFailures = 0;
     doc.body.innerHTML = body;
     this.fitFrame();
     if (this.opening) {
@@ -433,6 +445,12 @@ class MessageReader extends Light {
         ? html`<div class="images-blocked" role="status">
             Les images distantes de ce message sont bloquées.
             <button class="small" @click=${() => (this.showImages = true)}>Afficher les images</button>
+          </div>`
+        : nothing}
+      ${this.showImages && this.imageFailures
+        ? html`<div class="images-blocked" role="status">
+            ${this.imageFailures > 1 ? `${this.imageFailures} images distantes n’ont pas pu être affichées` : 'Une image distante n’a pas pu être affichée'} :
+            le serveur les refuse ou l’expéditeur ne les fournit pas.
           </div>`
         : nothing}`;
   }
