@@ -117,6 +117,11 @@ await page.evaluate(() => {
     true,
   );
 });
+// The JMAP requests an opening causes, its own and those that follow it (pushes).
+const posts = [];
+page.on('request', (r) => {
+  if (r.method() === 'POST' && r.url().includes('/jmap/api')) posts.push((JSON.parse(r.postData() || '{}').methodCalls || []).map((c) => c[0]).join('+'));
+});
 /** Clicks `row` and waits for the message's body in the frame; returns the phases in ms from the click. */
 const openRow = async (row) => {
   const subject = (await row.locator('.mail-subject').innerText()).trim();
@@ -125,6 +130,7 @@ const openRow = async (row) => {
     window.__visibleAt = undefined;
     window.__bodyBefore = document.querySelector('iframe.mail-body')?.contentDocument?.body?.firstChild || null;
   });
+  posts.length = 0;
   const t0 = Date.now();
   await row.click();
   await page.locator('#reader-subject', { hasText: subject.slice(0, 20) }).waitFor();
@@ -144,7 +150,9 @@ const openRow = async (row) => {
       visible: window.__visibleAt - click,
     };
   });
-  return { wall, ...phases };
+  // What the opening's push brings (the server polls every 500 ms).
+  await page.waitForTimeout(800);
+  return { wall, ...phases, requests: [...posts] };
 };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -190,6 +198,9 @@ const walls = opening.map((o) => o.wall);
 const visible = opening.map((o) => Math.round(o.visible));
 console.log(`mail-perf: opening a message, click to its body visible in the frame (page clock): median ${median(visible)} ms, max ${Math.max(...visible)} ms over ${visible.length} (target ≤ 200 ms)`);
 console.log(`mail-perf: opening a message, as Playwright sees it (its click and polling included): median ${median(walls)} ms, max ${Math.max(...walls)} ms`);
+const perOpening = opening.map((o) => o.requests.length);
+const kinds = [...new Set(opening.flatMap((o) => o.requests))];
+console.log(`mail-perf: JMAP requests per opening (its own and what its push brings within 800 ms): median ${median(perOpening)}, max ${Math.max(...perOpening)}; ${kinds.join(' ; ')}`);
 const phase = (k) => {
   const xs = opening.map((o) => o[k]).filter((x) => typeof x === 'number');
   return xs.length ? `${median(xs).toFixed(0)}` : '?';
