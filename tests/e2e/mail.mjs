@@ -474,6 +474,103 @@ export async function runMailWalk(suite) {
     await axe(page, 'préférences');
   });
 
+  await suite.test('mail: she types « dup » in À, picks the doctor from the directory with the keyboard, and sends', async () => {
+    await page.goto(`${server.url}/#/mail`);
+    await page.locator('c-mail-page[data-ready]').waitFor({ timeout: 15000 });
+    await page.getByRole('button', { name: 'Nouveau message' }).click();
+    const to = page.getByRole('combobox', { name: 'À', exact: true });
+    await to.pressSequentially('dup', { delay: 60 });
+    const option = page.getByRole('option', { name: new RegExp(DOCTOR.replace(/\./g, '\\.')) });
+    await option.waitFor();
+    const text = await option.innerText();
+    assert(text.includes('CHU de Démonstration') && /Dupont/i.test(text), `suggestion: ${text}`);
+    assert((await to.getAttribute('aria-expanded')) === 'true', 'the combobox does not say it is open');
+    await to.press('ArrowDown');
+    const active = await to.getAttribute('aria-activedescendant');
+    assert(active && (await page.locator(`#${active}`).innerText()).includes(DOCTOR), `active option: ${active}`);
+    assert((await page.locator(`#${active}`).getAttribute('aria-selected')) === 'true', 'the active option is not selected');
+    await suite.screenshot(page, 'mail-suggestions-annuaire');
+    await axe(page, 'suggestions de destinataires');
+    await to.press('Enter');
+    assert((await to.inputValue()).includes(`<${DOCTOR}>`), `À: ${await to.inputValue()}`);
+    assert((await to.getAttribute('aria-expanded')) === 'false', 'the list stayed open');
+    assert(await page.locator('c-mail-composer').count(), 'Enter in À sent or closed the form');
+    // An address in no list (another operator) stays as typed; Escape closes the list, not the form.
+    const cc = page.getByRole('combobox', { name: 'Cc', exact: true });
+    await cc.pressSequentially('secr', { delay: 40 });
+    await page.getByRole('option', { name: new RegExp(ORG.replace(/\./g, '\\.')) }).waitFor();
+    await cc.press('Escape');
+    assert((await cc.getAttribute('aria-expanded')) === 'false' && (await page.locator('c-mail-composer').count()), 'Escape closed the form');
+    await cc.fill('');
+    await cc.pressSequentially('confrere@autre-operateur.fr');
+    await cc.press('Enter');
+    assert((await cc.inputValue()).startsWith('confrere@autre-operateur.fr'), `Cc: ${await cc.inputValue()}`);
+    await cc.fill('');
+    await page.getByLabel('Objet').fill('Rendez-vous de M. Durand');
+    await page.getByRole('textbox', { name: 'Message', exact: true }).fill('Bonjour Docteur,\n\nM. Durand est reçu jeudi à 10 h.\n\nLe secrétariat');
+    await page.getByRole('button', { name: 'Envoyer' }).click();
+    await page.getByText('Message envoyé.').waitFor();
+    const doctor = await newContext();
+    await signIn(doctor, DOCTOR);
+    await doctor.locator('c-mail-page[data-ready]').waitFor({ timeout: 15000 });
+    await doctor.locator('#cartouche').click();
+    await doctor.getByRole('menuitem', { name: new RegExp(DOCTOR.replace(/\./g, '\\.')) }).click();
+    await doctor.locator('.mail-row', { hasText: 'Rendez-vous de M. Durand' }).waitFor({ timeout: 15000 });
+    await doctor.context().close();
+  });
+
+  await suite.test('mail: she changes her password in « Préférences »; her other session ends; the old password is refused, the new one opens her mail', async () => {
+    const NEW = 'Trois chats gris dorment au soleil';
+    const other = await newContext();
+    await signIn(other, SECRETARY);
+    await other.locator('c-mail-page[data-ready]').waitFor({ timeout: 15000 });
+    await page.goto(`${server.url}/#/preferences`);
+    const form = page.locator('form.password-form');
+    await form.getByLabel('Mot de passe actuel').waitFor();
+    await form.getByText('Au moins 12 caractères').waitFor();
+    // Checked before asking: a confirmation that differs.
+    await form.getByLabel('Mot de passe actuel').fill(PASSWORD);
+    await form.getByLabel('Nouveau mot de passe').fill(NEW);
+    await form.getByLabel('Confirmer').fill(`${NEW}!`);
+    await form.getByRole('button', { name: 'Changer le mot de passe' }).click();
+    await page.locator('#pw-confirm-error', { hasText: 'ne sont pas identiques' }).waitFor();
+    assert((await form.getByLabel('Confirmer').getAttribute('aria-invalid')) === 'true', 'Confirmer is not marked invalid');
+    // The server's policy: her own name is refused, beside the new password.
+    await form.getByLabel('Nouveau mot de passe').fill('sophie-martin-secretaire');
+    await form.getByLabel('Confirmer').fill('sophie-martin-secretaire');
+    await form.getByRole('button', { name: 'Changer le mot de passe' }).click();
+    const policy = await page.locator('#pw-new-error').filter({ hasText: /\S/ }).innerText();
+    assert(policy.length > 10 && !/sophie-martin-secretaire/.test(policy), `policy refusal: ${policy}`);
+    // A wrong current password, beside its field.
+    await form.getByLabel('Mot de passe actuel').fill('pas-le-bon-mot-de-passe');
+    await form.getByLabel('Nouveau mot de passe').fill(NEW);
+    await form.getByLabel('Confirmer').fill(NEW);
+    await form.getByRole('button', { name: 'Changer le mot de passe' }).click();
+    await page.locator('#pw-current-error', { hasText: 'Mot de passe actuel incorrect.' }).waitFor();
+    await suite.screenshot(page, 'mail-preferences-mot-de-passe-refus');
+    await axe(page, 'préférences, mot de passe refusé');
+    await form.getByLabel('Mot de passe actuel').fill(PASSWORD);
+    await form.getByRole('button', { name: 'Changer le mot de passe' }).click();
+    await page.getByText('Mot de passe modifié. Vos autres sessions ont été fermées.').waitFor();
+    assert((await form.getByLabel('Nouveau mot de passe').inputValue()) === '', 'the form kept the password');
+    await page.getByRole('button', { name: 'Recevoir un lien pour changer de mot de passe' }).waitFor();
+    await suite.screenshot(page, 'mail-preferences-mot-de-passe-modifie');
+    await axe(page, 'préférences, mot de passe modifié');
+    const gone = await api(other, 'GET', '/api/me');
+    assert(gone.status === 401, `her other session answered ${gone.status}`);
+    await other.context().close();
+    await page.locator('#cartouche').click();
+    await page.getByRole('menuitem', { name: 'Déconnexion' }).click();
+    await page.getByRole('heading', { name: 'Connectez-vous' }).waitFor();
+    await signIn(page, SECRETARY);
+    const refused = await page.getByRole('alert').innerText();
+    assert(refused.length > 10, `old password: ${refused}`);
+    await page.getByLabel('Mot de passe', { exact: true }).fill(NEW);
+    await page.getByRole('button', { name: 'Connexion' }).click();
+    await page.locator('c-mail-page[data-ready]').waitFor({ timeout: 15000 });
+    assert((await page.locator('.mail-using').innerText()).includes(SECRETARY), 'the new password did not open her mail');
+  });
+
   await suite.test('mail: the tablet layout shows the list, then the message over it, without overflow', async () => {
     const tablet = await newContext({ width: 820, height: 1180 });
     await signIn(tablet, DOCTOR);

@@ -361,7 +361,7 @@ class Composer extends Light {
         aria-expanded=${open ? 'true' : 'false'}
         aria-controls=${listId}
         aria-activedescendant=${active || nothing}
-        aria-describedby=${`${this.ids[field]}-hint`}
+        aria-describedby=${`${this.ids.to}-hint`}
         .value=${this.draft[field] || ''}
         @input=${(e: Event) => this.typed(field, (e.target as HTMLInputElement).value)}
         @focus=${() => {
@@ -371,7 +371,9 @@ class Composer extends Light {
         @blur=${() => this.closeList()}
         @keydown=${(e: KeyboardEvent) => this.onRecipientKey(field, e)}
       />
-      <span class="hint" id=${`${this.ids[field]}-hint`}>Plusieurs adresses séparées par des virgules. Tapez au moins deux lettres d’un nom pour chercher dans l’annuaire.</span>
+      ${field === 'to'
+        ? html`<span class="hint" id=${`${this.ids.to}-hint`}>Plusieurs adresses séparées par des virgules. Tapez au moins deux lettres d’un nom pour chercher dans l’annuaire ; une adresse hors annuaire reste permise.</span>`
+        : nothing}
       <ul class="suggestions" id=${listId} role="listbox" aria-label=${`Suggestions pour ${label}`} ?hidden=${!open}>
         ${list.map(
           (s, i) => html`<li
