@@ -7,7 +7,10 @@
 //   shows the secretary's actions; once the administrator sets the ORG as her
 //   default, her next sign-in opens it; signing in with the ORG address is refused
 //   with the explanation; a revoked right removes the ORG from her menu at the next
-//   action. Also: a hostile HTML message is shown sanitised; new mail appears
+//   action; she writes to the doctor, picked from the directory's suggestions
+//   after typing « dup »; she changes her password in « Préférences » (her other
+//   session ends, the old password is refused). Also: a hostile HTML message is
+//   shown sanitised; new mail appears
 //   without reload (push); axe on each screen; the tablet layout.
 // Run by tests/e2e/run.mjs (same summary line), or alone:
 //   CADUCE_BIN=build/dev/src/cli/caduce node tests/e2e/mail.mjs
