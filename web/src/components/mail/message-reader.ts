@@ -309,11 +309,12 @@ class MessageReader extends Light {
     const doc = this.shellDoc;
     if (!doc?.body || !this.email || this.error) return;
     const { key, body } = this.frameBody();
-    if (this.shown === key) return;
-    this.shown = key;
-    this.imageFailures = 0;
-    doc.body.innerHTML = body;
-    this.fitFrame();
+    if (this.shown !== key) {
+      this.shown = key;
+      this.imageFailures = 0;
+      doc.body.innerHTML = body;
+      this.fitFrame();
+    }
     if (this.opening) {
       this.opening = false;
       mark('caduce-open-frame');
