@@ -524,6 +524,23 @@ export async function runMailWalk(suite) {
     await doctor.context().close();
   });
 
+  await suite.test('mail: a draft with a Cci keeps it when she takes it up again', async () => {
+    await page.getByRole('button', { name: 'Nouveau message' }).click();
+    await page.getByRole('combobox', { name: 'À', exact: true }).fill(DOCTOR);
+    await page.getByRole('combobox', { name: 'Cci', exact: true }).fill('cadre.sante@chu-demo.fr');
+    await page.getByLabel('Objet').fill('Brouillon avec copie cachée');
+    await page.getByRole('button', { name: 'Enregistrer le brouillon' }).click();
+    await page.getByText(/Brouillon enregistré/).waitFor();
+    await page.locator('c-mail-composer').getByRole('button', { name: 'Fermer' }).click();
+    await page.locator('nav.folders a', { hasText: 'Brouillons' }).click();
+    await page.locator('.mail-row', { hasText: 'Brouillon avec copie cachée' }).click();
+    await page.getByRole('button', { name: 'Reprendre le brouillon' }).click();
+    const bcc = page.getByRole('combobox', { name: 'Cci', exact: true });
+    await page.waitForFunction(() => [...document.querySelectorAll('c-mail-composer input[role=combobox]')].some((i) => i.value.includes('cadre.sante@chu-demo.fr')));
+    assert((await bcc.inputValue()).includes('cadre.sante@chu-demo.fr'), `Cci: ${await bcc.inputValue()}`);
+    await page.locator('c-mail-composer').getByRole('button', { name: 'Fermer' }).click();
+  });
+
   await suite.test('mail: she changes her password in « Préférences »; her other session ends; the old password is refused, the new one opens her mail', async () => {
     const NEW = 'Trois chats gris dorment au soleil';
     const other = await newContext();

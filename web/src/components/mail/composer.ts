@@ -25,11 +25,11 @@ import {
 import { api } from '../../lib/api';
 import { formatSize, jmap } from '../../lib/jmap';
 import { Light, uid } from '../light';
-import { draftFor, isAddress, parseAddressList, roleId, type ComposeMode, type Draft, type EmailAddress, type EmailSummary, type MailboxInfo } from './mail-model';
+import { draftFor, formatAddressList, isAddress, parseAddressList, roleId, type ComposeMode, type Draft, type EmailAddress, type EmailSummary, type MailboxInfo } from './mail-model';
 
 type RecipientField = 'to' | 'cc' | 'bcc';
 /** The draft with its Cci, which a resumed draft may carry. */
-type ComposerDraft = Draft & { bcc?: string };
+export type ComposerDraft = Draft & { bcc?: string };
 const FIELD_NAMES: Record<RecipientField, string> = { to: 'À', cc: 'Cc', bcc: 'Cci' };
 
 interface Attachment {
@@ -46,7 +46,7 @@ interface Attachment {
 export interface ComposeRequest {
   mode: ComposeMode;
   /** A saved draft to take up again: its fields, and its id (replaced at each save, destroyed on sending). */
-  resume?: { id: string; draft: Draft; attachments: { blobId: string; name: string; type: string; size: number }[] };
+  resume?: { id: string; draft: ComposerDraft; attachments: { blobId: string; name: string; type: string; size: number }[] };
   source: EmailSummary | null;
   text: string;
 }
@@ -95,6 +95,7 @@ class Composer extends Light {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private dirty = false;
   private saving: Promise<void> | null = null;
+  private bccLoading: Promise<void> | null = null;
   private ids = { to: uid('to'), cc: uid('cc'), bcc: uid('bcc'), subject: uid('subject'), body: uid('body'), files: uid('files'), list: uid('sugg') };
   private lookup = new DirectoryLookup(
     (q, signal) => api.get<{ items?: DirectoryEntry[] }>('/api/directory/suggestions', { q, limit: 10 }, signal).then((r) => (Array.isArray(r?.items) ? r.items : [])),
@@ -115,9 +116,25 @@ class Composer extends Light {
         abort: new AbortController(),
       }));
       this.savedDraftId = this.request.resume?.id || '';
+      this.bccLoading = this.request.resume && this.request.resume.draft.bcc === undefined ? this.loadBcc(this.request.resume.id) : null;
       this.dirty = false;
       this.status = '';
       this.error = '';
+    }
+  }
+
+  /**
+   * The Cci of a draft taken up again, read from the draft itself when the list
+   * did not give it, so that saving or sending never drops it. Kept as typed if
+   * the person wrote in Cci meanwhile.
+   */
+  private async loadBcc(id: string): Promise<void> {
+    try {
+      const r = await jmap.call<{ list?: { id: string; bcc?: EmailAddress[] | null }[] }>('Email/get', { accountId: this.accountId, ids: [id], properties: ['bcc'] });
+      const bcc = formatAddressList(r.list?.[0]?.bcc);
+      if (bcc && !this.draft.bcc && this.savedDraftId === id) this.draft = { ...this.draft, bcc };
+    } catch {
+      // The draft keeps its other fields; the person sees an empty Cci.
     }
   }
 
@@ -170,6 +187,7 @@ class Composer extends Light {
   /** Saves the draft in Brouillons, replacing the one saved before. */
   async saveDraft(): Promise<void> {
     if (!this.dirty || this.sending) return;
+    if (this.bccLoading) await this.bccLoading;
     if (this.saving) await this.saving;
     this.dirty = false;
     this.saving = (async () => {
@@ -216,6 +234,7 @@ class Composer extends Light {
       return;
     }
     if (this.timer) clearTimeout(this.timer);
+    if (this.bccLoading) await this.bccLoading;
     if (this.saving) await this.saving;
     this.sending = true;
     this.error = '';
