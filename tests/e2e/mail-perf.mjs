@@ -11,7 +11,8 @@
 // next run (filling 100,000 messages takes minutes); OPENINGS=n (default 15);
 // WEB_DIR serves another build of the web app than web/dist.
 import { cpus, loadavg, totalmem } from 'node:os';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, cli, launchBrowser, ROOT, startServer, Suite } from './harness.mjs';
 import { deliver, message } from './mail.mjs';
@@ -117,6 +118,25 @@ await page.evaluate(() => {
     true,
   );
 });
+// CPU time, less noisy than elapsed time on a loaded machine: the page's main thread
+// (Chromium's TaskDuration, the reading frame included: same process) and the
+// server process (utime + stime of /proc/<pid>/stat), from the click to 800 ms after.
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Performance.enable');
+const pageCpuMs = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value * 1000;
+const serverPid = (() => {
+  try {
+    return execFileSync('pgrep', ['-f', `listen ${new URL(server.url).host}`], { encoding: 'utf8' }).trim().split('\n')[0];
+  } catch {
+    return '';
+  }
+})();
+const serverCpuMs = () => {
+  if (!serverPid) return NaN;
+  const f = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+};
+
 // The JMAP requests an opening causes, its own and those that follow it (pushes).
 const posts = [];
 page.on('request', (r) => {
@@ -131,6 +151,7 @@ const openRow = async (row) => {
     window.__bodyBefore = document.querySelector('iframe.mail-body')?.contentDocument?.body?.firstChild || null;
   });
   posts.length = 0;
+  const cpu0 = [await pageCpuMs(), serverCpuMs()];
   const t0 = Date.now();
   await row.click();
   await page.locator('#reader-subject', { hasText: subject.slice(0, 20) }).waitFor();
@@ -152,7 +173,8 @@ const openRow = async (row) => {
   });
   // What the opening's push brings (the server polls every 500 ms).
   await page.waitForTimeout(800);
-  return { wall, ...phases, requests: [...posts] };
+  const cpu = { pageCpu: (await pageCpuMs()) - cpu0[0], serverCpu: serverCpuMs() - cpu0[1] };
+  return { wall, ...phases, ...cpu, requests: [...posts] };
 };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -201,6 +223,8 @@ console.log(`mail-perf: opening a message, as Playwright sees it (its click and 
 const perOpening = opening.map((o) => o.requests.length);
 const kinds = [...new Set(opening.flatMap((o) => o.requests))];
 console.log(`mail-perf: JMAP requests per opening (its own and what its push brings within 800 ms): median ${median(perOpening)}, max ${Math.max(...perOpening)}; ${kinds.join(' ; ')}`);
+const cpuOf = (k) => (opening.reduce((a, o) => a + o[k], 0) / opening.length).toFixed(1);
+console.log(`mail-perf: CPU per opening, from the click to 800 ms after (means): page main thread ${cpuOf('pageCpu')} ms (Playwright's own calls included), caduce serve ${cpuOf('serverCpu')} ms`);
 const phase = (k) => {
   const xs = opening.map((o) => o[k]).filter((x) => typeof x === 'number');
   return xs.length ? `${median(xs).toFixed(0)}` : '?';
