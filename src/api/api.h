@@ -41,6 +41,9 @@ class NotifyService;
 namespace caduce::auth {
 class AccessTokenService;
 }
+namespace caduce::mail {
+class MailService;
+}
 
 namespace caduce::api {
 namespace internal {
@@ -58,6 +61,9 @@ struct ApiOptions {
   notify::NotifyService* notify = nullptr;
   // Personal access tokens (api/tokens.cc): null, the token routes answer 503.
   auth::AccessTokenService* tokens = nullptr;
+  // The mail store, for the structures' mail settings (PATCH /api/structures/{sid}):
+  // null, that route answers 503.
+  mail::MailService* mail = nullptr;
   // Set by the AdminServices overload of AddApiRoutes (the routes share it).
   std::shared_ptr<internal::AdminContext> admin;
 };

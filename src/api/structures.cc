@@ -1,7 +1,9 @@
 // File: api/structures.cc
 //
 // GET /api/structures (the structures the person administers, all for the
-// operator), GET /api/reference (the fields of FIELDS.md with what each type
+// operator, with their mail settings), PATCH /api/structures/{sid} (a structure's
+// administrator sets « mailAddsSender »: mail sent from its ORG/APP mailboxes
+// names the person in a Sender: header), GET /api/reference (the fields of FIELDS.md with what each type
 // requires, and the reference lists, for the creation form's selects: the UI
 // lists nothing itself), and PUT /api/me/default-mailbox (a person sets its own
 // default mailbox). Exposure: reads sessions of unauthenticated requests.
@@ -14,6 +16,7 @@
 #include "directory/fields.h"
 #include "directory/reference_data.h"
 #include "directory/validation.h"
+#include "mail/mail_service.h"
 
 namespace caduce::api::internal {
 namespace {
@@ -151,8 +154,66 @@ http::Response ListStructures(AdminContext& ctx, const http::Request& request) {
   Result<std::vector<directory::Structure>> all = ctx.directory.ListStructures(caller->actor);
   if (!all.ok()) return Refusal(all.status());
   boost::json::array out;
-  for (const directory::Structure& s : *all) out.push_back(StructureJson(s));
+  for (const directory::Structure& s : *all) {
+    boost::json::object o = StructureJson(s);
+    if (ctx.options.mail != nullptr) {
+      Result<bool> adds = ctx.options.mail->StructureAddsSender(s.id);
+      if (!adds.ok()) return Refusal(adds.status());
+      o["mailAddsSender"] = *adds;
+    }
+    out.push_back(std::move(o));
+  }
   return JsonResponse(200, out);
+}
+
+// PATCH /api/structures/{sid} {"mailAddsSender": true|false}: 403 for a structure
+// the person does not administer, as every structure-scoped URL answers (404 for
+// the operator naming one that does not exist); the change is traced
+// `structure.updated` by mail/ in the transaction that writes it.
+http::Response UpdateStructure(AdminContext& ctx, const http::Request& request,
+                               const http::RouteParams& params) {
+  Result<Caller> caller = ResolveCaller(ctx, request);
+  if (!caller.ok()) return Refusal(caller.status());
+  Result<int64_t> id = PathId(params, "sid");
+  if (!id.ok()) return Refusal(id.status());
+  if (!caller->scope.Covers(*id)) {
+    return Refusal(PermissionDeniedError(
+        "Vous n'administrez pas cette structure : demandez à l'un de ses administrateurs ou à "
+        "l'opérateur."));
+  }
+  if (ctx.options.mail == nullptr) {
+    return Refusal(UnavailableError("La messagerie n'est pas disponible sur ce serveur."));
+  }
+  const boost::json::object* body = request.json.if_object();
+  if (body == nullptr || body->empty()) {
+    return Refusal(InvalidArgumentError(
+        "Le corps doit être un objet JSON, par exemple {\"mailAddsSender\": true}."));
+  }
+  std::optional<bool> adds;
+  for (const auto& [key, value] : *body) {
+    if (key != "mailAddsSender") {
+      return Refusal(InvalidArgumentError(
+          "Champ « " + std::string(key).substr(0, 64) +
+          " » inconnu : seul « mailAddsSender » (true ou false) se modifie ici."));
+    }
+    if (!value.is_bool()) {
+      return Refusal(InvalidArgumentError(
+          "Champ « mailAddsSender » : indiquez true (ajouter l'en-tête Sender: nommant la "
+          "personne) ou false."));
+    }
+    adds = value.as_bool();
+  }
+  Status st = ctx.options.mail->SetStructureAddsSender(caller->actor, *id, *adds);
+  if (!st.ok()) return Refusal(st);
+  Result<std::vector<directory::Structure>> all = ctx.directory.ListStructures(caller->actor);
+  if (!all.ok()) return Refusal(all.status());
+  for (const directory::Structure& s : *all) {
+    if (s.id != *id) continue;
+    boost::json::object o = StructureJson(s);
+    o["mailAddsSender"] = *adds;
+    return JsonResponse(200, o);
+  }
+  return Refusal(NotFoundError("Cette structure n'existe pas."));
 }
 
 }  // namespace
@@ -170,6 +231,14 @@ std::vector<http::Route> StructureRoutes(AdminContext& ctx) {
   r.handler = [&ctx](const http::Request& q, const http::RouteParams&) {
     return GetReference(ctx, q);
   };
+  routes.push_back(r);
+  r.method = "PATCH";
+  r.pattern = "/api/structures/{sid}";
+  r.handler = [&ctx](const http::Request& q, const http::RouteParams& p) {
+    return UpdateStructure(ctx, q, p);
+  };
+  r.options.json_body = true;
+  r.options.max_body_bytes = 4 * 1024;
   routes.push_back(r);
   return routes;
 }

@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "api/jmap/method.h"
+#include "app/periodic.h"
 #include "jobs/import_jobs.h"
 #include "audit/audit_log.h"
 #include "auth/access_tokens.h"
@@ -58,6 +59,7 @@ struct App::Impl {
   std::unique_ptr<mail::BlobStore> blobs;
   std::unique_ptr<mail::MailService> mail;
   std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
+  std::unique_ptr<Periodic> upload_sweep;  // after mail: stopped before it
   std::unique_ptr<http::Server> server;  // last: stopped and destroyed first
   std::string address;
 
@@ -118,8 +120,31 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
                                *impl->audit, *impl->sign_in, *impl->mailer, clock, notify_options));
   http::Router router;
   api::ApiOptions api_options;
+  // The mail store; its uploads expire and unreferenced blob files are removed
+  // at start and every upload_sweep_interval.
+  std::filesystem::path db_folder = std::filesystem::path(options.db_path).parent_path();
+  CADUCE_TRY(impl->blobs, mail::BlobStore::Open(
+                              (db_folder.empty() ? std::filesystem::path("blobs")
+                                                 : db_folder / "blobs").string()));
+  mail::MailOptions mail_options;
+  mail_options.max_message_bytes = options.config.mail_max_message_bytes;
+  mail_options.max_upload_bytes = options.config.MaxUploadBytes();
+  mail_options.local_domains = options.config.local_domains;
+  impl->mail = std::make_unique<mail::MailService>(*impl->db, impl->mail_repo, impl->directory_repo,
+                                                   *impl->audit, *impl->blobs, clock, mail_options);
+  impl->upload_sweep = std::make_unique<Periodic>(
+      options.upload_sweep_interval, [store = impl->mail.get(), log = notify_options.log] {
+        Result<mail::MailService::UploadSweep> r = store->SweepUploads();
+        if (!r.ok()) {
+          log("dépôts de fichiers : le nettoyage a échoué : " + r.status().message());
+        } else if (r->uploads_expired > 0 || r->files_removed > 0) {
+          log("dépôts de fichiers : " + std::to_string(r->uploads_expired) + " expiré(s), " +
+              std::to_string(r->files_removed) + " fichier(s) supprimé(s).");
+        }
+      });
   api_options.secure_cookies = impl->tls;
   api_options.notify = impl->notify.get();
+  api_options.mail = impl->mail.get();
   api_options.tokens = impl->tokens.get();
   // Import uploads and export files go beside the database (same file system).
   std::string work_dir =
@@ -132,22 +157,13 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   admin.work_dir = work_dir;
   CADUCE_RETURN_IF_ERROR(api::AddApiRoutes(router, *impl->sign_in, admin, api_options));
 
-  // The mail store and the JMAP API (/.well-known/jmap, /jmap/…).
-  std::filesystem::path db_folder = std::filesystem::path(options.db_path).parent_path();
-  CADUCE_TRY(impl->blobs, mail::BlobStore::Open(
-                              (db_folder.empty() ? std::filesystem::path("blobs")
-                                                 : db_folder / "blobs").string()));
-  mail::MailOptions mail_options;
-  mail_options.max_message_bytes = options.config.mail_max_message_bytes;
-  mail_options.local_domains = options.config.local_domains;
-  impl->mail = std::make_unique<mail::MailService>(*impl->db, impl->mail_repo, impl->directory_repo,
-                                                   *impl->audit, *impl->blobs, clock, mail_options);
+  // The JMAP API (/.well-known/jmap, /jmap/…) over the mail store.
   api::jmap::JmapServices jmap;
   jmap.mail = impl->mail.get();
   jmap.sign_in = impl->sign_in.get();
   jmap.db = impl->db.get();
   jmap.directory = &impl->directory_repo;
-  jmap.limits.max_size_upload = options.config.mail_max_message_bytes;
+  jmap.limits.max_size_upload = options.config.MaxUploadBytes();
   // Mail clients authenticate with a personal access token (never an ORG credential).
   jmap.bearer = [tokens = impl->tokens.get()](std::string_view token, std::string_view ip,
                                               std::string_view user_agent) -> Result<int64_t> {

@@ -40,6 +40,9 @@ struct AppOptions {
   // answered 503 with Retry-After (http::ServerOptions::worker_queue_limit).
   int worker_queue_limit = 32;
   std::chrono::milliseconds shutdown_grace{10'000};
+  // How often the mail store forgets expired uploads and removes the blob files
+  // nothing references any more (also once at start).
+  std::chrono::milliseconds upload_sweep_interval{10 * 60 * 1000};
   // The whole configuration `caduce serve` read (app/config.h), for the parts
   // wired from it (the mail relay, public_url); the fields above are set from
   // it too.

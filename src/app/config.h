@@ -85,6 +85,13 @@ struct Config {
   // domains whose unknown addresses are refused besides the structures' MSSanté
   // domains (comma-separated in the file).
   int64_t mail_max_message_bytes = 25 * 1024 * 1024;
+  // The largest upload (JMAP maxSizeUpload: an attachment or a message to import);
+  // 0: mail_max_message_bytes. Not above it (Validate): a larger file could go in
+  // no message.
+  int64_t mail_max_upload_bytes = 0;
+  int64_t MaxUploadBytes() const {
+    return mail_max_upload_bytes > 0 ? mail_max_upload_bytes : mail_max_message_bytes;
+  }
   std::vector<std::string> local_domains;
   // The access log on stderr: "json" (one object per line) or "text".
   std::string log_format = "json";

@@ -264,5 +264,25 @@ TEST(ConfigTest, ParseListenForms) {
   }
 }
 
+TEST(ConfigTest, UploadLimitFollowsTheMessageLimitAndNeverExceedsIt) {
+  Config c;
+  EXPECT_EQ(c.MaxUploadBytes(), 25 * 1024 * 1024);
+  ASSERT_OK(c.Set("mail_max_message_bytes", "1048576", "test"));
+  EXPECT_EQ(c.MaxUploadBytes(), 1048576);
+  EXPECT_OK(c.Validate());
+  ASSERT_OK(ApplyConfigText("mail_max_upload_bytes = 65536\n", "caduce.conf", &c));
+  EXPECT_EQ(c.MaxUploadBytes(), 65536);
+  EXPECT_OK(c.Validate());
+  ASSERT_OK(c.Set("mail_max_upload_bytes", "2097152", "variable CADUCE_MAIL_MAX_UPLOAD_BYTES"));
+  EXPECT_THAT(MessageOf(c.Validate()),
+              HasSubstr("mail_max_upload_bytes (2097152) dépasse mail_max_message_bytes"));
+  for (const char* bad : {"", "1023", "-5", "12k", "1073741825", "9999999999999999999"}) {
+    Status s = c.Set("mail_max_upload_bytes", bad, "caduce.conf, ligne 3");
+    EXPECT_THAT(s, StatusIs(Code::kInvalidArgument)) << bad;
+    EXPECT_THAT(MessageOf(s), HasSubstr("mail_max_upload_bytes")) << bad;
+  }
+  EXPECT_EQ(c.mail_max_upload_bytes, 2097152);  // a refused value changes nothing
+}
+
 }  // namespace
 }  // namespace caduce::app

@@ -2,6 +2,9 @@
 // mailboxes of local accounts, the way a delivery from the SMTP side will, so that the
 // demo and the tests can fill mailboxes. The operator only. The blobs live beside the
 // database, in <database folder>/blobs. Also the few French messages of the demo.
+// `caduce mail uploads expire` (the operator): the sweep `caduce serve` runs every
+// ten minutes, at once. `caduce structure set NAME --mail-adds-sender on|off` (its
+// administrator or the operator): the structure's Sender: setting, traced.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -46,7 +49,43 @@ struct DeliverOptions {
 
 }  // namespace
 
+void AddStructureMailCommands(CLI::App& app, Runner& run) {
+  CLI::App* structure = nullptr;
+  try {
+    structure = app.get_subcommand("structure");
+  } catch (const CLI::OptionNotFound&) {
+    structure = app.add_subcommand("structure", "Structures");
+    structure->require_subcommand(1);
+  }
+  struct Opts {
+    std::string name, adds_sender;
+  };
+  auto o = std::make_shared<Opts>();
+  CLI::App* set = structure->add_subcommand("set", "Change un réglage de messagerie d'une structure");
+  set->add_option("name", o->name, "Nom exact de la structure")->required();
+  set->add_option("--mail-adds-sender", o->adds_sender,
+                  "on : les messages envoyés depuis ses boîtes ORG/APP portent un en-tête Sender: "
+                  "nommant la personne ; off : non")
+      ->required()
+      ->check(CLI::IsMember({"on", "off"}));
+  set->callback(run([o](Context& c) -> Status {
+    CADUCE_TRY(directory::Structure s, c.StructureByName(o->name));
+    CADUCE_TRY(auto store, OpenMailStore(c));
+    bool adds = o->adds_sender == "on";
+    CADUCE_RETURN_IF_ERROR(store->service->SetStructureAddsSender(c.actor(), s.id, adds));
+    c.Done(boost::json::object{{"ok", true}, {"id", s.id}, {"mail_adds_sender", adds}},
+           adds ? fmt::format("« {} » : les messages envoyés depuis ses boîtes ORG/APP nomment "
+                              "désormais la personne (en-tête Sender:).",
+                              s.name)
+                : fmt::format("« {} » : les messages envoyés depuis ses boîtes ORG/APP ne nomment "
+                              "plus la personne (pas d'en-tête Sender:).",
+                              s.name));
+    return OkStatus();
+  }));
+}
+
 void AddMailStoreCommands(CLI::App& app, Runner& run) {
+  AddStructureMailCommands(app, run);
   CLI::App* mail = nullptr;
   try {
     mail = app.get_subcommand("mail");
@@ -79,6 +118,25 @@ void AddMailStoreCommands(CLI::App& app, Runner& run) {
     }
     c.Done(boost::json::object{{"blob_id", r.blob_id}, {"delivered", delivered}, {"queued", queued}},
            text);
+    return OkStatus();
+  }));
+
+  CLI::App* uploads = mail->add_subcommand("uploads", "Fichiers déposés (pièces jointes en attente)");
+  uploads->require_subcommand(1);
+  CLI::App* expire = uploads->add_subcommand(
+      "expire", "Oublie les dépôts expirés (24 h) et supprime les fichiers que plus rien n'utilise");
+  expire->callback(run([](Context& c) -> Status {
+    {
+      CADUCE_TRY(auto tx, c.db().Begin(storage::TxMode::kRead));
+      CADUCE_TRY(directory::Scope scope, c.directory().ScopeOf(*tx, c.actor()));
+      if (!scope.all) return PermissionDeniedError("Seul l'opérateur nettoie les dépôts.");
+    }
+    CADUCE_TRY(auto store, OpenMailStore(c));
+    CADUCE_TRY(mail::MailService::UploadSweep r, store->service->SweepUploads());
+    c.Done(boost::json::object{{"uploads_expired", r.uploads_expired},
+                               {"files_removed", r.files_removed}},
+           fmt::format("Dépôts expirés oubliés : {} ; fichiers supprimés : {}.", r.uploads_expired,
+                       r.files_removed));
     return OkStatus();
   }));
 }

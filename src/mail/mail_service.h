@@ -150,6 +150,15 @@ class MailService {
   Result<BlobContent> ReadBlob(const MailActor& who, int64_t account_id, std::string_view blob_id);
   // Forgets expired uploads (their blob files become collectable); how many.
   Result<int> ExpireUploads();
+  // The periodic pass of `caduce serve` and `caduce mail uploads expire`: forgets
+  // every expired upload, then removes the blob files nothing references any more
+  // (an upload a message was imported from, or that another account also holds,
+  // keeps its file). Safe while the server runs (CollectGarbage).
+  struct UploadSweep {
+    int uploads_expired = 0;
+    int files_removed = 0;
+  };
+  Result<UploadSweep> SweepUploads();
 
   // Writes a message from `draft` (attachments by upload blob id; From: the
   // account's address when empty; Message-ID on the account's domain) and stores it
@@ -180,9 +189,19 @@ class MailService {
   // empty).
   Result<std::vector<Submission>> Submissions(const MailActor& who, int64_t account_id,
                                               const std::vector<int64_t>& ids);
+  // EmailSubmission/changes (RFC 8621 §7.2): the submissions created after state
+  // `since`. A submission is never changed nor destroyed, so every earlier state of
+  // the account can be answered; kFailedPrecondition (cannotCalculateChanges) only
+  // for a state the account has not reached.
+  Result<Changes> SubmissionChanges(const MailActor& who, int64_t account_id, int64_t since,
+                                    int64_t max_changes);
   // Whether mail sent from the structure's ORG/APP mailboxes names the person in a
-  // Sender: header. REQUIRES: the caller administers the structure.
-  Status SetStructureAddsSender(int64_t structure_id, bool adds);
+  // Sender: header. `actor` must administer the structure or be the operator:
+  // kPermissionDenied otherwise; kNotFound (the operator) for a structure that does
+  // not exist. The change is traced `structure.updated` in the same transaction; setting the
+  // value it already has writes nothing.
+  Status SetStructureAddsSender(const directory::Actor& actor, int64_t structure_id, bool adds);
+  Result<bool> StructureAddsSender(int64_t structure_id);
 
   const MailOptions& options() const { return options_; }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -160,6 +161,12 @@ class MailRepository {
   virtual Result<std::vector<Submission>> GetSubmissions(storage::Tx& tx, int64_t account_id,
                                                          const std::vector<int64_t>& ids,
                                                          int limit) = 0;
+  // The (modseq, id) of the account's submissions written after `since`, in order,
+  // at most `limit` (EmailSubmission/changes).
+  virtual Result<std::vector<std::pair<int64_t, int64_t>>> SubmissionsSince(storage::Tx& tx,
+                                                                           int64_t account_id,
+                                                                           int64_t since,
+                                                                           int limit) = 0;
   // Whether the structure adds a Sender: header naming the person to what its
   // ORG/APP mailboxes send.
   virtual Result<bool> StructureAddsSender(storage::Tx& tx, int64_t structure_id) = 0;

@@ -263,6 +263,23 @@ Result<int> MailService::ExpireUploads() {
   return static_cast<int>(expired.size());
 }
 
+Result<MailService::UploadSweep> MailService::SweepUploads() {
+  UploadSweep sweep;
+  // Batches of 1,000 (ExpireUploads, CollectGarbage), so that the write lock is
+  // held briefly each time and deliveries go on between batches.
+  for (;;) {
+    CADUCE_TRY(int n, ExpireUploads());
+    sweep.uploads_expired += n;
+    if (n < 1000) break;
+  }
+  for (;;) {
+    CADUCE_TRY(int n, CollectGarbage());
+    sweep.files_removed += n;
+    if (n < 1000) break;
+  }
+  return sweep;
+}
+
 Result<MailService::BlobContent> MailService::ReadBlob(const MailActor& who, int64_t account_id,
                                                        std::string_view blob_id) {
   std::string message_blob, part_id;
@@ -587,10 +604,82 @@ Result<std::vector<Submission>> MailService::Submissions(const MailActor& who, i
   return repo_.GetSubmissions(*tx, account_id, ids, 500);
 }
 
-Status MailService::SetStructureAddsSender(int64_t structure_id, bool adds) {
+Result<Changes> MailService::SubmissionChanges(const MailActor& who, int64_t account_id,
+                                               int64_t since, int64_t max_changes) {
+  if (max_changes <= 0) max_changes = 1000;
+  CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
+  CADUCE_RETURN_IF_ERROR(CheckAccess(*tx, who, account_id));
+  bool created = false;
+  CADUCE_TRY(AccountMailState st, repo_.EnsureAccount(*tx, account_id, &created));
+  // Submissions are kept for good and never change: no tombstone horizon applies.
+  if (since < 0 || since > st.modseq) {
+    return FailedPreconditionError(
+        "Cet état est inconnu ou trop ancien : rechargez la boîte aux lettres.");
+  }
+  CADUCE_TRY(auto rows, repo_.SubmissionsSince(*tx, account_id, since,
+                                               static_cast<int>(max_changes) + 1));
+  Changes c;
+  c.old_state = since;
+  c.new_state = st.modseq;
+  if (static_cast<int64_t>(rows.size()) > max_changes) {
+    // Each submission has its own modseq, so a page ends at a whole state.
+    rows.resize(static_cast<size_t>(max_changes));
+    c.has_more = true;
+    c.new_state = rows.back().first;
+  }
+  for (const auto& row : rows) c.created.push_back(row.second);
+  return c;
+}
+
+namespace {
+
+// Whether `actor` administers `structure_id`, as directory::DirectoryService::ScopeOf
+// decides it, read again inside the caller's write transaction.
+Result<bool> Administers(storage::Tx& tx, directory::DirectoryRepository& dir,
+                         const directory::Actor& actor, int64_t structure_id) {
+  using Kind = directory::Actor::Kind;
+  if (actor.kind == Kind::kSystem) return true;
+  if (actor.kind == Kind::kOperator && actor.person_id == 0) return true;
+  if (actor.person_id <= 0) return false;
+  CADUCE_TRY(bool is_operator, dir.IsOperator(tx, actor.person_id));
+  if (is_operator) return true;
+  CADUCE_TRY(std::vector<int64_t> ids, dir.StructuresAdministeredBy(tx, actor.person_id));
+  return std::find(ids.begin(), ids.end(), structure_id) != ids.end();
+}
+
+}  // namespace
+
+Status MailService::SetStructureAddsSender(const directory::Actor& actor, int64_t structure_id,
+                                           bool adds) {
   CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kWrite));
+  CADUCE_TRY(bool allowed, Administers(*tx, dir_, actor, structure_id));
+  if (!allowed) {
+    return PermissionDeniedError(
+        "Vous n'administrez pas cette structure : demandez à l'un de ses administrateurs ou à "
+        "l'opérateur.");
+  }
+  CADUCE_TRY(bool before, repo_.StructureAddsSender(*tx, structure_id));
   CADUCE_RETURN_IF_ERROR(repo_.SetStructureAddsSender(*tx, structure_id, adds));
+  if (before == adds) return OkStatus();  // nothing changed: nothing to trace
+  audit::Event ev;
+  ev.actor_person_id = actor.person_id;
+  ev.actor = actor.label;
+  ev.action = "structure.updated";
+  ev.object = "structure:" + std::to_string(structure_id);
+  ev.ip = actor.ip;
+  JsonObject change;
+  change.Add("before", before).Add("after", adds);
+  JsonObject d;
+  d.AddRaw("mail_adds_sender", change.str());
+  if (!actor.user_agent.empty()) d.Add("user_agent", actor.user_agent);
+  ev.detail = d.str();
+  CADUCE_RETURN_IF_ERROR(audit_.Append(*tx, std::move(ev)));
   return tx->Commit();
+}
+
+Result<bool> MailService::StructureAddsSender(int64_t structure_id) {
+  CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
+  return repo_.StructureAddsSender(*tx, structure_id);
 }
 
 }  // namespace caduce::mail

@@ -103,6 +103,10 @@ class SqliteMailRepository final : public mail::MailRepository {
   Result<std::vector<mail::Submission>> GetSubmissions(storage::Tx& tx, int64_t account_id,
                                                        const std::vector<int64_t>& ids,
                                                        int limit) override;
+  Result<std::vector<std::pair<int64_t, int64_t>>> SubmissionsSince(storage::Tx& tx,
+                                                                   int64_t account_id,
+                                                                   int64_t since,
+                                                                   int limit) override;
   Result<bool> StructureAddsSender(storage::Tx& tx, int64_t structure_id) override;
   Status SetStructureAddsSender(storage::Tx& tx, int64_t structure_id, bool adds) override;
 

@@ -173,6 +173,20 @@ Result<std::vector<mail::Submission>> SqliteMailRepository::GetSubmissions(
   return out;
 }
 
+Result<std::vector<std::pair<int64_t, int64_t>>> SqliteMailRepository::SubmissionsSince(
+    storage::Tx& tx, int64_t account_id, int64_t since, int limit) {
+  // Rows are only appended, under the write lock, with the account's next modseq:
+  // the id order is the modseq order, so the (account_id, id) index serves it.
+  Stmt st(ConnOf(tx),
+          "SELECT modseq, id FROM email_submissions WHERE account_id = ?1 AND modseq > ?2"
+          " ORDER BY id LIMIT ?3");
+  st.Bind(1, account_id).Bind(2, since).Bind(3, static_cast<int64_t>(limit));
+  std::vector<std::pair<int64_t, int64_t>> out;
+  while (st.Step()) out.emplace_back(st.Int64(0), st.Int64(1));
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return out;
+}
+
 Result<bool> SqliteMailRepository::StructureAddsSender(storage::Tx& tx, int64_t structure_id) {
   Stmt st(ConnOf(tx), "SELECT mail_adds_sender FROM structures WHERE id = ?1");
   st.Bind(1, structure_id);

@@ -335,7 +335,9 @@ TEST_F(MailWriteTest, OverQuotaStoresNothingAnywhere) {
 }
 
 TEST_F(MailWriteTest, StructureMayNameThePersonInSender) {
-  ASSERT_THAT(mail_->SetStructureAddsSender(structure_, true), IsOk());
+  ASSERT_THAT(
+      mail_->SetStructureAddsSender(directory::Actor::CommandLine(), structure_, true),
+      IsOk());
   Draft d = OrgDraft({{"", "marie.dupont@chu-toulouse.fr"}});
   d.bcc = {{"", "jean.roux@chu-toulouse.fr"}};
   ASSERT_OK_AND_ASSIGN(StoredMessage draft, mail_->CreateDraft(paul_actor_, org_, d, {}));

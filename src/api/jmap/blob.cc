@@ -86,7 +86,10 @@ http::Response Upload(JmapContext& ctx, const http::Request& request,
                          {"limit", "maxSizeUpload"},
                          {"status", 413},
                          {"detail", "Fichier trop volumineux : un dépôt est limité à " +
-                                        std::to_string(limit >> 20) + " Mio (maxSizeUpload)."}};
+                                        (limit >= (1 << 20)
+                                             ? std::to_string(limit >> 20) + " Mio"
+                                             : std::to_string(limit >> 10) + " Kio") +
+                                        " (maxSizeUpload) : réduisez-le ou découpez-le."}};
     http::Response r = http::Response::Json(413, json::serialize(problem));
     r.SetHeader("Content-Type", "application/problem+json");
     return r;

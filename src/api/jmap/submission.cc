@@ -1,12 +1,13 @@
 // File: api/jmap/submission.cc
 //
-// EmailSubmission/get and EmailSubmission/set (RFC 8621 §7): sending a message of
+// EmailSubmission/get, /changes and /set (RFC 8621 §7): sending a message of
 // the account. The identity of an account is "I" + its account id (its own
 // address: an ORG mailbox sends with the ORG's address). Creation runs
 // MailService::Submit (From check, recipients, local delivery, outbound queue,
 // traces); on success, onSuccessUpdateEmail / onSuccessDestroyEmail apply to the
 // sent message as an implicit Email/set whose response follows (§7.5). Sent
-// submissions are final: they cannot be changed or cancelled.
+// submissions are final: they cannot be changed or cancelled, so /changes lists
+// created ones only, from any earlier state of the account.
 #include <boost/json.hpp>
 #include <map>
 #include <set>
@@ -100,6 +101,41 @@ MethodOutcome SubmissionGet(CallContext& ctx, const json::object& args) {
                       {"state", *state},
                       {"list", std::move(list)},
                       {"notFound", std::move(nf)}};
+}
+
+// EmailSubmission/changes (RFC 8621 §7.2, RFC 8620 §5.2).
+MethodOutcome SubmissionChanges(CallContext& ctx, const json::object& args) {
+  if (auto e = internal::UnknownArguments(args, {"accountId", "sinceState", "maxChanges"})) {
+    return *e;
+  }
+  bool bad = false;
+  std::optional<std::string_view> since = pj::StringArg(args, "sinceState", &bad);
+  int64_t max_changes = pj::IntArg(args, "maxChanges", 0, &bad);
+  if (bad || !since) {
+    return pj::InvalidArguments(
+        "« sinceState » (une chaîne) est obligatoire ; « maxChanges » est un entier positif.");
+  }
+  if (args.contains("maxChanges") && !args.at("maxChanges").is_null() && max_changes == 0) {
+    return pj::InvalidArguments("« maxChanges » doit être supérieur à 0.");
+  }
+  std::optional<int64_t> since_state = pj::DecodeState(*since);
+  if (!since_state) return pj::CannotCalculateChanges();
+  if (max_changes == 0 || max_changes > 5000) max_changes = 5000;
+  Result<mail::Changes> c =
+      ctx.mail().SubmissionChanges(ctx.actor, ctx.account_id, *since_state, max_changes);
+  if (!c.ok()) {
+    if (c.status().code() == Code::kFailedPrecondition) return pj::CannotCalculateChanges();
+    return ErrorFromStatus(c.status());
+  }
+  json::array created;
+  for (int64_t id : c->created) created.emplace_back(pj::EncodeId(kSubmissionKind, id));
+  return json::object{{"accountId", ctx.AccountIdText()},
+                      {"oldState", pj::EncodeState(c->old_state)},
+                      {"newState", pj::EncodeState(c->new_state)},
+                      {"hasMoreChanges", c->has_more},
+                      {"created", std::move(created)},
+                      {"updated", json::array()},
+                      {"destroyed", json::array()}};
 }
 
 // One creation: the submission, or a SetError.
@@ -315,6 +351,10 @@ void RegisterSubmissionMethods(MethodRegistry& registry) {
                       .capability = pj::kSubmissionCapability,
                       .needs_account = true,
                       .handler = SubmissionGet});
+  (void)registry.Add({.name = "EmailSubmission/changes",
+                      .capability = pj::kSubmissionCapability,
+                      .needs_account = true,
+                      .handler = SubmissionChanges});
   (void)registry.Add({.name = "EmailSubmission/set",
                       .capability = pj::kSubmissionCapability,
                       .needs_account = true,
