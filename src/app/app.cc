@@ -58,8 +58,8 @@ struct App::Impl {
   store_sqlite::SqliteMailRepository mail_repo;
   std::unique_ptr<mail::BlobStore> blobs;
   std::unique_ptr<mail::MailService> mail;
-  std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
   std::unique_ptr<Periodic> upload_sweep;  // after mail: stopped before it
+  std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
   std::unique_ptr<http::Server> server;  // last: stopped and destroyed first
   std::string address;
 
@@ -118,8 +118,6 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   CADUCE_TRY(impl->notify, notify::NotifyService::Create(
                                *impl->db, impl->notify_repo, impl->auth_repo, impl->directory_repo,
                                *impl->audit, *impl->sign_in, *impl->mailer, clock, notify_options));
-  http::Router router;
-  api::ApiOptions api_options;
   // The mail store; its uploads expire and unreferenced blob files are removed
   // at start and every upload_sweep_interval.
   std::filesystem::path db_folder = std::filesystem::path(options.db_path).parent_path();
@@ -142,9 +140,11 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
               std::to_string(r->files_removed) + " fichier(s) supprimé(s).");
         }
       });
+  http::Router router;
+  api::ApiOptions api_options;
+  api_options.mail = impl->mail.get();
   api_options.secure_cookies = impl->tls;
   api_options.notify = impl->notify.get();
-  api_options.mail = impl->mail.get();
   api_options.tokens = impl->tokens.get();
   // Import uploads and export files go beside the database (same file system).
   std::string work_dir =

@@ -279,6 +279,12 @@ const std::vector<KeyEntry>& Entries() {
        [](Config& c, std::string_view v) {
          return ParseCount(v, 1024, 1LL << 30, &c.mail_max_message_bytes);
        }},
+      {{"mail_max_upload_bytes", "CADUCE_MAIL_MAX_UPLOAD_BYTES", "mail_max_message_bytes",
+        "the largest file a person uploads (an attachment, a message to import), in bytes; not "
+        "above mail_max_message_bytes (JMAP maxSizeUpload)"},
+       [](Config& c, std::string_view v) {
+         return ParseCount(v, 1024, 1LL << 30, &c.mail_max_upload_bytes);
+       }},
       {{"local_domains", "CADUCE_LOCAL_DOMAINS", "(none)",
         "comma-separated domains served here besides the structures' MSSanté domains: an "
         "unknown address there is refused"},
@@ -288,12 +294,6 @@ const std::vector<KeyEntry>& Entries() {
          size_t start = 0;
          while (start <= all.size()) {
            size_t comma = all.find(',', start);
-      {{"mail_max_upload_bytes", "CADUCE_MAIL_MAX_UPLOAD_BYTES", "mail_max_message_bytes",
-        "the largest file a person uploads (an attachment, a message to import), in bytes; not "
-        "above mail_max_message_bytes (JMAP maxSizeUpload)"},
-       [](Config& c, std::string_view v) {
-         return ParseCount(v, 1024, 1LL << 30, &c.mail_max_upload_bytes);
-       }},
            std::string d = all.substr(start, comma == std::string::npos ? comma : comma - start);
            d.erase(0, d.find_first_not_of(' '));
            while (!d.empty() && d.back() == ' ') d.pop_back();
@@ -426,6 +426,13 @@ Status Config::Validate() const {
         "(46 Mio et 1 passe, 19 Mio et 2, 12 Mio et 3, 9 Mio et 4, ou 7 Mio et 5) : augmentez "
         "l'un ou l'autre.");
   }
+  if (mail_max_upload_bytes > mail_max_message_bytes) {
+    return InvalidArgumentError(
+        "configuration : mail_max_upload_bytes (" + std::to_string(mail_max_upload_bytes) +
+        ") dépasse mail_max_message_bytes (" + std::to_string(mail_max_message_bytes) +
+        ") : un fichier déposé ne pourrait entrer dans aucun message ; réduisez "
+        "mail_max_upload_bytes ou augmentez mail_max_message_bytes.");
+  }
   if (mail.smtp_url.rfind("smtps://", 0) == 0 && mail.smtp_starttls == "required") {
     return InvalidArgumentError(
         "configuration : smtp_starttls = required ne s'applique qu'à smtp:// (smtps:// est déjà "
@@ -445,13 +452,6 @@ Status ApplyConfigText(std::string_view text, std::string_view source, Config* c
   Config next = *config;
   int number = 0;
   while (!text.empty()) {
-  if (mail_max_upload_bytes > mail_max_message_bytes) {
-    return InvalidArgumentError(
-        "configuration : mail_max_upload_bytes (" + std::to_string(mail_max_upload_bytes) +
-        ") dépasse mail_max_message_bytes (" + std::to_string(mail_max_message_bytes) +
-        ") : un fichier déposé ne pourrait entrer dans aucun message ; réduisez "
-        "mail_max_upload_bytes ou augmentez mail_max_message_bytes.");
-  }
     ++number;
     std::size_t end = text.find('\n');
     std::string_view line = text.substr(0, end);
