@@ -368,6 +368,18 @@ Result<AccountBrief> MailService::CheckAccess(storage::Tx& tx, const MailActor& 
 }
 
 Result<std::vector<Mailbox>> MailService::Mailboxes(const MailActor& who, int64_t account_id) {
+  // A read transaction when the account's mailboxes exist (its state is past the
+  // sequences of their creation), so that the list never waits for the write lock
+  // behind deliveries; the first call creates them.
+  {
+    CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
+    CADUCE_RETURN_IF_ERROR(CheckAccess(*tx, who, account_id));
+    bool created = false;
+    CADUCE_TRY(AccountMailState st, repo_.EnsureAccount(*tx, account_id, &created));
+    if (st.modseq > 0) {
+      return repo_.ListMailboxes(*tx, account_id, who.person_id, st.seen_per_person);
+    }
+  }
   CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kWrite));
   CADUCE_RETURN_IF_ERROR(CheckAccess(*tx, who, account_id));
   CADUCE_TRY(AccountMailState st, EnsureAccount(*tx, account_id));

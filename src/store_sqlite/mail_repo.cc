@@ -1,4 +1,4 @@
-// The mail store in SQLite (mail_repo.h, schema of migration 7).
+// The mail store in SQLite (mail_repo.h, schema of migrations 7 and 11).
 #include "store_sqlite/mail_repo.h"
 
 #include <fmt/format.h>
@@ -205,7 +205,7 @@ Status SqliteMailRepository::SetQuota(storage::Tx& tx, int64_t account_id, int64
 
 namespace {
 constexpr const char* kMailboxColumns =
-    "id, account_id, parent_id, name, role, sort_order, total_emails";
+    "id, account_id, parent_id, name, role, sort_order, total_emails, unread_emails";
 
 Mailbox ReadMailbox(Stmt& st) {
   Mailbox m;
@@ -216,6 +216,7 @@ Mailbox ReadMailbox(Stmt& st) {
   m.role = mail::ParseRole(st.TextView(4)).value_or(mail::Role::kNone);
   m.sort_order = static_cast<int>(st.Int64(5));
   m.total_emails = st.Int64(6);
+  m.unread_emails = st.Int64(7);
   return m;
 }
 }  // namespace
@@ -224,26 +225,21 @@ Result<std::vector<Mailbox>> SqliteMailRepository::ListMailboxes(storage::Tx& tx
                                                                  int64_t account_id,
                                                                  int64_t person_id,
                                                                  bool seen_per_person) {
+  // The counts are kept by the triggers of migration 11: unread_emails for the
+  // account's $seen bit, mailbox_seen for what each person has read.
   std::vector<Mailbox> out;
-  {
-    Stmt st(ConnOf(tx), fmt::format("SELECT {} FROM mailboxes WHERE account_id = ?1"
-                                    " ORDER BY sort_order, name, id",
-                                    kMailboxColumns));
-    st.Bind(1, account_id);
-    while (st.Step()) out.push_back(ReadMailbox(st));
-    CADUCE_RETURN_IF_ERROR(st.status());
-  }
-  for (Mailbox& m : out) {
-    Stmt st(ConnOf(tx),
-            seen_per_person
-                ? "SELECT count(*) FROM email_mailboxes m WHERE m.mailbox_id = ?1 AND NOT EXISTS"
-                  " (SELECT 1 FROM email_seen s WHERE s.email_id = m.email_id AND s.person_id = ?2)"
-                : "SELECT count(*) FROM email_mailboxes m JOIN emails e ON e.id = m.email_id"
-                  " WHERE m.mailbox_id = ?1 AND (e.keywords & 1) = 0 AND ?2 = ?2");
-    st.Bind(1, m.id).Bind(2, person_id);
-    if (st.Step()) m.unread_emails = st.Int64(0);
-    CADUCE_RETURN_IF_ERROR(st.status());
-  }
+  Stmt st(ConnOf(tx),
+          seen_per_person
+              ? "SELECT b.id, b.account_id, b.parent_id, b.name, b.role, b.sort_order,"
+                " b.total_emails, b.total_emails - coalesce(s.seen, 0) FROM mailboxes b"
+                " LEFT JOIN mailbox_seen s ON s.mailbox_id = b.id AND s.person_id = ?2"
+                " WHERE b.account_id = ?1 ORDER BY b.sort_order, b.name, b.id"
+              : "SELECT id, account_id, parent_id, name, role, sort_order, total_emails,"
+                " unread_emails FROM mailboxes WHERE account_id = ?1 AND ?2 = ?2"
+                " ORDER BY sort_order, name, id");
+  st.Bind(1, account_id).Bind(2, person_id);
+  while (st.Step()) out.push_back(ReadMailbox(st));
+  CADUCE_RETURN_IF_ERROR(st.status());
   return out;
 }
 
@@ -489,30 +485,19 @@ Result<int64_t> SqliteMailRepository::InsertEmail(storage::Tx& tx, const mail::N
   return id;
 }
 
+// The mailbox's counts follow by trigger (migration 11).
 Status SqliteMailRepository::AddMembership(storage::Tx& tx, int64_t email_id, int64_t mailbox_id) {
-  {
-    Stmt st(ConnOf(tx),
-            "INSERT OR IGNORE INTO email_mailboxes(mailbox_id, received_at, email_id)"
-            " SELECT ?2, received_at, id FROM emails WHERE id = ?1");
-    st.Bind(1, email_id).Bind(2, mailbox_id);
-    CADUCE_RETURN_IF_ERROR(st.Run());
-  }
-  if (sqlite3_changes(ConnOf(tx).handle()) == 0) return OkStatus();
-  Stmt st(ConnOf(tx), "UPDATE mailboxes SET total_emails = total_emails + 1 WHERE id = ?1");
-  st.Bind(1, mailbox_id);
+  Stmt st(ConnOf(tx),
+          "INSERT OR IGNORE INTO email_mailboxes(mailbox_id, received_at, email_id)"
+          " SELECT ?2, received_at, id FROM emails WHERE id = ?1");
+  st.Bind(1, email_id).Bind(2, mailbox_id);
   return st.Run();
 }
 
 Status SqliteMailRepository::RemoveMembership(storage::Tx& tx, int64_t email_id,
                                               int64_t mailbox_id) {
-  {
-    Stmt st(ConnOf(tx), "DELETE FROM email_mailboxes WHERE email_id = ?1 AND mailbox_id = ?2");
-    st.Bind(1, email_id).Bind(2, mailbox_id);
-    CADUCE_RETURN_IF_ERROR(st.Run());
-  }
-  if (sqlite3_changes(ConnOf(tx).handle()) == 0) return OkStatus();
-  Stmt st(ConnOf(tx), "UPDATE mailboxes SET total_emails = total_emails - 1 WHERE id = ?1");
-  st.Bind(1, mailbox_id);
+  Stmt st(ConnOf(tx), "DELETE FROM email_mailboxes WHERE email_id = ?1 AND mailbox_id = ?2");
+  st.Bind(1, email_id).Bind(2, mailbox_id);
   return st.Run();
 }
 
@@ -547,6 +532,7 @@ Status SqliteMailRepository::DestroyEmail(storage::Tx& tx, int64_t account_id, i
     while (st.Step()) boxes.push_back(st.Int64(0));
     CADUCE_RETURN_IF_ERROR(st.status());
   }
+  // Memberships go before the row: their triggers read its keywords and readers.
   for (int64_t mb : boxes) CADUCE_RETURN_IF_ERROR(RemoveMembership(tx, email_id, mb));
   int64_t created = 0;
   {

@@ -445,6 +445,71 @@ CREATE INDEX email_submissions_by_account ON email_submissions(account_id, id);
 -- ORG/APP mailboxes.
 ALTER TABLE structures ADD COLUMN mail_adds_sender INTEGER NOT NULL DEFAULT 0;
 )sql"},
+      {11, "mailbox_counts", R"sql(
+-- The counts of each mailbox, kept exact by triggers instead of being counted at
+-- each Mailbox/get (store_sqlite/mail_repo.cc): total_emails; unread_emails, the
+-- messages without the account's $seen bit (emails.keywords & 1); and for ORG/APP
+-- accounts whose read state is per person, mailbox_seen: how many messages of the
+-- mailbox each person has read (email_seen), so that its unread count is
+-- total_emails - seen. Every write path goes through email_mailboxes, emails'
+-- keywords and email_seen, whatever part of caduce writes them.
+ALTER TABLE mailboxes ADD COLUMN unread_emails INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE mailbox_seen (
+  mailbox_id INTEGER NOT NULL,
+  person_id  INTEGER NOT NULL,
+  seen       INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, person_id)
+) WITHOUT ROWID;
+UPDATE mailboxes SET
+  total_emails = (SELECT count(*) FROM email_mailboxes m WHERE m.mailbox_id = mailboxes.id),
+  unread_emails = (SELECT count(*) FROM email_mailboxes m JOIN emails e ON e.id = m.email_id
+                   WHERE m.mailbox_id = mailboxes.id AND (e.keywords & 1) = 0);
+INSERT INTO mailbox_seen (mailbox_id, person_id, seen)
+  SELECT m.mailbox_id, s.person_id, count(*) FROM email_mailboxes m
+    JOIN email_seen s ON s.email_id = m.email_id GROUP BY 1, 2;
+-- A message enters a mailbox (delivery, import, draft, copy, move): counted as the
+-- account sees it and as each person who read it sees it. The emails row exists
+-- first (memberships are written after it and removed before it).
+CREATE TRIGGER mailbox_counts_add AFTER INSERT ON email_mailboxes BEGIN
+  UPDATE mailboxes SET total_emails = total_emails + 1,
+    unread_emails = unread_emails +
+      coalesce((SELECT (keywords & 1) = 0 FROM emails WHERE id = NEW.email_id), 0)
+    WHERE id = NEW.mailbox_id;
+  INSERT INTO mailbox_seen (mailbox_id, person_id, seen)
+    SELECT NEW.mailbox_id, person_id, 1 FROM email_seen WHERE email_id = NEW.email_id
+    ON CONFLICT (mailbox_id, person_id) DO UPDATE SET seen = seen + 1;
+END;
+CREATE TRIGGER mailbox_counts_remove AFTER DELETE ON email_mailboxes BEGIN
+  UPDATE mailboxes SET total_emails = total_emails - 1,
+    unread_emails = unread_emails -
+      coalesce((SELECT (keywords & 1) = 0 FROM emails WHERE id = OLD.email_id), 0)
+    WHERE id = OLD.mailbox_id;
+  UPDATE mailbox_seen SET seen = seen - 1
+    WHERE mailbox_id = OLD.mailbox_id
+      AND person_id IN (SELECT person_id FROM email_seen WHERE email_id = OLD.email_id);
+END;
+-- The account's $seen bit changes (Email/set keywords, sending files it read).
+CREATE TRIGGER mailbox_counts_seen_bit AFTER UPDATE OF keywords ON emails
+  WHEN (OLD.keywords & 1) <> (NEW.keywords & 1)
+BEGIN
+  UPDATE mailboxes SET unread_emails = unread_emails + CASE WHEN NEW.keywords & 1 THEN -1 ELSE 1 END
+    WHERE id IN (SELECT mailbox_id FROM email_mailboxes WHERE email_id = NEW.id);
+END;
+-- A person reads or unreads a message of a mailbox whose read state is per person.
+CREATE TRIGGER mailbox_counts_person_seen AFTER INSERT ON email_seen BEGIN
+  INSERT INTO mailbox_seen (mailbox_id, person_id, seen)
+    SELECT mailbox_id, NEW.person_id, 1 FROM email_mailboxes WHERE email_id = NEW.email_id
+    ON CONFLICT (mailbox_id, person_id) DO UPDATE SET seen = seen + 1;
+END;
+CREATE TRIGGER mailbox_counts_person_unseen AFTER DELETE ON email_seen BEGIN
+  UPDATE mailbox_seen SET seen = seen - 1
+    WHERE person_id = OLD.person_id
+      AND mailbox_id IN (SELECT mailbox_id FROM email_mailboxes WHERE email_id = OLD.email_id);
+END;
+CREATE TRIGGER mailbox_counts_forget AFTER DELETE ON mailboxes BEGIN
+  DELETE FROM mailbox_seen WHERE mailbox_id = OLD.id;
+END;
+)sql"},
   };
   return kAll;
 }
