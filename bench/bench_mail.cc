@@ -6,7 +6,8 @@
 // get and snippets timed apart, without and with the total, and their CPU time),
 // and the changes after 1,000 changes. Prints the figures, the targets and the
 // machine. Run: CADUCE_DATA_DIR=$PWD/data build/release/bench/bench_mail [delivery|queries]
-// (CADUCE_BENCH_MAIL_KEEP=1 keeps the 100,000-message mailbox for the next run).
+// (CADUCE_BENCH_MAIL_KEEP=1 keeps the 100,000-message mailbox for the next run;
+// CADUCE_BENCH_MAIL_DIR names the folder, /tmp/caduce-bench-mail by default).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -326,7 +327,12 @@ int main(int argc, char** argv) {
   std::string only = argc > 1 ? argv[1] : "";
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each figure as soon as it is measured
   std::printf("%s\n", caduce::bench::DescribeMachine().c_str());
-  std::string dir = std::filesystem::temp_directory_path().string() + "/caduce-bench-mail";
+  // CADUCE_BENCH_MAIL_DIR: where the databases go (default /tmp/caduce-bench-mail), so
+  // that two runs on one machine do not share them.
+  const char* env_dir = std::getenv("CADUCE_BENCH_MAIL_DIR");
+  std::string dir = env_dir != nullptr && *env_dir != '\0'
+                        ? std::string(env_dir)
+                        : std::filesystem::temp_directory_path().string() + "/caduce-bench-mail";
   if (only.empty() || only == "delivery") caduce::BenchDelivery(dir + "/delivery");
   bool keep = std::getenv("CADUCE_BENCH_MAIL_KEEP") != nullptr;
   // A kept mailbox lives apart, so that a run without CADUCE_BENCH_MAIL_KEEP never

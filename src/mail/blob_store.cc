@@ -95,12 +95,17 @@ std::string BlobStore::PathOf(std::string_view id) const {
 Status BlobStore::Write(std::string_view id, std::string_view bytes, Durability durability) {
   if (!IsValidId(id)) return InternalError("identifiant de message mal formé");
   bool sync = durability == Durability::kSync;
-  CADUCE_RETURN_IF_ERROR(MakeFolders(root_, id, sync));
   std::string final_path = PathOf(id);
   std::string folder = final_path.substr(0, final_path.rfind('/'));
   std::string tmp = folder + "/.tmp-" + std::to_string(::getpid()) + "-" +
                     std::to_string(temp_counter.fetch_add(1));
+  // The folders exist for nearly every blob once the store has some: they are made
+  // only when the file cannot be created for want of them.
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0 && errno == ENOENT) {
+    CADUCE_RETURN_IF_ERROR(MakeFolders(root_, id, sync));
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  }
   if (fd < 0) return UnavailableError(Errno("création du fichier", tmp));
   size_t done = 0;
   while (done < bytes.size()) {

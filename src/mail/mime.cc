@@ -163,6 +163,20 @@ void Visit(GMimeObject* /*parent*/, GMimeObject* obj, gpointer data) {
   }
 }
 
+// ASCII lower case, the C locale's tolower without a call per byte.
+constexpr unsigned char AsciiLower(unsigned char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + ('a' - 'A')) : c;
+}
+
+// Whether `raw` holds `word` (lowercase) at `at`, without regard to ASCII case.
+bool HasWordAt(std::string_view raw, size_t at, std::string_view word) {
+  if (raw.size() - at < word.size()) return false;
+  for (size_t k = 1; k < word.size(); ++k) {
+    if (AsciiLower(static_cast<unsigned char>(raw[at + k])) != word[k]) return false;
+  }
+  return true;
+}
+
 // Refuses what is too large or too deeply built for the parser.
 Status CheckLimits(std::string_view raw, const MimeLimits& limits) {
   if (raw.size() > limits.max_message_bytes) {
@@ -172,22 +186,26 @@ Status CheckLimits(std::string_view raw, const MimeLimits& limits) {
   }
   if (raw.empty()) return InvalidArgumentError("Le message est vide.");
   // Each boundary parameter or embedded message is a nesting level for the parser
-  // (which recurses): bounding their number bounds its stack.
+  // (which recurses): bounding their number bounds its stack. One pass over the
+  // bytes counts both words, in any case; neither can overlap itself or the other,
+  // so this is the number of occurrences of each, added.
   size_t parts = 0;
-  static constexpr std::string_view kMarks[] = {"boundary", "rfc822"};
-  for (std::string_view mark : kMarks) {
-    for (size_t i = 0; i + mark.size() <= raw.size();) {
-      auto it = std::search(raw.begin() + static_cast<std::ptrdiff_t>(i), raw.end(), mark.begin(),
-                            mark.end(), [](char a, char b) {
-                              return std::tolower(static_cast<unsigned char>(a)) == b;
-                            });
-      if (it == raw.end()) break;
-      if (++parts > limits.max_parts) {
-        return ResourceExhaustedError("Le message contient plus de " +
-                                      std::to_string(limits.max_parts) + " parties.");
-      }
-      i = static_cast<size_t>(it - raw.begin()) + mark.size();
+  for (size_t i = 0; i < raw.size(); ++i) {
+    unsigned char c = AsciiLower(static_cast<unsigned char>(raw[i]));
+    std::string_view word;
+    if (c == 'b') {
+      word = "boundary";
+    } else if (c == 'r') {
+      word = "rfc822";
+    } else {
+      continue;
     }
+    if (!HasWordAt(raw, i, word)) continue;
+    if (++parts > limits.max_parts) {
+      return ResourceExhaustedError("Le message contient plus de " +
+                                    std::to_string(limits.max_parts) + " parties.");
+    }
+    i += word.size() - 1;
   }
   return OkStatus();
 }
