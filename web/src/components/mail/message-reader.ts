@@ -1,5 +1,6 @@
-// The reading pane: one request fetches the message with its bodies, marks it
-// read, and fetches its thread; the HTML is sanitised and shown in a frame
+// The reading pane: one request fetches the message with its bodies and marks
+// it read; its thread follows once the message is on screen (a thread may hold
+// thousands of messages: only the THREAD_SHOWN newest are listed); the HTML is sanitised and shown in a frame
 // sandboxed without scripts, under its own CSP, remote images held back until
 // « Afficher les images » (then fetched through caduce's image proxy);
 // attachments are listed with their download links, images previewed in place
@@ -50,6 +51,9 @@ export interface MailRead {
 
 let openings = 0;
 
+/** The most messages of a thread listed under « Conversation ». */
+export const THREAD_SHOWN = 50;
+
 const mark = (name: string) => {
   if (typeof performance !== 'undefined' && performance.mark) performance.mark(name);
 };
@@ -93,6 +97,7 @@ class MessageReader extends Light {
     baseHref: { attribute: false },
     email: { state: true },
     thread: { state: true },
+    threadSize: { state: true },
     error: { state: true },
     showImages: { state: true },
     preview: { state: true },
@@ -109,6 +114,8 @@ class MessageReader extends Light {
   baseHref = '';
   email: FullEmail | null = null;
   thread: EmailSummary[] = [];
+  /** How many messages the thread holds (thread lists at most THREAD_SHOWN of them). */
+  threadSize = 0;
   error = '';
   showImages = false;
   preview: BodyPart | null = null;
@@ -131,6 +138,7 @@ class MessageReader extends Light {
       this.loadedKey = `${this.accountId}/${this.emailId}`;
       this.email = null;
       this.thread = [];
+      this.threadSize = 0;
       this.error = '';
       this.showImages = false;
       this.preview = null;
@@ -197,9 +205,7 @@ class MessageReader extends Light {
           fetchTextBodyValues: true,
           maxBodyValueBytes: 2_000_000,
         });
-        const th = b.add('Thread/get', { accountId, '#ids': get.ref('/list/*/threadId') });
-        const te = b.add('Email/get', { accountId, '#ids': th.ref('/list/*/emailIds'), properties: SUMMARY_PROPS });
-        return { set, get, th, te };
+        return { set, get };
       });
       const got = res.get<{ list: FullEmail[]; notFound: string[] }>(refs.get);
       const email = got.list[0];
@@ -222,12 +228,12 @@ class MessageReader extends Light {
         return;
       }
       this.email = email;
-      if (!res.errorOf(refs.te)) this.thread = res.get<{ list: EmailSummary[] }>(refs.te).list;
       this.opening = true;
       await this.updateComplete;
       mark('caduce-open-rendered');
       this.lastOpenMs = performance.now() - t0;
       this.dataset.openMs = String(Math.round(this.lastOpenMs));
+      if (typeof requestAnimationFrame !== 'undefined') requestAnimationFrame(() => setTimeout(() => this.loadThread(key, email), 0));
     } catch (e) {
       if (key !== this.loadedKey) return;
       this.error = (e as { userMessage?: string }).userMessage || 'Le message n’a pas pu être ouvert.';
@@ -238,6 +244,25 @@ class MessageReader extends Light {
         if (read && this.isConnected && typeof requestAnimationFrame !== 'undefined') requestAnimationFrame(() => setTimeout(tell, 0));
         else tell();
       }
+    }
+  }
+
+  /** The message's thread, after it is painted: its size, and the THREAD_SHOWN newest messages. */
+  private async loadThread(key: string, email: FullEmail) {
+    const accountId = this.accountId;
+    try {
+      const th = await jmap.call<{ list: { id: string; emailIds: string[] }[] }>('Thread/get', { accountId, ids: [email.threadId] });
+      const ids = th.list[0]?.emailIds || [];
+      if (key !== this.loadedKey) return;
+      this.threadSize = ids.length;
+      if (ids.length <= 1) return;
+      // emailIds are oldest first (RFC 8621 §3): the newest, with this message among them.
+      const shown = ids.slice(-THREAD_SHOWN);
+      if (!shown.includes(email.id)) shown[0] = email.id;
+      const got = await jmap.call<{ list: EmailSummary[] }>('Email/get', { accountId, ids: shown, properties: SUMMARY_PROPS });
+      if (key === this.loadedKey) this.thread = got.list;
+    } catch {
+      // The conversation is only a help: the message stays shown without it.
     }
   }
 
@@ -428,7 +453,11 @@ class MessageReader extends Light {
         : nothing}
       ${this.thread.length > 1
         ? html`<nav class="thread" aria-label="Conversation">
-            <h3>Conversation (${this.thread.length} messages)</h3>
+            <h3>
+              Conversation (${this.threadSize.toLocaleString('fr-FR')} messages${this.threadSize > this.thread.length
+                ? `, les ${this.thread.length} plus récents listés`
+                : ''})
+            </h3>
             <ol>
               ${[...this.thread]
                 .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
