@@ -11,6 +11,7 @@ import {
   searchRefusal,
   shortcutFor,
   sortFolders,
+  threadIdsToShow,
   visibleRange,
   type EmailSummary,
   type MailboxInfo,
@@ -115,6 +116,20 @@ describe('replies and forwards', () => {
     expect(d.body).toContain('-------- Message transféré --------');
     expect(d.body).toContain('De : Dr Jean Dupont <jean.dupont@chu-demo.fr>');
     expect(d.inReplyTo).toBeNull();
+  });
+});
+
+describe('threads', () => {
+  it('lists the newest of a long thread, the message opened among them', () => {
+    const ids = Array.from({ length: 100000 }, (_, i) => `M${i}`);
+    expect(threadIdsToShow(ids, 'M99999', 50)).toEqual(ids.slice(-50));
+    const old = threadIdsToShow(ids, 'M3', 50);
+    expect(old).toHaveLength(50);
+    expect(old[0]).toBe('M3');
+    expect(old.slice(1)).toEqual(ids.slice(-49));
+    expect(threadIdsToShow(['A', 'B'], 'A', 50)).toEqual(['A', 'B']);
+    expect(threadIdsToShow(['A', 'B'], 'Z', 1)).toEqual(['B']);
+    expect(threadIdsToShow(['A'], 'A', 0)).toEqual([]);
   });
 });
 

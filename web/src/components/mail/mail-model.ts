@@ -264,6 +264,19 @@ export function draftFor(mode: ComposeMode, email: EmailSummary | null, bodyText
   };
 }
 
+// ---- Threads ----
+
+/**
+ * The ids of a thread to list under « Conversation »: its `max` newest (a
+ * thread's emailIds are oldest first, RFC 8621 §3), with `current` among them.
+ */
+export function threadIdsToShow(emailIds: string[], current: string, max: number): string[] {
+  if (max < 1) return [];
+  const shown = emailIds.slice(-max);
+  if (!shown.includes(current) && emailIds.includes(current)) shown[0] = current;
+  return shown;
+}
+
 // ---- Who handled a message of a shared mailbox ----
 
 const ACTIONS: Record<string, string> = {

@@ -14,7 +14,7 @@ import { jmap } from '../../lib/jmap';
 import { formatSize } from '../../lib/jmap';
 import { Light } from '../light';
 import { SUMMARY_PROPS } from './email-list';
-import { displayName, formatAddressList, handlingLines, listDate, type EmailSummary, type MailboxInfo } from './mail-model';
+import { displayName, formatAddressList, handlingLines, listDate, threadIdsToShow, type EmailSummary, type MailboxInfo } from './mail-model';
 import { isPdf } from './pdf-model';
 import { escapeHtml, frameDocument, htmlToText, IMAGE_PROXY, sanitizeHtml } from './sanitize';
 import frameCssUrl from './frame.css?url';
@@ -256,9 +256,7 @@ class MessageReader extends Light {
       if (key !== this.loadedKey) return;
       this.threadSize = ids.length;
       if (ids.length <= 1) return;
-      // emailIds are oldest first (RFC 8621 §3): the newest, with this message among them.
-      const shown = ids.slice(-THREAD_SHOWN);
-      if (!shown.includes(email.id)) shown[0] = email.id;
+      const shown = threadIdsToShow(ids, email.id, THREAD_SHOWN);
       const got = await jmap.call<{ list: EmailSummary[] }>('Email/get', { accountId, ids: shown, properties: SUMMARY_PROPS });
       if (key === this.loadedKey) this.thread = got.list;
     } catch {
