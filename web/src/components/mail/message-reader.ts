@@ -1,8 +1,9 @@
 // The reading pane: one request fetches the message with its bodies and marks
 // it read; its thread follows once the message is on screen (a thread may hold
-// thousands of messages: only the THREAD_SHOWN newest are listed); the HTML is sanitised and shown in a frame
-// sandboxed without scripts, under its own CSP, remote images held back until
-// « Afficher les images » (then fetched through caduce's image proxy);
+// thousands of messages: only the THREAD_SHOWN newest are listed). The HTML is
+// sanitised and shown in a frame sandboxed without scripts, under its own CSP,
+// remote images held back until « Afficher les images » (then fetched through
+// caduce's image proxy);
 // attachments are listed with their download links, images previewed in place
 // and PDFs drawn by pdf.js (its own chunk, loaded on the first « Aperçu »); in a
 // shared mailbox, who handled the message.
