@@ -41,6 +41,9 @@ class NotifyService;
 namespace caduce::auth {
 class AccessTokenService;
 }
+namespace caduce::fetch {
+class RemoteImageFetcher;
+}
 namespace caduce::mail {
 class MailService;
 }
@@ -61,6 +64,11 @@ struct ApiOptions {
   notify::NotifyService* notify = nullptr;
   // Personal access tokens (api/tokens.cc): null, the token routes answer 503.
   auth::AccessTokenService* tokens = nullptr;
+  // A message's remote images (api/image_proxy.cc): null, GET /api/mail/image
+  // answers 403 (turned off). Requests per signed-in person and minute beyond
+  // images_per_minute get 429.
+  fetch::RemoteImageFetcher* images = nullptr;
+  int images_per_minute = 300;
   // The mail store, for the structures' mail settings (PATCH /api/structures/{sid}):
   // null, that route answers 503.
   mail::MailService* mail = nullptr;
@@ -109,6 +117,9 @@ std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions
 // with an activation or reset link (public: no session, no CSRF token).
 std::vector<http::Route> PasswordRoutes(notify::NotifyService& notify, const ApiOptions& options);
 bool IsPublicPasswordRoute(std::string_view method, std::string_view pattern);
+// GET /api/mail/image?url=…: a message's remote image, fetched by caduce for a
+// signed-in person (api/image_proxy.cc).
+std::vector<http::Route> ImageProxyRoutes(auth::SignInService& sign_in, const ApiOptions& options);
 
 }  // namespace caduce::api
 

@@ -111,6 +111,9 @@ constexpr Operation kOperations[] = {
      Access::kAdministrator, Body::kNone, "200", "application/json"},
     {"delete", "/api/accounts/{id}/tokens/{token_id}", "tokens",
      "Révoquer un jeton d'accès d'une personne", Access::kAdministrator, Body::kNone, "204", ""},
+    {"get", "/api/mail/image", "mail",
+     "Une image distante d'un message, récupérée par caduce (paramètre url)", Access::kSession,
+     Body::kNone, "200", "image/*"},
     {"get", "/api/openapi.json", "meta", "Ce document", Access::kPublic, Body::kNone, "200",
      "application/json"},
 };

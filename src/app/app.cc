@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "directory/directory_service.h"
 #include "directory/reference_data.h"
+#include "fetch/remote_image.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "mail/blob_store.h"
@@ -59,6 +60,7 @@ struct App::Impl {
   std::unique_ptr<mail::BlobStore> blobs;
   std::unique_ptr<mail::MailService> mail;
   std::unique_ptr<Periodic> upload_sweep;  // after mail: stopped before it
+  std::unique_ptr<fetch::RemoteImageFetcher> images;  // null: remote_images = off
   std::unique_ptr<jobs::ImportJobs> imports;  // after the server: its jobs outlive requests
   std::unique_ptr<http::Server> server;  // last: stopped and destroyed first
   std::string address;
@@ -146,6 +148,12 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   api_options.secure_cookies = impl->tls;
   api_options.notify = impl->notify.get();
   api_options.tokens = impl->tokens.get();
+  if (options.config.remote_images) {
+    fetch::RemoteImageOptions image_options;
+    image_options.allow_private = options.config.remote_images_allow_private;
+    impl->images = std::make_unique<fetch::RemoteImageFetcher>(image_options);
+    api_options.images = impl->images.get();
+  }
   // Import uploads and export files go beside the database (same file system).
   std::string work_dir =
       std::filesystem::path(options.db_path).parent_path().string() + "/work";

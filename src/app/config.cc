@@ -94,6 +94,15 @@ Problem ParseChoice(std::string_view v, std::initializer_list<std::string_view> 
   return "valeur inconnue : écrivez l'une de " + list + ".";
 }
 
+// "on" or "off".
+Problem ParseSwitch(std::string_view v, bool* out) {
+  if (v == "on" || v == "off") {
+    *out = v == "on";
+    return "";
+  }
+  return "valeur inconnue : écrivez on ou off.";
+}
+
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
@@ -313,6 +322,16 @@ const std::vector<KeyEntry>& Entries() {
          }
          c.local_domains = std::move(domains);
          return "";
+       }},
+      {{"remote_images", "CADUCE_REMOTE_IMAGES", "on",
+        "`on`: a reader may ask to see a message's remote images, fetched by caduce "
+        "(GET /api/mail/image, never from the reader's browser); `off`: they stay blocked"},
+       [](Config& c, std::string_view v) { return ParseSwitch(v, &c.remote_images); }},
+      {{"remote_images_allow_private", "CADUCE_REMOTE_IMAGES_ALLOW_PRIVATE", "off",
+        "FOR TESTS ONLY: `on` lets image fetches reach loopback and private addresses on any "
+        "port; in production it would open the server's own network to any sender"},
+       [](Config& c, std::string_view v) {
+         return ParseSwitch(v, &c.remote_images_allow_private);
        }},
       {{"log_format", "CADUCE_LOG_FORMAT", "json",
         "access log on stderr: `json` (one object per line) or `text`"},

@@ -93,6 +93,11 @@ struct Config {
     return mail_max_upload_bytes > 0 ? mail_max_upload_bytes : mail_max_message_bytes;
   }
   std::vector<std::string> local_domains;
+  // A message's remote images, fetched by caduce when the reader asks
+  // (fetch/remote_image.h). allow_private is for tests only: it lets fetches
+  // reach loopback and private addresses.
+  bool remote_images = true;
+  bool remote_images_allow_private = false;
   // The access log on stderr: "json" (one object per line) or "text".
   std::string log_format = "json";
 

@@ -284,5 +284,25 @@ TEST(ConfigTest, UploadLimitFollowsTheMessageLimitAndNeverExceedsIt) {
   EXPECT_EQ(c.mail_max_upload_bytes, 2097152);  // a refused value changes nothing
 }
 
+TEST(ConfigTest, RemoteImagesAreOnOrOffAndPrivateAddressesStayClosed) {
+  Config c;
+  EXPECT_TRUE(c.remote_images);
+  EXPECT_FALSE(c.remote_images_allow_private);
+  ASSERT_OK(ApplyConfigText("remote_images = off\nremote_images_allow_private = on\n",
+                            "caduce.conf", &c));
+  EXPECT_FALSE(c.remote_images);
+  EXPECT_TRUE(c.remote_images_allow_private);
+  for (const char* bad : {"", "oui", "ON", "1", "true", "on "}) {
+    Status s = c.Set("remote_images", bad, "caduce.conf, ligne 2");
+    EXPECT_THAT(s, StatusIs(Code::kInvalidArgument)) << bad;
+    EXPECT_THAT(MessageOf(s), AllOf(HasSubstr("remote_images"), HasSubstr("on ou off"))) << bad;
+  }
+  EXPECT_FALSE(c.remote_images);  // a refused value changes nothing
+  char variable[] = "CADUCE_REMOTE_IMAGES=on";
+  char* environment[] = {variable, nullptr};
+  ASSERT_OK(ApplyEnvironment(environment, &c));
+  EXPECT_TRUE(c.remote_images);
+}
+
 }  // namespace
 }  // namespace caduce::app

@@ -101,7 +101,11 @@ void FillHeader(Message& m, const Response& r, unsigned version, bool keep_alive
     // which RFC 6265 §3 forbids folding); SetHeader already keeps others unique.
     if (IsSafeHeaderText(name) && IsSafeHeaderText(value)) m.insert(name, value);
   }
-  m.set("Content-Security-Policy", kContentSecurityPolicy);
+  // A handler may send a stricter policy of its own (the image proxy's
+  // "default-src 'none'; sandbox"); every other response gets the UI's.
+  if (r.Header("Content-Security-Policy").empty()) {
+    m.set("Content-Security-Policy", kContentSecurityPolicy);
+  }
   m.set("X-Content-Type-Options", "nosniff");
   m.set("Referrer-Policy", "no-referrer");
   // Only over TLS: browsers ignore it over plain HTTP, where it could be forged
