@@ -58,10 +58,22 @@ TOKEN=$($PY $HERE/load.py signin "$PORT" jean.dupont@chu-demo.fr Caduce-Essai-20
 COOKIE="Cookie: caduce_session=$TOKEN"
 curl -fsS -H "$COOKIE" "http://127.0.0.1:$PORT/api/me" >/dev/null
 
+# The server's CPU time so far (all threads, user and system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+
 echo
 echo "1. GET /api/me with a valid session, wrk -t2 -c64 -d${DURATION}s (target >= 20,000 req/s)"
+echo "   (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+CPU_BEFORE=$(cpu_ticks)
 wrk -t2 -c64 -d"${DURATION}s" --latency -H "$COOKIE" "http://127.0.0.1:$PORT/api/me" \
   | tee "$WORK/me.txt" | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx|Socket errors'
+CPU_AFTER=$(cpu_ticks)
+# The server's CPU per request depends little on what else runs on the machine,
+# unlike the rate, which shares the cores with wrk and with other load.
+REQUESTS=$(awk '/requests in/ {print $1}' "$WORK/me.txt")
+awk -v t="$((CPU_AFTER - CPU_BEFORE))" -v hz="$(getconf CLK_TCK)" -v n="$REQUESTS" \
+  'BEGIN { printf "  server CPU: %.1f us per request (%.2f s for %d requests)\n", t / hz * 1e6 / n, t / hz, n }'
+echo "   (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 echo
 echo "2. GET /api/me at about 1,000 req/s while 20 sign-ins/s run (target p99 <= 20 ms)"

@@ -23,9 +23,9 @@ Connection::Connection(uint64_t id, std::string remote_ip, std::string peer_key,
 }
 
 Connection::~Connection() {
+  if (idle_) --registry_->idle;
   {
     std::lock_guard lock(registry_->mu);
-    if (idle_) --registry_->idle;
     registry_->connections.erase(id_);
     auto it = registry_->per_peer.find(peer_key_);
     if (it != registry_->per_peer.end() && --it->second == 0) registry_->per_peer.erase(it);
@@ -35,8 +35,11 @@ Connection::~Connection() {
 
 TcpStream& Connection::tcp() { return tls_ ? boost::beast::get_lowest_layer(*tls_) : *tcp_; }
 
+// Without the registry's lock: Listener::Stop() sets `draining` before it posts
+// the aborts of idle connections to their loops, so an EnterIdle() that runs on
+// the loop after that abort sees `draining`, and one that runs before it has set
+// idle_ for the abort to see.
 bool Connection::EnterIdle() {
-  std::lock_guard lock(registry_->mu);
   if (registry_->draining) return false;
   if (!idle_) {
     idle_ = true;
@@ -46,7 +49,6 @@ bool Connection::EnterIdle() {
 }
 
 void Connection::LeaveIdle() {
-  std::lock_guard lock(registry_->mu);
   if (idle_) {
     idle_ = false;
     --registry_->idle;

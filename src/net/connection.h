@@ -26,8 +26,8 @@ namespace internal {
 struct Registry;
 }  // namespace internal
 
-// Not thread-safe: every member is used on the connection's strand (the
-// executor of tcp()), except where noted.
+// Not thread-safe: every member is used on the connection's event loop (the
+// executor of tcp(), run by one thread), except where noted.
 class Connection {
  public:
   // REQUIRES: exactly one of `tcp` and `tls` is non-null.
@@ -66,7 +66,7 @@ class Connection {
   void Abort();
 
  private:
-  friend class Listener;  // reads idle_ under the registry lock
+  friend class Listener;  // reads idle_ from a task posted to the connection's loop
   uint64_t id_;
   std::string remote_ip_;
   std::string peer_key_;
@@ -74,7 +74,7 @@ class Connection {
   std::unique_ptr<TlsStream> tls_;
   Deadlines deadlines_;
   std::shared_ptr<internal::Registry> registry_;
-  bool idle_ = false;  // guarded by registry_->mu
+  bool idle_ = false;  // the connection's loop only
 };
 
 }  // namespace caduce::net

@@ -1,6 +1,7 @@
 // The accept loop, the connection lifecycle and the graceful stop (see listener.h).
 #include "net/listener.h"
 
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
@@ -59,20 +59,43 @@ std::string PeerKey(const asio::ip::address& address) {
 
 }  // namespace
 
+// One event loop per thread, each run by that thread alone: a connection's
+// handlers never meet another thread's, so the loops share no lock, and a
+// request wakes no other thread (with one loop run by several threads, the
+// hand-over of ready sockets between them cost more CPU per request than the
+// request's own work on loopback).
+std::vector<std::unique_ptr<asio::io_context>> MakeLoops(int count) {
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  for (int i = 0; i < std::max(1, count); ++i) {
+    loops.push_back(std::make_unique<asio::io_context>(1));  // concurrency hint: one thread
+  }
+  return loops;
+}
+
 struct Listener::Impl {
   Impl(const ListenerOptions& o, ConnectionHandler h)
-      : options(o), handler(std::move(h)), ioc(o.threads), acceptor(asio::make_strand(ioc)) {}
+      : options(o),
+        handler(std::move(h)),
+        accept_loop(1),
+        loops(MakeLoops(o.threads)),
+        acceptor(accept_loop) {}
 
   ListenerOptions options;
   ConnectionHandler handler;
-  // Before ioc: after a forced stop, the io_context destroys the frames of
+  // Before the loops: after a forced stop, an io_context destroys the frames of
   // unfinished sessions, whose TLS streams use this context.
   std::shared_ptr<asio::ssl::context> tls;
   std::shared_ptr<internal::Registry> registry = std::make_shared<internal::Registry>();
-  asio::io_context ioc;
-  tcp::acceptor acceptor;  // on its own strand
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // Accepting has its own loop and thread, so that a connection's handler that
+  // takes its time never delays the acceptance of others.
+  asio::io_context accept_loop;
+  // The connections' loops; each accepted connection goes to the next one in
+  // turn and stays on it.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  tcp::acceptor acceptor;  // on accept_loop
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::atomic<uint64_t> next_id{1};
+  std::size_t next_loop = 0;  // accept_loop only
   std::vector<std::thread> threads;
   uint16_t port = 0;
   std::mutex stop_mu;
@@ -85,8 +108,9 @@ struct Listener::Impl {
 asio::awaitable<void> Listener::Impl::AcceptLoop(Impl* self) {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket socket = co_await self->acceptor.async_accept(
-        asio::make_strand(self->ioc), asio::redirect_error(asio::use_awaitable, ec));
+    asio::io_context& loop = *self->loops[self->next_loop];
+    tcp::socket socket =
+        co_await self->acceptor.async_accept(loop, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) co_return;
       // EMFILE, ENFILE, ENOBUFS: pause so that a full descriptor table does not
@@ -104,7 +128,7 @@ asio::awaitable<void> Listener::Impl::AcceptLoop(Impl* self) {
     std::string peer_key = PeerKey(remote.address());
     bool over_total, over_peer;
     {
-      // Only this strand adds connections: the counts cannot grow before the
+      // Only the accept loop adds connections: the counts cannot grow before the
       // Connection below registers itself.
       std::lock_guard lock(self->registry->mu);
       over_total = self->registry->connections.size() >= self->options.max_connections;
@@ -122,6 +146,7 @@ asio::awaitable<void> Listener::Impl::AcceptLoop(Impl* self) {
       continue;
     }
     uint64_t id = self->next_id.fetch_add(1);
+    self->next_loop = (self->next_loop + 1) % self->loops.size();
     std::unique_ptr<TcpStream> plain;
     std::unique_ptr<TlsStream> secure;
     if (self->tls) {
@@ -190,23 +215,23 @@ Result<std::unique_ptr<Listener>> Listener::Start(const ListenerOptions& options
   impl->port = impl->acceptor.local_endpoint(ec).port();
   if (ec) return UnavailableError("cannot listen on " + where + ": " + ec.message());
 
-  impl->work.emplace(asio::make_work_guard(impl->ioc));
+  impl->work.push_back(asio::make_work_guard(impl->accept_loop));
+  for (auto& loop : impl->loops) impl->work.push_back(asio::make_work_guard(*loop));
   asio::co_spawn(impl->acceptor.get_executor(), Impl::AcceptLoop(impl.get()),
                  [](std::exception_ptr e) { LogStray(e, "accept loop", 0); });
-  Impl* raw = impl.get();
-  for (int i = 0; i < options.threads; ++i) {
-    impl->threads.emplace_back([raw] {
-      for (;;) {
-        try {
-          raw->ioc.run();
-          return;
-        } catch (const std::exception& e) {
-          // A handler threw outside any coroutine: log it and keep the thread.
-          std::fprintf(stderr, "caduce net: event loop: %s\n", e.what());
-        }
+  auto run = [](asio::io_context* loop) {
+    for (;;) {
+      try {
+        loop->run();
+        return;
+      } catch (const std::exception& e) {
+        // A handler threw outside any coroutine: log it and keep the thread.
+        std::fprintf(stderr, "caduce net: event loop: %s\n", e.what());
       }
-    });
-  }
+    }
+  };
+  impl->threads.emplace_back(run, &impl->accept_loop);
+  for (auto& loop : impl->loops) impl->threads.emplace_back(run, loop.get());
   return std::unique_ptr<Listener>(new Listener(std::move(impl)));
 }
 
@@ -224,10 +249,7 @@ uint64_t Listener::refused_connection_count() const {
 
 uint64_t Listener::refused_per_ip_count() const { return impl_->registry->refused_per_ip.load(); }
 
-std::size_t Listener::idle_connection_count() const {
-  std::lock_guard lock(impl_->registry->mu);
-  return impl_->registry->idle;
-}
+std::size_t Listener::idle_connection_count() const { return impl_->registry->idle.load(); }
 
 void Listener::Stop(std::chrono::milliseconds grace) {
   std::lock_guard stop_lock(impl_->stop_mu);
@@ -240,7 +262,7 @@ void Listener::Stop(std::chrono::milliseconds grace) {
   });
   std::shared_ptr<internal::Registry> registry = impl->registry;
   registry->draining = true;
-  // Each abort runs on the connection's strand, where the connection cannot be
+  // Each abort runs on the connection's loop, where the connection cannot be
   // destroyed under it; the id is looked up again there.
   auto abort_connections = [&registry](bool idle_only) {
     std::lock_guard lock(registry->mu);
@@ -266,8 +288,11 @@ void Listener::Stop(std::chrono::milliseconds grace) {
       std::fprintf(stderr, "caduce net: connections still open after the grace period\n");
     }
   }
-  impl->work.reset();
-  if (!wait_empty(0ms)) impl->ioc.stop();
+  impl->work.clear();
+  if (!wait_empty(0ms)) {
+    impl->accept_loop.stop();
+    for (auto& loop : impl->loops) loop->stop();
+  }
   for (std::thread& t : impl->threads) {
     if (t.joinable()) t.join();
   }

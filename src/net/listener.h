@@ -2,7 +2,8 @@
 //
 // The listener skeleton shared by the protocol servers (after Postfix's
 // single_server and Stalwart's common listener): an accept loop as a coroutine
-// on an io_context run by N threads, one strand per connection, an optional TLS
+// on its own thread, N event loops (one thread each) that the connections are
+// dealt to in turn, an optional TLS
 // handshake, a cap on concurrent connections, connection ids, and a graceful
 // Stop(). The protocol is a coroutine given each Connection.
 //   auto l = net::Listener::Start(options, [](net::Connection& c) { return Serve(c); });
@@ -26,7 +27,7 @@ namespace caduce::net {
 
 class Connection;
 
-// Runs one connection to its end. Called on the connection's strand, after the
+// Runs one connection to its end. Called on the connection's loop, after the
 // TLS handshake. The Listener closes the connection when the coroutine returns;
 // a stray exception is logged, and closes only that connection.
 using ConnectionHandler = std::function<boost::asio::awaitable<void>(Connection&)>;

@@ -34,8 +34,11 @@ struct ListenerOptions {
   std::string address = "127.0.0.1";
   // 0 asks the kernel for a free port (tests); Listener::port() tells which.
   uint16_t port = 0;
-  // Threads that run the io_context. Connections are strands, so one slow
-  // handler holds one thread, not the whole server.
+  // Event loops, each run by its own thread (plus one thread that accepts).
+  // Each connection is given to the next loop in turn and stays on it, so the
+  // loops share no lock; a handler that takes its time delays the other
+  // connections of its loop, which is why slow work runs on the worker pool
+  // (http::RouteOptions::blocking).
   int threads = 2;
   // Connections beyond this are accepted and closed at once, so that the backlog
   // does not fill with clients that will never be served.

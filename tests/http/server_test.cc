@@ -554,6 +554,90 @@ TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
   EXPECT_EQ(boost::json::parse(lines[0]).at("conn"), boost::json::parse(lines[1]).at("conn"));
 }
 
+// The server writes the framing and the security fields itself: a handler's
+// Content-Length, Transfer-Encoding or Connection cannot cut or stretch the
+// response, and its nosniff or referrer fields are replaced, not doubled.
+TEST_F(ServerTest, HandlerCannotSetTheFramingOrTheSecurityFields) {
+  extra_routes_ = [](Router& router) {
+    EXPECT_OK(router.Add("GET", "/api/forged", [](const Request&, const RouteParams&) {
+      Response r = Response::Text(200, "forged body");
+      r.SetHeader("Content-Length", "1");
+      r.SetHeader("Transfer-Encoding", "chunked");
+      r.SetHeader("Connection", "close");
+      r.SetHeader("X-Content-Type-Options", "sniff-me");
+      r.SetHeader("Referrer-Policy", "unsafe-url");
+      r.SetHeader("X-Injected", "a\r\nSet-Cookie: stolen=1");
+      return r;
+    }));
+  };
+  StartServer();
+  auto c = Connect();
+  auto r = c->Roundtrip(Get("/api/forged"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "forged body");
+  EXPECT_EQ(r->Header("Content-Length"), "11");
+  EXPECT_FALSE(r->HasHeader("Transfer-Encoding"));
+  EXPECT_FALSE(r->HasHeader("Connection"));
+  EXPECT_FALSE(r->HasHeader("X-Injected"));
+  EXPECT_FALSE(r->HasHeader("Set-Cookie"));
+  int nosniff = 0;
+  for (const auto& [name, value] : r->headers) {
+    if (strcasecmp(name.c_str(), "X-Content-Type-Options") == 0) {
+      ++nosniff;
+      EXPECT_EQ(value, "nosniff");
+    }
+  }
+  EXPECT_EQ(nosniff, 1);
+  EXPECT_EQ(r->Header("Referrer-Policy"), "no-referrer");
+  // The connection stays open: the handler's "Connection: close" was not sent.
+  auto next = c->Roundtrip(Get("/healthz"));
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->body, "ok");
+}
+
+// HTTP/1.0 closes after the response unless the client asks to keep the
+// connection; HTTP/1.1 keeps it unless the client says close (RFC 9112 §9.3).
+TEST_F(ServerTest, ConnectionFieldFollowsTheVersionAndTheClient) {
+  StartServer();
+  auto kept = Connect();
+  auto first = kept->Roundtrip("GET /api/accounts/me HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->body, "me");
+  EXPECT_EQ(first->Header("Connection"), "keep-alive");
+  auto second = kept->Roundtrip("GET /healthz HTTP/1.0\r\n\r\n");
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->body, "ok");
+  EXPECT_FALSE(second->HasHeader("Connection"));
+  EXPECT_TRUE(kept->WaitClosed(2s));
+
+  auto closing = Connect();
+  auto last = closing->Roundtrip(Get("/api/accounts/me", "Connection: close\r\n"));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->body, "me");
+  EXPECT_EQ(last->Header("Connection"), "close");
+  EXPECT_TRUE(closing->WaitClosed(2s));
+}
+
+// Each connection stays on the event loop it was dealt at accept, in turn. A
+// handler that holds its loop (slow work belongs to blocking routes) delays
+// that loop's connections only: the next connection, dealt to the other loop,
+// is accepted and answered meanwhile.
+TEST_F(ServerTest, SlowHandlerHoldsOnlyItsOwnEventLoop) {
+  threads_ = 2;
+  StartServer();
+  auto slow = Connect();
+  ASSERT_TRUE(slow->Send(Get("/api/slow")));
+  ASSERT_EQ(entered_.get_future().wait_for(5s), std::future_status::ready);
+  HttpResponse other = Fetch(Get("/api/accounts/me"));
+  EXPECT_EQ(other.status, 200);
+  EXPECT_EQ(other.body, "me");
+  Release();
+  auto r = slow->Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->body, "slow done");
+}
+
 TEST_F(ServerTest, HandlerExceptionIs500AndServerGoesOn) {
   StartServer();
   HttpResponse r = Fetch(Get("/api/throw"));

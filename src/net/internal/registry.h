@@ -23,7 +23,9 @@ struct Registry {
   std::condition_variable cv;  // notified when a connection is removed
   std::atomic<bool> draining{false};
   std::map<uint64_t, Connection*> connections;  // guarded by mu
-  std::size_t idle = 0;                         // guarded by mu
+  // Connections waiting for a next request. Not under mu: each connection
+  // changes it twice per request, from its own loop's thread.
+  std::atomic<std::size_t> idle{0};
   // Open connections per peer key (PeerKey() in listener.cc).
   std::unordered_map<std::string, std::size_t> per_peer;  // guarded by mu
   // Connections closed at accept because of a cap.
