@@ -16,6 +16,7 @@
 //   CADUCE_BIN=build/dev/src/cli/caduce node tests/e2e/mail.mjs
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -78,6 +79,8 @@ export function deliver(db, from, to, raw) {
 export async function runMailWalk(suite) {
   const db = join(suite.tmp, 'mail.db');
   cli(db, ['init', '--demo']);
+  // The sender's image host of « Afficher les images », on loopback: caduce may reach it in this test only.
+  process.env.CADUCE_REMOTE_IMAGES_ALLOW_PRIVATE = 'on';
   const server = await startServer(db, WEB);
   const browser = await launchBrowser();
   const problems = [];
@@ -406,6 +409,36 @@ export async function runMailWalk(suite) {
     assert((await frame.locator('img[alt="pixel"]').getAttribute('src')) === null, 'the tracking pixel has a source');
     await page.getByText('Les images distantes de ce message sont bloquées.').waitFor();
     assert(!(await page.locator('.att-name', { hasText: 'logo.png' }).count()), 'the inline image is listed as an attachment');
+  });
+
+  await suite.test('mail: « Afficher les images » shows a remote image fetched by caduce, never by the browser', async () => {
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+    const seen = [];
+    const host = createServer((req, res) => {
+      seen.push({ url: req.url, cookie: req.headers.cookie || '', referer: req.headers.referer || '' });
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length });
+      res.end(png);
+    });
+    await new Promise((ok) => host.listen(0, '127.0.0.1', ok));
+    const remote = `http://127.0.0.1:${host.address().port}/entete.png?destinataire=secretariat`;
+    const asked = [];
+    const onRequest = (r) => asked.push(r.url());
+    page.on('request', onRequest);
+    try {
+      deliver(db, 'laboratoire@chu-demo.fr', ORG, message({ from: `Laboratoire <laboratoire@chu-demo.fr>`, to: ORG, subject: 'Bulletin avec en-tête distant', text: 'Bulletin.', html: `<p>Bulletin du laboratoire</p><img src="${remote}" alt="En-tête">` }));
+      await page.locator('.mail-row', { hasText: 'Bulletin avec en-tête distant' }).click();
+      await page.getByText('Les images distantes de ce message sont bloquées.').waitFor();
+      assert(seen.length === 0, 'the image was fetched before « Afficher les images »');
+      await page.getByRole('button', { name: 'Afficher les images' }).click();
+      await page.waitForFunction(() => document.querySelector('iframe.mail-body').contentDocument.querySelector('img[alt="En-tête"]')?.naturalWidth === 1, null, { timeout: 15000 });
+      assert(seen.length === 1 && seen[0].url === '/entete.png?destinataire=secretariat', `image host saw: ${JSON.stringify(seen)}`);
+      assert(!seen[0].cookie && !seen[0].referer, `the image host got the reader's cookie or address: ${JSON.stringify(seen[0])}`);
+      assert(!asked.some((u) => u.startsWith(remote.split('/entete')[0])), 'the browser fetched the image itself');
+      await suite.screenshot(page, 'mail-images-affichees');
+    } finally {
+      page.off('request', onRequest);
+      host.close();
+    }
   });
 
   await suite.test('mail: new mail appears without reload (push)', async () => {
