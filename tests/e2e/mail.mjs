@@ -220,6 +220,9 @@ export async function runMailWalk(suite) {
     await page.waitForFunction((org) => document.querySelector('.mail-using')?.textContent.includes(org) && document.querySelector('c-mail-page .mail-row'), ORG);
     suite.figure(`mail: switch to the ORG mailbox, list shown ${Date.now() - t0} ms (target ≤ 300 ms)`);
     orgAccount = decodeURIComponent(page.url().split('#/mail/')[1].split('/')[0]);
+    // The cartouche is rendered by the shell after the page's own switch: wait for it, then check.
+    await page.waitForFunction(() => document.querySelector('#cartouche')?.textContent.includes('cardiologie'), null, { timeout: 5000 })
+      .catch(() => {});
     assert((await page.locator('#cartouche').innerText()).includes('cardiologie'), 'the cartouche does not name the ORG');
     await suite.screenshot(page, 'mail-boite-org');
   });
