@@ -7,6 +7,8 @@
 // end the transaction. Every query is timed on its own; the median and the 99th
 // percentile are reported as counters (microseconds) and again in a summary with
 // the targets (median <= 1 ms, p99 <= 5 ms), after the machine's description.
+// The last scenario is the recipient suggestions of GET /api/directory/suggestions
+// (SearchDirectory: visible and not disabled accounts of every structure, 20).
 //
 // The database is built once (one write transaction, synchronous off) into
 // bench_search_1M.db beside the binary, or $CADUCE_BENCH_SEARCH_DB, and reused by
@@ -308,6 +310,9 @@ struct Scenario {
   std::string name;
   directory::SearchQuery query;  // everything but the prefix
   std::vector<std::string> prefixes;
+  // SearchDirectory (the recipient suggestions: visible, not disabled, every
+  // structure) with query.limit, instead of Search.
+  bool directory = false;
 };
 
 struct Figures {
@@ -365,6 +370,13 @@ void RunScenario(benchmark::State& state, const Scenario& sc) {
     directory::SearchQuery q = sc.query;
     q.prefix = sc.prefixes[i % sc.prefixes.size()];
     CADUCE_TRY(std::unique_ptr<storage::Tx> tx, g_db->Begin(storage::TxMode::kRead));
+    if (sc.directory) {
+      CADUCE_TRY(std::vector<directory::DirectoryEntry> found,
+                 repo.SearchDirectory(*tx, q.prefix, q.limit));
+      *results = found.size();
+      benchmark::DoNotOptimize(found.data());
+      return OkStatus();
+    }
     CADUCE_TRY(std::vector<Account> found, repo.Search(*tx, q));
     *results = found.size();
     benchmark::DoNotOptimize(found.data());
@@ -480,9 +492,12 @@ int Main(int argc, char** argv) {
       !add("3 letters, " + op, 3, {}, false) ||
       !add(fmt::format("2 letters, admin, 3 structures of {} accounts", three_size), 2, three,
            false) ||
-      !add("2 letters, " + op + ", only visible nominative", 2, {}, true)) {
+      !add("2 letters, " + op + ", only visible nominative", 2, {}, true) ||
+      !add("2 letters, directory suggestions (visible, not disabled), limit 20", 2, {}, true)) {
     return 1;
   }
+  scenarios.back().directory = true;
+  scenarios.back().query.limit = 20;
   for (const Scenario& sc : scenarios) {
     benchmark::RegisterBenchmark(("search/" + sc.name).c_str(),
                                  [&sc](benchmark::State& state) { RunScenario(state, sc); })

@@ -53,6 +53,7 @@ http::Handler WithCsrf(http::Handler handler) {
 Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in, ApiOptions options) {
   std::vector<http::Route> routes = SessionRoutes(sign_in, options);
   for (http::Route& r : MeRoutes(sign_in, options)) routes.push_back(std::move(r));
+  for (http::Route& r : internal::PasswordChangeRoutes(sign_in)) routes.push_back(std::move(r));
   for (http::Route& r : ImageProxyRoutes(sign_in, options)) routes.push_back(std::move(r));
   if (options.notify != nullptr) {
     for (http::Route& r : PasswordRoutes(*options.notify, options)) routes.push_back(std::move(r));
@@ -77,7 +78,7 @@ Status AddApiRoutes(http::Router& router, auth::SignInService& sign_in,
   std::vector<http::Route> routes = internal::StructureRoutes(*ctx);
   for (auto* group : {&internal::AccountRoutes, &internal::ConnectionRoutes,
                       &internal::TransferRoutes, &internal::AuditRoutes,
-                      &internal::TokenRoutes}) {
+                      &internal::TokenRoutes, &internal::DirectoryRoutes}) {
     for (http::Route& r : (*group)(*ctx)) routes.push_back(std::move(r));
   }
   http::Route openapi;

@@ -34,6 +34,11 @@ inline std::string_view UserAgent(const http::Request& r) { return r.Header("use
 // A problem response with "Cache-Control: no-store".
 http::Response Refusal(const Status& status);
 
+// GET /api/directory/suggestions (directory_suggest.cc), for every signed-in person.
+std::vector<http::Route> DirectoryRoutes(AdminContext& ctx);
+// POST /api/me/password (password.cc): a signed-in person changes its password.
+std::vector<http::Route> PasswordChangeRoutes(auth::SignInService& sign_in);
+
 }  // namespace caduce::api::internal
 
 #endif  // CADUCE_API_INTERNAL_H_

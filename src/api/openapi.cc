@@ -114,8 +114,45 @@ constexpr Operation kOperations[] = {
     {"get", "/api/mail/image", "mail",
      "Une image distante d'un message, récupérée par caduce (paramètre url)", Access::kSession,
      Body::kNone, "200", "image/*"},
+    {"post", "/api/me/password", "session", "Changer son mot de passe (l'actuel et le nouveau)",
+     Access::kSession, Body::kJson, "204", ""},
+    {"get", "/api/directory/suggestions", "directory",
+     "Suggestions de destinataires dans l'annuaire (comptes visibles, 10 par défaut, 20 au plus)",
+     Access::kSession, Body::kNone, "200", "application/json"},
     {"get", "/api/openapi.json", "meta", "Ce document", Access::kPublic, Body::kNone, "200",
      "application/json"},
+};
+
+// Answers of a few operations beyond those OperationJson derives from the table.
+struct ExtraResponse {
+  std::string_view method;
+  std::string_view path;
+  std::string_view status;
+  std::string_view description;
+};
+
+constexpr ExtraResponse kExtraResponses[] = {
+    {"post", "/api/me/password", "409", "Mot de passe changé entre-temps par une autre requête"},
+    {"post", "/api/me/password", "422", "Nouveau mot de passe refusé : la règle non respectée"},
+    {"post", "/api/me/password", "429", "Trop d'échecs : patienter (Retry-After)"},
+    {"get", "/api/directory/suggestions", "400",
+     "q de moins de 2 caractères, ou limit qui n'est pas un entier positif"},
+    {"get", "/api/directory/suggestions", "429",
+     "Plus de 60 recherches en une minute : patienter (Retry-After)"},
+};
+
+// Query parameters of a few operations.
+struct QueryParameter {
+  std::string_view method;
+  std::string_view path;
+  std::string_view name;
+  bool required;
+  std::string_view type;  // "string" or "integer"
+};
+
+constexpr QueryParameter kQueryParameters[] = {
+    {"get", "/api/directory/suggestions", "q", true, "string"},
+    {"get", "/api/directory/suggestions", "limit", false, "integer"},
 };
 
 boost::json::object ProblemRef(std::string_view description) {
@@ -149,6 +186,11 @@ boost::json::object OperationJson(const Operation& op) {
     responses["413"] = ProblemRef("Fichier de plus de 64 Mio");
     responses["415"] = ProblemRef("Ni un classeur Excel (.xlsx, .xls) ni un fichier CSV");
   }
+  for (const ExtraResponse& extra : kExtraResponses) {
+    if (extra.method == op.method && extra.path == op.path) {
+      responses[extra.status] = ProblemRef(extra.description);
+    }
+  }
   boost::json::object o{{"tags", boost::json::array{op.tag}},
                         {"summary", op.summary},
                         {"responses", std::move(responses)}};
@@ -165,6 +207,13 @@ boost::json::object OperationJson(const Operation& op) {
         {"schema", boost::json::object{{"type", op.path.starts_with("/api/imports") ? "string"
                                                                                     : "integer"}}}});
     rest = rest.substr(close + 1);
+  }
+  for (const QueryParameter& q : kQueryParameters) {
+    if (q.method != op.method || q.path != op.path) continue;
+    parameters.push_back(boost::json::object{{"name", q.name},
+                                             {"in", "query"},
+                                             {"required", q.required},
+                                             {"schema", boost::json::object{{"type", q.type}}}});
   }
   if (!parameters.empty()) o["parameters"] = std::move(parameters);
   if (op.body == Body::kJson) {

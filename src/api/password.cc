@@ -11,8 +11,11 @@
 //    400 when the link is unknown, used, expired or for the other page, 422 with
 //    the policy's French message for a refused password, 403 for a disabled
 //    account.
-// No CSRF token: there is no session to ride, and a JSON body cannot come from a
-// cross-site form without a CORS preflight, which caduce never grants.
+// And, for a signed-in person, POST /api/me/password {"current","new"} (CSRF
+// checked like every state-changing route with a session; see ChangePassword).
+// The link routes take no CSRF token: there is no session to ride, and a JSON
+// body cannot come from a cross-site form without a CORS preflight, which caduce
+// never grants.
 // Exposure: reads unauthenticated input carrying passwords and link tokens; the
 // token travels in the query of one GET, which the access log leaves out.
 #include <boost/json/object.hpp>
@@ -148,6 +151,63 @@ std::vector<http::Route> PasswordRoutes(notify::NotifyService& notify, const Api
       hashing);
   return routes;
 }
+
+namespace internal {
+namespace {
+
+// POST /api/me/password {"current","new"}: the signed-in person changes its
+// password (auth::SignInService::ChangePassword holds every rule). 204; 400 for a
+// malformed body; 401 without a session (a bearer token is no session); 403 for
+// a wrong current password; 422 with the policy's French sentence; 429 with
+// Retry-After when throttled or locked; 409 when the password changed meanwhile.
+http::Response ChangePassword(auth::SignInService& sign_in, const http::Request& request) {
+  std::string token = SessionToken(request);
+  if (token.empty()) return Refusal(UnauthenticatedError("Vous n'êtes pas connecté."));
+  const boost::json::string* current = StringMember(request.json, "current");
+  const boost::json::string* fresh = StringMember(request.json, "new");
+  if (current == nullptr || fresh == nullptr) {
+    return Refusal(InvalidArgumentError(
+        "Le corps doit être un objet JSON {\"current\": …, \"new\": …} : le mot de passe "
+        "actuel et le nouveau (deux textes)."));
+  }
+  int64_t retry_after = 0;
+  Status st = sign_in.ChangePassword(token, *current, *fresh, request.remote_ip,
+                                     UserAgent(request), &retry_after);
+  http::Response r;
+  if (st.ok()) {
+    r.status = 204;
+  } else if (st.code() == Code::kInvalidArgument) {
+    r = http::Problem(422, st.message());  // the password policy's sentence
+  } else if (st.code() == Code::kUnavailable || st.code() == Code::kResourceExhausted) {
+    r = http::Problem(429, st.message());
+    r.SetHeader("Retry-After", std::to_string(retry_after > 0 ? retry_after : 1));
+  } else if (st.code() == Code::kAborted) {
+    r = http::Problem(409, st.message());
+  } else {
+    r = http::ProblemFromStatus(st);
+  }
+  r.SetHeader("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+std::vector<http::Route> PasswordChangeRoutes(auth::SignInService& sign_in) {
+  http::Route r;
+  r.method = "POST";
+  r.pattern = "/api/me/password";
+  r.handler = [&sign_in](const http::Request& q, const http::RouteParams&) {
+    return ChangePassword(sign_in, q);
+  };
+  r.options.json_body = true;
+  r.options.max_body_bytes = 16 * 1024;
+  r.options.blocking = true;  // argon2id twice: on the worker pool, never the I/O threads
+  std::vector<http::Route> routes;
+  routes.push_back(std::move(r));
+  return routes;
+}
+
+}  // namespace internal
 
 bool IsPublicPasswordRoute(std::string_view method, std::string_view pattern) {
   return method == "POST" && (pattern == "/api/password/forgot" ||

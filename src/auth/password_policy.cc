@@ -77,6 +77,16 @@ Status PasswordPolicy::Check(std::string_view password, const PasswordOwner& own
     return InvalidArgumentError(
         "Le mot de passe contient des caractères illisibles : saisissez-le à nouveau.");
   }
+  for (char c : password) {
+    // A control character cannot be typed the same way on every keyboard and
+    // form (a tab moves focus, a line break submits): the person could not sign
+    // in again.
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return InvalidArgumentError(
+          "Le mot de passe contient un caractère de contrôle (tabulation, retour à la ligne…) : "
+          "retirez-le.");
+    }
+  }
   if (text::CodePointCount(password) < kMinCodePoints) {
     return InvalidArgumentError("Le mot de passe doit compter au moins 12 caractères.");
   }

@@ -2,10 +2,11 @@
 //
 // The rules a new password must meet before it is hashed. Exposure: handles
 // credentials — it reads passwords in clear and wipes the folded copies it makes.
-// The rules: at least 12 characters (code points, so "é" counts once); not
-// containing the address's local part or the person's NOM or Prénom (each part of at
-// least 3 letters, compared folded: case, accents and punctuation ignored); not one
-// of the common passwords of data/common-passwords.txt (optional). Each refusal is
+// The rules: no control character; at least 12 characters (code points, so "é"
+// counts once); not containing the address's local part or the person's NOM or
+// Prénom (each part of at least 3 letters, compared folded: case, accents and
+// punctuation ignored); not one of the common passwords of
+// data/common-passwords.txt (optional). Each refusal is
 // a French sentence the person can act on.
 #ifndef CADUCE_AUTH_PASSWORD_POLICY_H_
 #define CADUCE_AUTH_PASSWORD_POLICY_H_

@@ -98,6 +98,16 @@ TEST_F(PasswordPolicyTest, TooShortIsRefused) {
   EXPECT_THAT(policy_.Check("éééééééééééé", owner_), IsOk());
 }
 
+TEST_F(PasswordPolicyTest, ControlCharactersAreRefused) {
+  for (std::string_view bad : {std::string_view("Le chat boit\tdu thé", 20),
+                               std::string_view("Le chat boit\ndu thé", 20),
+                               std::string_view("Le chat boit\0du thé", 20),
+                               std::string_view("Le chat boit\x7f du thé", 21)}) {
+    EXPECT_THAT(policy_.Check(bad, owner_),
+                StatusIs(Code::kInvalidArgument, HasSubstr("caractère de contrôle")));
+  }
+}
+
 TEST_F(PasswordPolicyTest, ContainingTheAddressIsRefused) {
   EXPECT_THAT(policy_.Check("Marie.Dupont-2026!", owner_),
               StatusIs(Code::kInvalidArgument, HasSubstr("adresse")));

@@ -680,6 +680,89 @@ Status SignInService::SetPassword(std::string_view token, std::string_view new_p
   return tx->Commit();
 }
 
+Status SignInService::ChangePassword(std::string_view token, std::string_view current,
+                                     std::string_view new_password, std::string_view ip,
+                                     std::string_view user_agent, int64_t* retry_after_seconds) {
+  if (retry_after_seconds) *retry_after_seconds = 0;
+  std::optional<TokenHash> hash = HashOfToken(token);
+  if (!hash) return UnauthenticatedError(std::string(kSessionMessage));
+  CADUCE_TRY(Session session, Resolve(token));
+  Credentials person;
+  std::string key;
+  {
+    CADUCE_TRY(auto tx, db_.Begin(TxMode::kRead));
+    CADUCE_TRY(std::optional<Credentials> found,
+               repo_.FindCredentialsById(*tx, session.person_id));
+    // Resolve keeps only sessions of active nominative persons; checked again.
+    if (!found || !IsNominative(found->type) || found->status != AccountStatus::kActive) {
+      return UnauthenticatedError(std::string(kSessionMessage));
+    }
+    person = std::move(*found);
+    key = AccountKey(person.address);
+    // The same counters as sign-in: a stolen session cannot guess the password
+    // faster than the sign-in page lets anyone.
+    CADUCE_TRY(std::optional<Throttled> throttled, CheckThrottle(*tx, key, ip));
+    if (throttled) {
+      if (retry_after_seconds) *retry_after_seconds = throttled->wait_seconds;
+      if (throttled->locked) {
+        return ResourceExhaustedError(fmt::format(
+            "Trop de tentatives échouées : le changement de mot de passe est bloqué. Réessayez "
+            "dans {}.",
+            MinutesText(throttled->wait_seconds)));
+      }
+      return UnavailableError(fmt::format(
+          "Trop de tentatives échouées : patientez {} seconde{} avant de réessayer.",
+          throttled->wait_seconds, throttled->wait_seconds > 1 ? "s" : ""));
+    }
+  }
+  if (current.size() > PasswordPolicy::kMaxBytes ||
+      !hasher_.Verify(person.password_hash, current)) {
+    Status failed = RecordFailure(key, &person, ip, user_agent, "wrong_current_password",
+                                  retry_after_seconds);
+    if (failed.code() == Code::kUnauthenticated) {
+      return PermissionDeniedError(std::string(kWrongCurrentMessage));
+    }
+    return failed;  // locked now (kResourceExhausted), or the store's error
+  }
+  if (new_password == current) {
+    return InvalidArgumentError(
+        "Le nouveau mot de passe doit être différent du mot de passe actuel.");
+  }
+  CADUCE_RETURN_IF_ERROR(
+      policy_.Check(new_password, PasswordOwner{person.address, person.nom, person.prenom}));
+  CADUCE_TRY(std::string new_hash, hasher_.Hash(new_password));
+
+  int64_t now = clock_.NowMicros();
+  CADUCE_TRY(auto tx, db_.Begin(TxMode::kWrite));
+  // Checked again under the write lock: a change made meanwhile (a reset link,
+  // another tab) is not silently overwritten, and the session still exists.
+  CADUCE_TRY(std::optional<Credentials> again, repo_.FindCredentialsById(*tx, person.account_id));
+  CADUCE_TRY(std::optional<SessionRecord> kept, repo_.FindSession(*tx, *hash));
+  if (!kept) return UnauthenticatedError(std::string(kSessionMessage));
+  if (!again || again->password_hash != person.password_hash) {
+    return AbortedError(
+        "Votre mot de passe vient d'être changé par ailleurs : reconnectez-vous, puis "
+        "recommencez si besoin.");
+  }
+  CADUCE_RETURN_IF_ERROR(repo_.SetPasswordHash(*tx, person.account_id, new_hash, now));
+  CADUCE_RETURN_IF_ERROR(repo_.ClearFailures(*tx, ThrottleScope::kAccount, key));
+  CADUCE_RETURN_IF_ERROR(repo_.VoidTokensOf(*tx, person.account_id, now));
+  // Every session of the person ends but this one, which is put back as it was.
+  CADUCE_TRY(int64_t sessions, repo_.DeleteSessionsOf(*tx, person.account_id));
+  CADUCE_RETURN_IF_ERROR(repo_.InsertSession(*tx, *kept));
+  audit::Event e;
+  e.actor_person_id = person.account_id;
+  e.actor = person.address;
+  e.action = "auth.password_changed";
+  e.object = AccountObject(person.account_id);
+  e.ip = Printable(ip);
+  JsonObject d;
+  d.Add("sessions_closed", sessions - 1).Add("user_agent", Printable(user_agent));
+  e.detail = d.str();
+  CADUCE_RETURN_IF_ERROR(audit_.Append(*tx, std::move(e)));
+  return tx->Commit();
+}
+
 Result<int64_t> SignInService::Purge() {
   int64_t now = clock_.NowMicros();
   PurgeBefore before;

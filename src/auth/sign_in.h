@@ -191,6 +191,24 @@ class SignInService {
   Status SetPassword(std::string_view token, std::string_view new_password, std::string_view ip,
                      std::string_view user_agent);
 
+  // The answer to a wrong current password in ChangePassword.
+  static constexpr std::string_view kWrongCurrentMessage = "Mot de passe actuel incorrect.";
+  // The person of session `token` changes its password: `current` is verified
+  // (argon2id), `new_password` goes through the policy, its hash is stored, the
+  // person's unused links are voided and every other session of the person ends
+  // (this one stays); auth.password_changed is traced, never a password.
+  // Refusals (French messages):
+  //  - kUnauthenticated: no live session (as Resolve);
+  //  - kPermissionDenied: a wrong current password (kWrongCurrentMessage), counted
+  //    as a failed sign-in on the person's address and the IP, which may lock;
+  //  - kUnavailable / kResourceExhausted: throttled or locked as SignIn, with
+  //    *retry_after_seconds;
+  //  - kInvalidArgument: the policy's finding, or the new password equals the current;
+  //  - kAborted: the password was changed meanwhile by another request.
+  Status ChangePassword(std::string_view token, std::string_view current,
+                        std::string_view new_password, std::string_view ip,
+                        std::string_view user_agent, int64_t* retry_after_seconds = nullptr);
+
   // Deletes expired sessions and tokens, old failures and ended locks. Returns the
   // number of rows deleted. For a periodic job.
   Result<int64_t> Purge();

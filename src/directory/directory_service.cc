@@ -624,6 +624,65 @@ Result<std::vector<Account>> DirectoryService::Search(const Actor& actor,
   return repo_.Search(*tx, q);
 }
 
+std::string_view DirectoryTypeLabel(AccountType type) {
+  switch (type) {
+    case AccountType::kPer:
+    case AccountType::kInt:
+    case AccountType::kMed:
+      return "Personne";
+    case AccountType::kOrg:
+      return "Boîte organisationnelle";
+    case AccountType::kApp:
+      return "Boîte applicative";
+  }
+  return "";
+}
+
+Result<std::vector<DirectorySuggestion>> DirectoryService::SuggestRecipients(
+    const Actor& actor, std::string_view query, int limit) {
+  // The directory is the whole instance's, for every person alike: no scope.
+  if (actor.kind == Actor::Kind::kSystem) {
+    return PermissionDeniedError("L'annuaire n'est consultable que par une personne connectée.");
+  }
+  bool control = std::any_of(query.begin(), query.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+  if (control || !text::IsValidUtf8(query)) {
+    return InvalidArgumentError(
+        "Le paramètre q contient des caractères invalides : saisissez un nom, un prénom ou une "
+        "adresse.");
+  }
+  std::string folded = text::Fold(query);
+  if (text::CodePointCount(folded) < kSuggestMinChars) {
+    return InvalidArgumentError(fmt::format(
+        "Le paramètre q doit contenir au moins {} caractères : saisissez le début d'un nom, "
+        "d'un prénom ou d'une adresse.",
+        kSuggestMinChars));
+  }
+  CADUCE_TRY(auto tx, db_.Begin(TxMode::kRead));
+  CADUCE_TRY(std::vector<DirectoryEntry> entries,
+             repo_.SearchDirectory(*tx, folded, std::clamp(limit, 1, kSuggestMaxLimit)));
+  std::vector<DirectorySuggestion> out;
+  out.reserve(entries.size());
+  for (DirectoryEntry& e : entries) {
+    DirectorySuggestion s;
+    if (IsNominative(e.type) || e.description.empty()) {
+      s.name = e.prenom;
+      if (!e.prenom.empty() && !e.nom.empty()) s.name += ' ';
+      s.name += e.nom;
+    } else {
+      s.name = std::move(e.description);
+    }
+    if (s.name.empty()) s.name = e.address;
+    s.address = std::move(e.address);
+    s.type = e.type;
+    s.type_label = std::string(DirectoryTypeLabel(e.type));
+    s.structure = std::move(e.structure_name);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 // ---- Connection rights ------------------------------------------------------------
 
 Status DirectoryService::GrantRightInTx(Tx& tx, const Actor& actor, const Scope& scope,

@@ -46,6 +46,19 @@ struct CreateOptions {
 // Changes to an account: field → new value as typed ("" clears the field).
 using FieldChanges = std::map<Field, std::string>;
 
+// A recipient suggestion from the directory (annuaire): what any signed-in
+// person may know of an account visible in it.
+struct DirectorySuggestion {
+  std::string name;  // "Prénom NOM" of a person; a mailbox's « Description fonctionnelle »
+  std::string address;
+  AccountType type = AccountType::kPer;
+  std::string type_label;  // « Personne », « Boîte organisationnelle », « Boîte applicative »
+  std::string structure;   // the name of the account's structure
+};
+
+// The French label of a type in the directory.
+std::string_view DirectoryTypeLabel(AccountType type);
+
 class DirectoryService {
  public:
   DirectoryService(storage::Database& db, DirectoryRepository& repo, audit::AuditLog& audit,
@@ -131,6 +144,19 @@ class DirectoryService {
   // administers nothing searches the accounts visible in the directory.
   Result<std::vector<Account>> Search(const Actor& actor, std::string_view prefix,
                                       bool only_nominative, int limit = 50);
+
+  static constexpr int kSuggestDefaultLimit = 10;
+  static constexpr int kSuggestMaxLimit = 20;
+  static constexpr size_t kSuggestMinChars = 2;
+  // Recipient suggestions for any signed-in person (or the operator): the accounts
+  // of every structure visible in the directory and not disabled whose address,
+  // NOM or Prénom starts with the words of `query` (case and accents ignored, no
+  // wildcard), at most `limit` (capped to 1..kSuggestMaxLimit). kInvalidArgument
+  // (French) when `query` is not UTF-8 or has fewer than kSuggestMinChars
+  // characters once trimmed; kPermissionDenied for a system actor.
+  Result<std::vector<DirectorySuggestion>> SuggestRecipients(const Actor& actor,
+                                                             std::string_view query,
+                                                             int limit = kSuggestDefaultLimit);
 
   // ---- Connection rights ----
 

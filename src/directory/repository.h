@@ -38,6 +38,16 @@ struct SearchQuery {
   int limit = 50;
 };
 
+// One account as the directory (annuaire) shows it to any signed-in person: what
+// a recipient suggestion needs, and nothing more (no identifiers, phones, status).
+struct DirectoryEntry {
+  int64_t id = 0;
+  AccountType type = AccountType::kPer;
+  std::string address, nom, prenom;
+  std::string description;     // « Description fonctionnelle » (ORG/APP)
+  std::string structure_name;  // the name of the account's structure
+};
+
 // One page of a structure's accounts for the administration list: filters, a
 // sort key, offset paging and the total of matching accounts.
 struct AccountPageQuery {
@@ -111,6 +121,30 @@ class DirectoryRepository {
   // At most q.limit accounts whose folded address, NOM, Prénom, "prénom nom" or
   // "nom prénom" starts with the folded q.prefix, ordered by the matching term.
   virtual Result<std::vector<Account>> Search(storage::Tx& tx, const SearchQuery& q) = 0;
+
+  // At most `limit` accounts of every structure that are visible in the directory
+  // and not disabled, whose folded address, NOM, Prénom, "prénom nom" or "nom
+  // prénom" starts with the folded `prefix` (compared as text: no character is a
+  // wildcard), ordered by the matching term, then id. Default: Search() with
+  // only_visible, disabled accounts dropped afterwards (it may then return fewer
+  // than `limit`); a backend should filter while it walks its index instead.
+  virtual Result<std::vector<DirectoryEntry>> SearchDirectory(storage::Tx& tx,
+                                                              std::string_view prefix, int limit) {
+    SearchQuery q;
+    q.prefix = std::string(prefix);
+    q.only_visible = true;
+    q.limit = limit;
+    CADUCE_TRY(std::vector<Account> found, Search(tx, q));
+    std::vector<DirectoryEntry> out;
+    for (const Account& a : found) {
+      if (a.status == AccountStatus::kDisabled || !a.visible_in_directory) continue;
+      CADUCE_TRY(std::optional<Structure> s, FindStructure(tx, a.structure_id));
+      out.push_back(DirectoryEntry{a.id, a.type, a.address(), a.get(Field::kNom),
+                                   a.get(Field::kPrenom), a.get(Field::kDescription),
+                                   s ? s->name : std::string()});
+    }
+    return out;
+  }
 
   // One page of the administration list (see AccountPageQuery).
   virtual Result<AccountPage> ListAccountPage(storage::Tx& tx, const AccountPageQuery& q) = 0;

@@ -781,6 +781,46 @@ Result<std::vector<Account>> SqliteDirectoryRepository::Search(storage::Tx& tx,
   return out;
 }
 
+// The directory's suggestions: the primary key of account_search walked in (term,
+// account_id) order over the prefix's range, its visible flag read from the index
+// entry, and only the visible entries joined to their account (not disabled) and
+// structure, for the few columns the directory shows.
+constexpr std::string_view kSearchDirectory =
+    "SELECT s.account_id, a.type, a.address, a.nom, a.prenom, a.description, st.name "
+    "FROM account_search s JOIN accounts a ON a.id = s.account_id "
+    "JOIN structures st ON st.id = a.structure_id "
+    "WHERE s.term >= ?1 AND s.term < ?2 AND s.visible = 1 AND a.visible_in_directory = 1 "
+    "AND a.status <> 'disabled' "
+    "ORDER BY s.term, s.account_id";
+
+Result<std::vector<directory::DirectoryEntry>> SqliteDirectoryRepository::SearchDirectory(
+    storage::Tx& tx, std::string_view prefix, int limit) {
+  std::vector<directory::DirectoryEntry> out;
+  if (limit <= 0) return out;
+  const size_t max = static_cast<size_t>(std::min(limit, kMaxSearchResults));
+  const std::string folded = text::Fold(prefix);
+  const std::optional<std::string> upper = PrefixSuccessor(folded);
+  Stmt st(ConnOf(tx), kSearchDirectory);
+  st.Bind(1, std::string_view(folded));
+  if (upper) {
+    st.Bind(2, std::string_view(*upper));
+  } else {
+    static const char kNothing = 0;  // an open range, as in BindSearch
+    st.BindBlob(2, &kNothing, 0);
+  }
+  std::unordered_set<int64_t> seen;
+  while (out.size() < max && st.Step()) {
+    int64_t id = st.Int64(0);
+    if (!seen.insert(id).second) continue;
+    std::optional<AccountType> type = directory::ParseAccountType(st.TextView(1));
+    if (!type) return DataLossError(fmt::format("account {} has an unknown type", id));
+    out.push_back(directory::DirectoryEntry{id, *type, st.Text(2), st.Text(3), st.Text(4),
+                                            st.Text(5), st.Text(6)});
+  }
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return out;
+}
+
 // ---- Administration list --------------------------------------------------------
 
 Result<directory::AccountPage> SqliteDirectoryRepository::ListAccountPage(

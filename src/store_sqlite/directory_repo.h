@@ -70,6 +70,10 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
 
   Result<std::vector<directory::Account>> Search(storage::Tx& tx,
                                                  const directory::SearchQuery& q) override;
+  // Capped at kMaxSearchResults like Search.
+  Result<std::vector<directory::DirectoryEntry>> SearchDirectory(storage::Tx& tx,
+                                                                 std::string_view prefix,
+                                                                 int limit) override;
   Result<directory::AccountPage> ListAccountPage(storage::Tx& tx,
                                                  const directory::AccountPageQuery& q) override;
   Result<int64_t> LastSignIn(storage::Tx& tx, int64_t account_id) override;
