@@ -13,7 +13,8 @@
 // default-src 'none'; sandbox" and "Cache-Control: private, max-age=86400";
 // otherwise a French problem: 400 bad URL, 401 no session, 403 refused address or
 // port (or remote images turned off), 413 too large, 415 not an image, 429, 502
-// fetch failed, 504 timeout. The fetch blocks: the route runs on the worker pool.
+// fetch failed, 503 with Retry-After when too many fetches run at once, 504
+// timeout. The fetch blocks: the route runs on the worker pool.
 // Exposure: reads the session cookie and a URL chosen by a message's sender.
 #include <chrono>
 #include <memory>
@@ -97,6 +98,8 @@ int HttpStatusOf(fetch::FetchError error) {
       return 502;
     case fetch::FetchError::kTimeout:
       return 504;
+    case fetch::FetchError::kBusy:
+      return 503;
   }
   return 502;
 }
@@ -134,7 +137,11 @@ http::Response ServeImage(ImageProxy& proxy, const http::Request& request) {
                         "?url=https%3A%2F%2Fexemple.fr%2Flogo.png.");
   }
   fetch::FetchedImage image = proxy.fetcher->Fetch(**url);
-  if (!image.ok()) return Problem(HttpStatusOf(image.error), image.message);
+  if (!image.ok()) {
+    http::Response r = Problem(HttpStatusOf(image.error), image.message);
+    if (image.error == fetch::FetchError::kBusy) r.SetHeader("Retry-After", "1");
+    return r;
+  }
   http::Response r;
   r.status = 200;
   r.body = *image.bytes;

@@ -8,9 +8,11 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "api/api.h"
@@ -151,6 +153,12 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
   if (options.config.remote_images) {
     fetch::RemoteImageOptions image_options;
     image_options.allow_private = options.config.remote_images_allow_private;
+    // Half the worker pool at most, so that slow image servers never keep
+    // sign-ins and imports waiting for a thread.
+    int workers = options.worker_threads > 0
+                      ? options.worker_threads
+                      : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+    image_options.max_concurrent_fetches = std::max(1, workers / 2);
     impl->images = std::make_unique<fetch::RemoteImageFetcher>(image_options);
     api_options.images = impl->images.get();
   }

@@ -341,7 +341,20 @@ FetchedImage RemoteImageFetcher::Fetch(std::string_view url) {
   }
   FetchedImage cached;
   if (CacheGet(canonical, &cached)) return cached;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (options_.max_concurrent_fetches > 0 && running_ >= options_.max_concurrent_fetches) {
+      return Failure(FetchError::kBusy,
+                     "Trop d'images en cours de récupération sur le serveur : réessayez dans un "
+                     "instant.");
+    }
+    ++running_;
+  }
   FetchedImage got = FetchUncached(canonical);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    --running_;
+  }
   if (got.ok()) CachePut(canonical, got);
   return got;
 }

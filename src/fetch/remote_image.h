@@ -60,6 +60,10 @@ struct RemoteImageOptions {
   std::size_t cache_bytes = 32 * 1024 * 1024;
   std::chrono::seconds cache_ttl{3600};
   std::string user_agent = "caduce-image-proxy";
+  // Fetches running at once (cache hits aside); one more is answered kBusy at
+  // once, so that slow image servers never hold every worker thread of the HTTP
+  // server (sign-in shares them). 0: no cap.
+  int max_concurrent_fetches = 4;
 };
 
 // Why a fetch gave no image; each maps to one HTTP status in api/image_proxy.cc.
@@ -71,6 +75,7 @@ enum class FetchError {
   kNotAnImage,      // 415: not one of the six image formats
   kFailed,          // 502: DNS, connection, TLS, a non-200 answer, too many redirects
   kTimeout,         // 504: the whole fetch took longer than `timeout`
+  kBusy,            // 503: max_concurrent_fetches are running; retry in a second
 };
 
 struct FetchedImage {
@@ -136,6 +141,7 @@ class RemoteImageFetcher {
   std::unordered_map<std::string, CacheEntry> cache_;  // guarded by mu_
   std::list<std::string> lru_;  // most recent first; guarded by mu_
   std::size_t cached_bytes_ = 0;  // guarded by mu_
+  int running_ = 0;               // guarded by mu_
 };
 
 }  // namespace caduce::fetch

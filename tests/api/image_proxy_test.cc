@@ -435,6 +435,28 @@ TEST_F(ImageProxyTest, EachPersonHasARateLimit) {
   EXPECT_EQ(Image(origin_.Url("/pixel.png"), doctor).status, 200);
 }
 
+TEST_F(ImageProxyTest, SlowImageServersCannotHoldEveryWorker) {
+  fetch::RemoteImageOptions o;
+  o.timeout = std::chrono::milliseconds(1500);
+  o.allow_private = true;
+  o.max_concurrent_fetches = 1;
+  Serve(std::make_unique<fetch::RemoteImageFetcher>(o));
+  std::string cookie = SignedIn(nurse_);
+  std::thread slow([&] { Image(origin_.Url("/slow.png"), cookie); });
+  // The slow fetch is running (the origin saw it) when the next one asks.
+  for (int i = 0; i < 100; ++i) {
+    boost::json::object seen = origin_.LastHeaders();
+    if (seen.contains("path") && seen.at("path").as_string() == "/slow.png") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  HttpResponse busy = Image(origin_.Url("/pixel.png"), cookie);
+  slow.join();
+  EXPECT_EQ(busy.status, 503) << busy.body;
+  EXPECT_EQ(busy.Header("Retry-After"), "1");
+  EXPECT_THAT(Detail(busy), HasSubstr("réessayez"));
+  EXPECT_EQ(Image(origin_.Url("/pixel.png"), cookie).status, 200);
+}
+
 TEST_F(ImageProxyTest, ACachedImageIsServedWithoutAskingAgain) {
   ServeGuarded();
   std::string cookie = SignedIn(nurse_);
