@@ -189,7 +189,7 @@ http::Response UpdateStructure(AdminContext& ctx, const http::Request& request,
     return Refusal(InvalidArgumentError(
         "Le corps doit être un objet JSON, par exemple {\"mailAddsSender\": true}."));
   }
-  std::optional<bool> adds;
+  bool adds = false;  // set below: the body holds exactly this one key
   for (const auto& [key, value] : *body) {
     if (key != "mailAddsSender") {
       return Refusal(InvalidArgumentError(
@@ -203,14 +203,14 @@ http::Response UpdateStructure(AdminContext& ctx, const http::Request& request,
     }
     adds = value.as_bool();
   }
-  Status st = ctx.options.mail->SetStructureAddsSender(caller->actor, *id, *adds);
+  Status st = ctx.options.mail->SetStructureAddsSender(caller->actor, *id, adds);
   if (!st.ok()) return Refusal(st);
   Result<std::vector<directory::Structure>> all = ctx.directory.ListStructures(caller->actor);
   if (!all.ok()) return Refusal(all.status());
   for (const directory::Structure& s : *all) {
     if (s.id != *id) continue;
     boost::json::object o = StructureJson(s);
-    o["mailAddsSender"] = *adds;
+    o["mailAddsSender"] = adds;
     return JsonResponse(200, o);
   }
   return Refusal(NotFoundError("Cette structure n'existe pas."));
