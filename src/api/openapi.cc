@@ -119,6 +119,9 @@ constexpr Operation kOperations[] = {
     {"get", "/api/directory/suggestions", "directory",
      "Suggestions de destinataires dans l'annuaire (comptes visibles, 10 par défaut, 20 au plus)",
      Access::kSession, Body::kNone, "200", "application/json"},
+    {"get", "/api/mail/image", "mail",
+     "Une image distante d'un message, récupérée par caduce (paramètre url)", Access::kSession,
+     Body::kNone, "200", "image/*"},
     {"get", "/api/openapi.json", "meta", "Ce document", Access::kPublic, Body::kNone, "200",
      "application/json"},
 };
@@ -139,6 +142,13 @@ constexpr ExtraResponse kExtraResponses[] = {
      "q de moins de 2 caractères, ou limit qui n'est pas un entier positif"},
     {"get", "/api/directory/suggestions", "429",
      "Plus de 60 recherches en une minute : patienter (Retry-After)"},
+    {"get", "/api/mail/image", "400", "url absente, mal formée, ni http ni https, ou avec identifiants"},
+    {"get", "/api/mail/image", "413", "Image de plus de 5 Mio"},
+    {"get", "/api/mail/image", "415", "Ni PNG, ni JPEG, ni GIF, ni WebP, ni AVIF, ni ICO (SVG et HTML refusés)"},
+    {"get", "/api/mail/image", "429", "Plus de 300 images en une minute : patienter (Retry-After)"},
+    {"get", "/api/mail/image", "502", "Serveur de l'image injoignable, réponse autre que 200, trop de redirections"},
+    {"get", "/api/mail/image", "503", "Trop de récupérations en cours : réessayer (Retry-After)"},
+    {"get", "/api/mail/image", "504", "Le serveur de l'image n'a pas répondu dans les 5 secondes"},
 };
 
 // Query parameters of a few operations.
@@ -153,6 +163,7 @@ struct QueryParameter {
 constexpr QueryParameter kQueryParameters[] = {
     {"get", "/api/directory/suggestions", "q", true, "string"},
     {"get", "/api/directory/suggestions", "limit", false, "integer"},
+    {"get", "/api/mail/image", "url", true, "string"},
 };
 
 boost::json::object ProblemRef(std::string_view description) {
