@@ -62,14 +62,26 @@ std::string FormatAccessLogText(const AccessLogEntry& e) {
 }
 
 void StdioAccessLog::WriteEntry(const AccessLogEntry& entry) {
-  Write(format_ == AccessLogFormat::kText ? FormatAccessLogText(entry)
-                                          : FormatAccessLogLine(entry));
+  std::string line =
+      format_ == AccessLogFormat::kText ? FormatAccessLogText(entry) : FormatAccessLogLine(entry);
+  line += '\n';
+  WriteLine(line);
 }
 
 void StdioAccessLog::Write(std::string_view line) {
+  std::string with_newline;
+  with_newline.reserve(line.size() + 1);
+  with_newline.append(line);
+  with_newline += '\n';
+  WriteLine(with_newline);
+}
+
+// The line and its newline in one fwrite: stderr is unbuffered, so each call
+// is a write(2), made while the lock is held and every other request thread
+// waits for it.
+void StdioAccessLog::WriteLine(std::string_view line_and_newline) {
   std::lock_guard lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), out_);
-  std::fputc('\n', out_);
+  std::fwrite(line_and_newline.data(), 1, line_and_newline.size(), out_);
   std::fflush(out_);
 }
 

@@ -60,6 +60,8 @@ class StdioAccessLog final : public AccessLogSink {
   void WriteEntry(const AccessLogEntry& entry) override;
 
  private:
+  void WriteLine(std::string_view line_and_newline);
+
   std::mutex mu_;
   std::FILE* out_;
   AccessLogFormat format_;
