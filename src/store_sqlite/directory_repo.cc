@@ -58,6 +58,9 @@ bool HasOwnColumn(Field f) {
          f != Field::kStructure;
 }
 
+// Accounts written by one statement of a bulk insert.
+constexpr size_t kAccountsPerInsert = 16;
+
 const AccountSql& Sql() {
   static const AccountSql* const sql = [] {
     auto* s = new AccountSql;
@@ -99,25 +102,52 @@ const AccountSql& Sql() {
   return *sql;
 }
 
-// Binds the parameters shared by Sql().insert and Sql().update; returns the index
-// of the next parameter.
-int BindAccount(Stmt& st, const Account& a) {
-  st.Bind(1, a.structure_id)
-      .Bind(2, directory::AccountTypeCode(a.type))
-      .Bind(3, std::string_view(a.address()))
-      .Bind(4, StatusToSql(a.status))
-      .Bind(5, std::string_view(a.disabled_reason))
-      .Bind(6, int64_t{a.visible_in_directory ? 1 : 0});
+// Binds the parameters shared by Sql().insert and Sql().update, from parameter
+// 1 + offset; returns the index of the next parameter.
+int BindAccount(Stmt& st, const Account& a, int offset = 0) {
+  st.Bind(offset + 1, a.structure_id)
+      .Bind(offset + 2, directory::AccountTypeCode(a.type))
+      .Bind(offset + 3, std::string_view(a.address()))
+      .Bind(offset + 4, StatusToSql(a.status))
+      .Bind(offset + 5, std::string_view(a.disabled_reason))
+      .Bind(offset + 6, int64_t{a.visible_in_directory ? 1 : 0});
   // 0 means "itself": stored as NULL so that the foreign key only sees real ids.
   if (a.default_mailbox_id == 0) {
-    st.BindNull(7);
+    st.BindNull(offset + 7);
   } else {
-    st.Bind(7, a.default_mailbox_id);
+    st.Bind(offset + 7, a.default_mailbox_id);
   }
-  st.Bind(8, a.updated_at);
-  int n = 9;
+  st.Bind(offset + 8, a.updated_at);
+  int n = offset + 9;
   for (Field f : Sql().columns) st.Bind(n++, std::string_view(a.get(f)));
   return n;
+}
+
+// Sql().insert with `rows` rows of values: row k's parameters follow row k-1's
+// (each row binds BindAccount's parameters, then created_at).
+const std::string& InsertManySql(size_t rows) {
+  static const std::vector<std::string> sql = [] {
+    std::vector<std::string> all(kAccountsPerInsert + 1);
+    const std::string& one = Sql().insert;
+    size_t values = one.find(" VALUES ");
+    std::string head = one.substr(0, values + 8);
+    std::string row = one.substr(values + 8);  // "(?1, ?2, … ?n)"
+    int per_row = 0;
+    for (char c : row) per_row += c == '?' ? 1 : 0;
+    for (size_t k = 1; k <= kAccountsPerInsert; ++k) {
+      std::string text = head;
+      for (size_t r = 0; r < k; ++r) {
+        text += r ? ", (" : "(";
+        for (int p = 1; p <= per_row; ++p) {
+          text += fmt::format("{}?{}", p > 1 ? ", " : "", static_cast<int>(r) * per_row + p);
+        }
+        text += ")";
+      }
+      all[k] = std::move(text);
+    }
+    return all;
+  }();
+  return sql[rows];
 }
 
 Result<Account> ReadAccount(const Stmt& st) {
@@ -473,12 +503,69 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccount(storage::Tx& tx, const 
   return id;
 }
 
+// The secondary indexes of `tables` that a bulk insert may drop and build again
+// (name, CREATE statement): every index created by a statement, except UNIQUE
+// ones, whose check the inserts themselves must meet, and partial ones (WHERE),
+// which most rows skip at no cost while a build would scan the whole table.
+Result<std::vector<std::pair<std::string, std::string>>> RebuildableIndexes(
+    Connection& conn, std::initializer_list<std::string_view> tables) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::string_view table : tables) {
+    Stmt st(conn,
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 "
+            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND sql NOT LIKE '% WHERE %' "
+            "ORDER BY name");
+    st.Bind(1, table);
+    while (st.Step()) out.emplace_back(st.Text(0), st.Text(1));
+    CADUCE_RETURN_IF_ERROR(st.status());
+  }
+  return out;
+}
+
+// While alive, the rebuildable indexes of the account tables are dropped; Build()
+// creates them again from their rows (one sort each instead of a hundred thousand
+// inserts at random places). DDL is transactional in SQLite: a rollback or a kill
+// before the commit brings the indexes back with the rows.
+class DeferredIndexes {
+ public:
+  // Drops the indexes when `count` new accounts outnumber those of the table.
+  static Result<DeferredIndexes> Begin(Connection& conn, size_t count) {
+    DeferredIndexes d(conn);
+    int64_t largest = 0;
+    {
+      Stmt st(conn, "SELECT coalesce(max(id), 0) FROM accounts");
+      if (st.Step()) largest = st.Int64(0);
+      CADUCE_RETURN_IF_ERROR(st.status());
+    }
+    // Ids only grow: the largest one bounds the number of rows.
+    if (count < 1000 || static_cast<int64_t>(count) <= largest) return d;
+    CADUCE_TRY(d.indexes_, RebuildableIndexes(conn, {"accounts"}));
+    for (const auto& [name, sql] : d.indexes_) {
+      CADUCE_RETURN_IF_ERROR(conn.Exec(fmt::format("DROP INDEX \"{}\"", name)));
+    }
+    return d;
+  }
+  Status Build() {
+    for (const auto& [name, sql] : std::exchange(indexes_, {})) {
+      Status st = conn_->Exec(sql);
+      if (!st.ok()) return st.WithContext(fmt::format("build index {}", name));
+    }
+    return OkStatus();
+  }
+
+ private:
+  explicit DeferredIndexes(Connection& conn) : conn_(&conn) {}
+  Connection* conn_;
+  std::vector<std::pair<std::string, std::string>> indexes_;
+};
+
 Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
     storage::Tx& tx, size_t count, const std::function<void(size_t, Account*)>& fill) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert accounts"));
   Connection& conn = ConnOf(tx);
   // Reset by SQLite at the end of the transaction.
   CADUCE_RETURN_IF_ERROR(conn.Exec("PRAGMA defer_foreign_keys = ON"));
+  CADUCE_TRY(DeferredIndexes deferred, DeferredIndexes::Begin(conn, count));
   // The terms of every account, kept in one buffer until they are written sorted;
   // 12 bytes a term besides its text (an import of 100,000 accounts has 500,000).
   struct Term {
@@ -491,34 +578,46 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
   terms.reserve(count * 5);  // at most five each (SearchTerms)
   std::vector<int64_t> structure_of(count);
   std::vector<uint8_t> flags_of(count);  // 1: visible, 2: nominative
-  Account a;
+  // kAccountsPerInsert accounts a statement (one statement's fixed cost and
+  // record buffers shared by 16 rows); the ids come out consecutive, checked below.
+  std::vector<Account> batch(std::min(count, kAccountsPerInsert));
   int64_t first = 0;
-  for (size_t i = 0; i < count; ++i) {
-    fill(i, &a);
-    Stmt st(conn, Sql().insert);
-    int n = BindAccount(st, a);
-    st.Bind(n, a.created_at);
+  for (size_t start = 0; start < count; start += kAccountsPerInsert) {
+    const size_t rows = std::min(kAccountsPerInsert, count - start);
+    Stmt st(conn, InsertManySql(rows));
+    int n = 1;
+    for (size_t k = 0; k < rows; ++k) {
+      Account& a = batch[k];
+      fill(start + k, &a);
+      n = BindAccount(st, a, n - 1);
+      st.Bind(n++, a.created_at);
+      const size_t i = start + k;
+      structure_of[i] = a.structure_id;
+      flags_of[i] = static_cast<uint8_t>((a.visible_in_directory ? 1 : 0) |
+                                         (directory::IsNominative(a.type) ? 2 : 0));
+      for (const std::string& t : SearchTerms(a)) {
+        terms.push_back(Term{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(i),
+                             static_cast<uint32_t>(t.size())});
+        text += t;
+      }
+    }
     Status run = st.Run();
     if (!run.ok()) {
+      const Account& a = batch[0];
       return Reword(
-          run, fmt::format("insert account {}", a.address()),
-          fmt::format("the address {} is already taken by another account", a.address()),
-          fmt::format(
-              "cannot insert account {}: structure {} or default mailbox {} does not exist",
-              a.address(), a.structure_id, a.default_mailbox_id));
+          run, fmt::format("insert accounts {} to {}", a.address(), batch[rows - 1].address()),
+          fmt::format("an address among {} to {} is already taken by another account",
+                      a.address(), batch[rows - 1].address()),
+          fmt::format("cannot insert accounts {} to {}: a structure or default mailbox does "
+                      "not exist",
+                      a.address(), batch[rows - 1].address()));
     }
-    int64_t id = sqlite3_last_insert_rowid(conn.handle());
-    if (i == 0) first = id;
-    if (id != first + static_cast<int64_t>(i)) {
+    // The last row's id; SQLite gives a multi-row insert's rows consecutive ids
+    // when none is given and no other writer runs (this transaction writes).
+    int64_t last = sqlite3_last_insert_rowid(conn.handle());
+    if (start == 0) first = last - static_cast<int64_t>(rows - 1);
+    if (last != first + static_cast<int64_t>(start + rows - 1)) {
       return InternalError("the store did not give consecutive ids to a bulk insert");
-    }
-    structure_of[i] = a.structure_id;
-    flags_of[i] = static_cast<uint8_t>((a.visible_in_directory ? 1 : 0) |
-                                       (directory::IsNominative(a.type) ? 2 : 0));
-    for (const std::string& t : SearchTerms(a)) {
-      terms.push_back(Term{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(i),
-                           static_cast<uint32_t>(t.size())});
-      text += t;
     }
   }
   auto term_of = [&text](const Term& t) { return std::string_view(text).substr(t.offset, t.size); };
@@ -560,6 +659,7 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
     Status run = ins.Run();
     if (!run.ok()) return run.WithContext("index the new accounts");
   }
+  CADUCE_RETURN_IF_ERROR(deferred.Build());
   return first;
 }
 
