@@ -911,6 +911,48 @@ TEST_F(ServerTest, AccessLogLineDescribesTheRequest) {
   EXPECT_EQ(time.back(), 'Z');
 }
 
+// The event loops log at the same time: every line reaches the file whole,
+// with its newline, never cut by another's.
+TEST(AccessLogTest, ConcurrentWritersLeaveWholeLines) {
+  caduce::testing::TempDir dir;
+  const std::string path = dir.File("access.log");
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  setvbuf(file, nullptr, _IONBF, 0);  // as stderr
+  constexpr int kThreads = 4;
+  constexpr int kLines = 200;
+  {
+    StdioAccessLog log(file);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&log, t] {
+        for (int i = 0; i < kLines; ++i) {
+          AccessLogEntry e;
+          e.connection_id = static_cast<uint64_t>(t);
+          e.method = "GET";
+          e.path = "/api/me\n\"injected\"";
+          e.status = 200;
+          e.user_agent = std::string(static_cast<std::size_t>(i), 'x');
+          log.WriteEntry(e);
+        }
+      });
+    }
+    for (std::thread& th : threads) th.join();
+  }
+  std::fclose(file);
+  std::ifstream in(path);
+  std::string line;
+  int count = 0;
+  while (std::getline(in, line)) {
+    boost::json::error_code ec;
+    boost::json::value v = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << line;
+    EXPECT_EQ(v.at("path"), "/api/me\n\"injected\"");
+    ++count;
+  }
+  EXPECT_EQ(count, kThreads * kLines);
+}
+
 TEST(AccessLogTest, TextFormatKeepsOneLineWhateverTheClientSends) {
   AccessLogEntry e;
   e.time_micros = 1'790'000'000'000'000;
