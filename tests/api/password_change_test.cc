@@ -14,22 +14,12 @@
 #include <vector>
 
 #include "api/api.h"
-#include "audit/audit_log.h"
-#include "auth/access_tokens.h"
-#include "auth/sign_in.h"
-#include "directory/directory_service.h"
 #include "http/router.h"
-#include "http/server.h"
-#include "store_sqlite/access_token_repo.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
-#include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
 #include "testing/http_roundtrip.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::api {
 namespace {
@@ -45,44 +35,13 @@ using ::testing::Not;
 constexpr char kOld[] = "Le chat boit du thé à 7h";
 constexpr char kNew[] = "Trois hérons gris sur la Garonne";
 
-class PasswordChangeTest : public ::testing::Test {
+class PasswordChangeTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
   PasswordChangeTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    auto policy = auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                            "/common-passwords.txt");
-    EXPECT_TRUE(policy.ok()) << policy.status().ToString();
-    policy_ = std::move(*policy);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions options;
-    options.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, options);
-    tokens_ = std::make_unique<auth::AccessTokenService>(*db_, auth_repo_, token_repo_, dir_repo_,
-                                                         *audit_, clock_);
-    directory::Structure s;
-    s.name = "CHU de Toulouse";
-    std::vector<directory::Finding> findings;
-    auto structure = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(structure.ok()) << structure.status().ToString();
-    auto created = directory_->CreateAccount(
-        op_, structure->id,
+    person_ = CreateAccount(
         caduce::testing::PersonDraft("MED", "claire.petit@chu-toulouse.fr", "Petit", "Claire"),
-        directory::CreateOptions{}, &findings);
-    EXPECT_TRUE(created.ok()) << created.status().ToString();
-    person_ = *created;
-    auto token = auth_->IssueActivation(person_.id);
-    EXPECT_TRUE(token.ok()) << token.status().ToString();
-    EXPECT_OK(auth_->SetPassword(*token, kOld, "192.0.2.1", "test"));
+        MakeStructure("CHU de Toulouse"));
+    Activate(person_, kOld);
 
     http::Router router;
     AdminServices services;
@@ -91,12 +50,7 @@ class PasswordChangeTest : public ::testing::Test {
     ApiOptions api_options;
     api_options.tokens = tokens_.get();
     EXPECT_OK(AddApiRoutes(router, *auth_, services, api_options));
-    http::ServerOptions server_options;
-    server_options.static_dir = "";
-    server_options.worker_threads = 2;
-    auto server = http::Server::Start(server_options, std::move(router));
-    EXPECT_TRUE(server.ok()) << server.status().ToString();
-    if (server.ok()) server_ = std::move(*server);
+    server_ = Serve(std::move(router));
   }
   ~PasswordChangeTest() override {
     if (server_) server_->Stop();
@@ -160,20 +114,6 @@ class PasswordChangeTest : public ::testing::Test {
     EXPECT_EQ(SignInWith(kNew).status, 401);
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
-  store_sqlite::SqliteAccessTokenRepository token_repo_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
-  std::unique_ptr<auth::AccessTokenService> tokens_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   Account person_;
   std::unique_ptr<http::Server> server_;
 };
