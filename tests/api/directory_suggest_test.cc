@@ -15,19 +15,14 @@
 #include <vector>
 
 #include "api/api.h"
-#include "auth/sign_in.h"
-#include "directory/directory_service.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
 #include "testing/http_roundtrip.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::api {
 namespace {
@@ -46,24 +41,9 @@ constexpr char kPassword[] = "Le chat boit du thé à 7h";
 constexpr char kLyonPhone[] = "0478123456";
 constexpr char kLyonRpps[] = "10001234565";
 
-class DirectorySuggestTest : public ::testing::Test {
+class DirectorySuggestTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
-  DirectorySuggestTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions options;
-    options.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, options);
+  DirectorySuggestTest() : ServiceStack({.common_passwords = false}) {
     toulouse_ = MakeStructure("CHU de Toulouse");
     lyon_ = MakeStructure("HCL Lyon");
     // The person who searches: not visible itself, administers nothing.
@@ -95,26 +75,13 @@ class DirectorySuggestTest : public ::testing::Test {
     services.directory = directory_.get();
     services.work_dir = dir_.File("work");
     EXPECT_OK(AddApiRoutes(router, *auth_, services));
-    http::ServerOptions server_options;
-    server_options.static_dir = "";
-    server_options.worker_threads = 2;
-    auto server = http::Server::Start(server_options, std::move(router));
-    EXPECT_TRUE(server.ok()) << server.status().ToString();
-    if (server.ok()) server_ = std::move(*server);
+    server_ = Serve(std::move(router));
     cookies_ = SignIn(searcher_);
   }
   ~DirectorySuggestTest() override {
     if (server_) server_->Stop();
   }
 
-  int64_t MakeStructure(const std::string& name) {
-    directory::Structure s;
-    s.name = name;
-    std::vector<directory::Finding> findings;
-    auto r = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? r->id : 0;
-  }
   Account Create(const directory::AccountDraft& d, int64_t structure, bool visible) {
     std::vector<directory::Finding> findings;
     directory::CreateOptions options;
@@ -123,11 +90,7 @@ class DirectorySuggestTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : Account{};
   }
-  void Activate(const Account& a) {
-    auto token = auth_->IssueActivation(a.id);
-    ASSERT_TRUE(token.ok()) << token.status().ToString();
-    EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
-  }
+  void Activate(const Account& a) { ServiceStack::Activate(a, kPassword); }
 
   HttpResponse Send(const std::string& method, const std::string& target,
                     const std::string& extra_headers = "", const std::string& body = "") {
@@ -170,18 +133,6 @@ class DirectorySuggestTest : public ::testing::Test {
                : std::string();
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t toulouse_ = 0, lyon_ = 0;
   Account searcher_;
   std::string cookies_;

@@ -20,19 +20,14 @@
 #include <vector>
 
 #include "api/api.h"
-#include "auth/sign_in.h"
-#include "directory/directory_service.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
 #include "testing/http_roundtrip.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::api {
 namespace {
@@ -51,35 +46,10 @@ using ::caduce::testing::CookieOf;
 using ::caduce::testing::HttpResponse;
 using ::caduce::testing::Roundtrip;
 
-class ApiTest : public ::testing::Test {
+class ApiTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
   ApiTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    auto policy = auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                            "/common-passwords.txt");
-    EXPECT_TRUE(policy.ok()) << policy.status().ToString();
-    policy_ = std::move(*policy);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions options;
-    options.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, options);
-    directory::Structure s;
-    s.name = "CHU de Toulouse";
-    s.mss_domain = "chu-toulouse.mssante.fr";
-    std::vector<directory::Finding> findings;
-    auto r = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    structure_id_ = r.ok() ? r->id : 0;
+    structure_id_ = MakeStructure("CHU de Toulouse", "chu-toulouse.mssante.fr");
 
     http::Router router;
     EXPECT_OK(AddApiRoutes(router, *auth_));
@@ -156,18 +126,6 @@ class ApiTest : public ::testing::Test {
     return Signed{CookieOf(r.SetCookie("caduce_session")), CookieOf(r.SetCookie("caduce_csrf"))};
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t structure_id_ = 0;
   std::unique_ptr<http::Server> server_;
 };
