@@ -29,20 +29,15 @@
 #include <vector>
 
 #include "api/api.h"
-#include "auth/sign_in.h"
-#include "directory/directory_service.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "jobs/import_jobs.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
 #include "testing/http_roundtrip.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::api {
 namespace {
@@ -92,29 +87,10 @@ std::string ReadEvents(uint16_t port, const std::string& request,
   return in;
 }
 
-class AdminApiTest : public ::testing::Test {
+class AdminApiTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
   AdminApiTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    auto policy = auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                            "/common-passwords.txt");
-    EXPECT_TRUE(policy.ok()) << policy.status().ToString();
-    policy_ = std::move(*policy);
     clock_.SetDate("2026-11-27");
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions options;
-    options.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, options);
     toulouse_ = MakeStructure("CHU de Toulouse", "chu-toulouse.mssante.fr");
     lyon_ = MakeStructure("HCL Lyon", "hcl-lyon.mssante.fr");
     imports_ = std::make_unique<jobs::ImportJobs>(*directory_, dir_.File("work"), clock_);
@@ -134,25 +110,10 @@ class AdminApiTest : public ::testing::Test {
     EXPECT_OK(AddApiRoutes(router, *auth_, services));
     routes_ = router.routes().size();
     for (const http::Route& r : router.routes()) registered_.insert(r.method + " " + r.pattern);
-    http::ServerOptions server_options;
-    server_options.static_dir = "";
-    server_options.worker_threads = 2;
-    auto server = http::Server::Start(server_options, std::move(router));
-    EXPECT_TRUE(server.ok()) << server.status().ToString();
-    if (server.ok()) server_ = std::move(*server);
+    server_ = Serve(std::move(router));
   }
   ~AdminApiTest() override {
     if (server_) server_->Stop();
-  }
-
-  int64_t MakeStructure(const std::string& name, const std::string& domain) {
-    directory::Structure s;
-    s.name = name;
-    s.mss_domain = domain;
-    std::vector<directory::Finding> findings;
-    auto r = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? r->id : 0;
   }
 
   Account Create(const AccountDraft& d, int64_t structure) {
@@ -169,11 +130,7 @@ class AdminApiTest : public ::testing::Test {
   }
   Account ActivePerson(const std::string& address, int64_t structure) {
     Account a = Person(address, structure);
-    auto token = auth_->IssueActivation(a.id);
-    EXPECT_TRUE(token.ok()) << token.status().ToString();
-    if (token.ok()) {
-      EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
-    }
+    Activate(a, kPassword);
     return a;
   }
   Account Shared(const std::string& type, const std::string& address, int64_t structure,
@@ -234,19 +191,7 @@ class AdminApiTest : public ::testing::Test {
     return job;
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
   std::unique_ptr<jobs::ImportJobs> imports_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t toulouse_ = 0, lyon_ = 0;
   Account admin_, lyon_admin_, nurse_;
   size_t routes_ = 0;

@@ -26,20 +26,15 @@
 #include <vector>
 
 #include "api/api.h"
-#include "auth/sign_in.h"
-#include "directory/directory_service.h"
 #include "fetch/remote_image.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
 #include "testing/http_roundtrip.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 extern char** environ;
 
@@ -135,35 +130,10 @@ class ImageOrigin {
   pid_t pid_ = 0;
 };
 
-class ImageProxyTest : public ::testing::Test {
+class ImageProxyTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
   ImageProxyTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    auto policy = auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                            "/common-passwords.txt");
-    EXPECT_TRUE(policy.ok()) << policy.status().ToString();
-    policy_ = std::move(*policy);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions options;
-    options.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, options);
-    directory::Structure s;
-    s.name = "CHU de Toulouse";
-    s.mss_domain = "chu-toulouse.mssante.fr";
-    std::vector<directory::Finding> findings;
-    auto structure = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(structure.ok()) << structure.status().ToString();
-    toulouse_ = structure.ok() ? structure->id : 0;
+    toulouse_ = MakeStructure("CHU de Toulouse", "chu-toulouse.mssante.fr");
     nurse_ = ActivePerson("infirmiere@chu-toulouse.fr");
     doctor_ = ActivePerson("medecin@chu-toulouse.fr");
     origin_.Start();
@@ -173,18 +143,11 @@ class ImageProxyTest : public ::testing::Test {
   }
 
   Account ActivePerson(const std::string& address) {
-    std::vector<directory::Finding> findings;
-    auto a = directory_->CreateAccount(
-        op_, toulouse_, caduce::testing::PersonDraft("MED", address, "Dupont", "Marie"),
-        directory::CreateOptions{}, &findings);
-    EXPECT_TRUE(a.ok()) << a.status().ToString();
-    if (!a.ok()) return Account{};
-    auto token = auth_->IssueActivation(a->id);
-    EXPECT_TRUE(token.ok()) << token.status().ToString();
-    if (token.ok()) {
-      EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
-    }
-    return *a;
+    Account a =
+        CreateAccount(caduce::testing::PersonDraft("MED", address, "Dupont", "Marie"), toulouse_);
+    if (a.id == 0) return Account{};
+    Activate(a, kPassword);
+    return a;
   }
 
   // Starts caduce's HTTP server with the /api routes and this fetcher (null: the
@@ -255,18 +218,6 @@ class ImageProxyTest : public ::testing::Test {
                : std::string();
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t toulouse_ = 0;
   Account nurse_, doctor_;
   ImageOrigin origin_;
