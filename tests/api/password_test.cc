@@ -17,20 +17,14 @@
 #include <vector>
 
 #include "api/api.h"
-#include "auth/sign_in.h"
-#include "directory/directory_service.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "notify/notify_service.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
-#include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/notify_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 #include "tests/notify/smtp_sink.h"
 
 namespace caduce::api {
@@ -94,26 +88,10 @@ HttpResponse Roundtrip(uint16_t port, const std::string& request) {
   return r;
 }
 
-class PasswordApiTest : public ::testing::Test {
+class PasswordApiTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
   PasswordApiTest() : sink_(dir_.File("received"), caduce::testing::FreePort()) {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    db_ = std::move(*store_sqlite::SqliteDatabase::Open(o));
-    ref_ = std::move(*directory::ReferenceData::Load(caduce::testing::DataDir()));
-    policy_ = std::move(*auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                                   "/common-passwords.txt"));
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions a;
-    a.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, a);
-    directory::Structure s;
-    s.name = "CHU de Démonstration";
-    std::vector<directory::Finding> findings;
-    structure_id_ = directory_->CreateStructure(op_, s, &findings)->id;
+    structure_id_ = MakeStructure("CHU de Démonstration");
 
     sink_.Start();
     notify::MailerOptions m;
@@ -146,12 +124,7 @@ class PasswordApiTest : public ::testing::Test {
 
   directory::Account Person(const std::string& address, const std::string& nom,
                             const std::string& prenom) {
-    std::vector<directory::Finding> findings;
-    auto r = directory_->CreateAccount(op_, structure_id_,
-                                       caduce::testing::PersonDraft("PER", address, nom, prenom),
-                                       directory::CreateOptions{}, &findings);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return *r;
+    return CreateAccount(caduce::testing::PersonDraft("PER", address, nom, prenom), structure_id_);
   }
 
   HttpResponse Send(const std::string& method, const std::string& target,
@@ -181,23 +154,11 @@ class PasswordApiTest : public ::testing::Test {
     return mails.size() >= n ? caduce::testing::Parse(mails[n - 1]) : ParsedMail{};
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
   caduce::testing::SmtpSink sink_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
   store_sqlite::SqliteNotifyRepository notify_repo_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
   std::unique_ptr<notify::Mailer> mailer_;
   std::unique_ptr<notify::NotifyService> notify_;
   std::unique_ptr<http::Server> server_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t structure_id_ = 0;
 };
 
