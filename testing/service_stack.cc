@@ -54,8 +54,8 @@ directory::Account ServiceStack::CreateAccount(const directory::AccountDraft& dr
   return r.ok() ? *r : directory::Account{};
 }
 
-void ServiceStack::Activate(const directory::Account& account, const std::string& password) {
-  auto token = auth_->IssueActivation(account.id);
+void ServiceStack::Activate(int64_t account_id, const std::string& password) {
+  auto token = auth_->IssueActivation(account_id);
   EXPECT_TRUE(token.ok()) << token.status().ToString();
   if (token.ok()) {
     EXPECT_OK(auth_->SetPassword(*token, password, "192.0.2.1", "test"));

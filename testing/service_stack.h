@@ -48,8 +48,11 @@ class ServiceStack {
   // The account of `draft` created in `structure` by the command line; an empty
   // account on failure.
   directory::Account CreateAccount(const directory::AccountDraft& draft, int64_t structure);
-  // Activates `account` with `password` through the activation mail's token.
-  void Activate(const directory::Account& account, const std::string& password);
+  // Activates the account with `password` through the activation mail's token.
+  void Activate(int64_t account_id, const std::string& password);
+  void Activate(const directory::Account& account, const std::string& password) {
+    Activate(account.id, password);
+  }
   // Serves `router` on an ephemeral loopback port with 2 workers and no static
   // files; null on failure.
   static std::unique_ptr<http::Server> Serve(http::Router router);

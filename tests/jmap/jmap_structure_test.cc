@@ -18,22 +18,17 @@
 
 #include "api/api.h"
 #include "api/jmap/method.h"
-#include "auth/sign_in.h"
-#include "directory/directory_service.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "jobs/import_jobs.h"
 #include "mail/mail_service.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
 #include "testing/http_roundtrip.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::api::jmap {
 namespace {
@@ -49,28 +44,9 @@ using ::testing::SizeIs;
 
 constexpr char kPassword[] = "Le chat boit du thé à 7h";
 
-class JmapStructureTest : public ::testing::Test {
+class JmapStructureTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
   JmapStructureTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok());
-    ref_ = std::move(*ref);
-    auto policy = auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                            "/common-passwords.txt");
-    EXPECT_TRUE(policy.ok());
-    policy_ = std::move(*policy);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions options;
-    options.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, options);
     auto blobs = mail::BlobStore::Open(dir_.File("blobs"));
     EXPECT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
@@ -118,28 +94,12 @@ class JmapStructureTest : public ::testing::Test {
     if (server_) server_->Stop();
   }
 
-  int64_t MakeStructure(const std::string& name, const std::string& domain) {
-    directory::Structure s;
-    s.name = name;
-    s.mss_domain = domain;
-    std::vector<directory::Finding> findings;
-    auto st = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(st.ok()) << st.status().ToString();
-    return st.ok() ? st->id : 0;
-  }
   int64_t Create(int64_t structure, const directory::AccountDraft& d) {
-    std::vector<directory::Finding> findings;
-    auto r = directory_->CreateAccount(op_, structure, d, directory::CreateOptions{}, &findings);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? r->id : 0;
+    return CreateAccount(d, structure).id;
   }
   int64_t Active(int64_t structure, const directory::AccountDraft& d) {
     int64_t id = Create(structure, d);
-    auto token = auth_->IssueActivation(id);
-    EXPECT_TRUE(token.ok());
-    if (token.ok()) {
-      EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
-    }
+    Activate(id, kPassword);
     return id;
   }
 
@@ -276,23 +236,11 @@ class JmapStructureTest : public ::testing::Test {
     return entries.ok() ? *entries : std::vector<audit::Entry>{};
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
   store_sqlite::SqliteMailRepository mail_repo_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
   std::unique_ptr<mail::BlobStore> blobs_;
   std::unique_ptr<mail::MailService> mail_;
   std::unique_ptr<jobs::ImportJobs> imports_;
   std::unique_ptr<http::Server> server_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t structure_ = 0, other_ = 0, marie_ = 0, paul_ = 0, claire_ = 0, org_ = 0;
   std::string paul_cookies_, marie_cookies_, claire_cookies_;
 };

@@ -22,22 +22,17 @@
 
 #include "api/api.h"
 #include "api/jmap/method.h"
-#include "auth/sign_in.h"
-#include "directory/directory_service.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "mail/blob_store.h"
 #include "mail/mail_service.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
 #include "testing/http_roundtrip.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::api::jmap {
 namespace {
@@ -63,29 +58,10 @@ std::string Message(const std::string& subject, const std::string& body) {
          body + "\r\n";
 }
 
-class JmapTest : public ::testing::Test {
+class JmapTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
   JmapTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    auto policy = auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                            "/common-passwords.txt");
-    EXPECT_TRUE(policy.ok());
-    policy_ = std::move(*policy);
     clock_.SetDate("2026-11-27");
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions options;
-    options.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, options);
     auto blobs = mail::BlobStore::Open(dir_.File("blobs"));
     EXPECT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
@@ -127,28 +103,12 @@ class JmapTest : public ::testing::Test {
     if (server_) server_->Stop();
   }
 
-  int64_t MakeStructure(const std::string& name, const std::string& domain) {
-    directory::Structure s;
-    s.name = name;
-    s.mss_domain = domain;
-    std::vector<directory::Finding> findings;
-    auto r = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? r->id : 0;
-  }
   Account Create(const directory::AccountDraft& d, int64_t structure) {
-    std::vector<directory::Finding> findings;
-    auto r = directory_->CreateAccount(op_, structure, d, directory::CreateOptions{}, &findings);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : Account{};
+    return CreateAccount(d, structure);
   }
   Account ActivePerson(const std::string& address, int64_t structure) {
     Account a = Create(caduce::testing::PersonDraft("MED", address, "Roux", "Anne"), structure);
-    auto token = auth_->IssueActivation(a.id);
-    EXPECT_TRUE(token.ok());
-    if (token.ok()) {
-      EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
-    }
+    Activate(a, kPassword);
     return a;
   }
   int64_t Deliver(const std::string& to, const std::string& subject, const std::string& body) {
@@ -191,21 +151,9 @@ class JmapTest : public ::testing::Test {
   }
   std::string A(int64_t id) { return "A" + std::to_string(id); }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
   store_sqlite::SqliteMailRepository mail_repo_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
   std::unique_ptr<mail::BlobStore> blobs_;
   std::unique_ptr<mail::MailService> mail_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t toulouse_ = 0, lyon_ = 0;
   Account anne_, paul_, other_, secretariat_, lyon_org_;
   std::unique_ptr<http::Server> server_;
