@@ -23,18 +23,14 @@
 
 #include "app/app.h"
 #include "app/config.h"
-#include "directory/directory_service.h"
 #include "mail/mail_service.h"
 #include "store_sqlite/audit_repo.h"
-#include "store_sqlite/auth_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
 #include "testing/http_roundtrip.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::app {
 namespace {
@@ -55,50 +51,19 @@ constexpr char kMessage[] =
 
 // The database and mail store as an earlier run left them: a person, and uploads
 // made 25 hours ago (one of them imported as a message) and one just now.
-class JmapServeUploadsTest : public ::testing::Test {
+class JmapServeUploadsTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
   JmapServeUploadsTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok());
-    ref_ = std::move(*ref);
-    auto policy = auth::PasswordPolicy::WithCommonPasswords(caduce::testing::DataDir() +
-                                                            "/common-passwords.txt");
-    EXPECT_TRUE(policy.ok());
-    policy_ = std::move(*policy);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
-    auth::AuthOptions ao;
-    ao.cost = auth::PasswordCost::Minimal();
-    auth_ = std::make_unique<auth::SignInService>(*db_, auth_repo_, dir_repo_, *audit_, policy_,
-                                                  clock_, ao);
     auto blobs = mail::BlobStore::Open(dir_.File("blobs"));
     EXPECT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
     mail_ = std::make_unique<mail::MailService>(*db_, mail_repo_, dir_repo_, *audit_, *blobs_,
                                                 clock_, mail::MailOptions{});
-    directory::Structure s;
-    s.name = "CHU de Toulouse";
-    s.mss_domain = "chu-toulouse.mssante.fr";
-    std::vector<directory::Finding> findings;
-    auto st = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(st.ok());
-    structure_ = st.ok() ? st->id : 0;
-    auto marie = directory_->CreateAccount(
-        op_, structure_, caduce::testing::PersonDraft("PER", "marie.dupont@chu-toulouse.fr"),
-        directory::CreateOptions{}, &findings);
-    EXPECT_TRUE(marie.ok());
-    marie_ = marie.ok() ? marie->id : 0;
-    auto token = auth_->IssueActivation(marie_);
-    EXPECT_TRUE(token.ok());
-    if (token.ok()) {
-      EXPECT_OK(auth_->SetPassword(*token, kPassword, "192.0.2.1", "test"));
-    }
+    structure_ = MakeStructure("CHU de Toulouse", "chu-toulouse.mssante.fr");
+    marie_ = CreateAccount(caduce::testing::PersonDraft("PER", "marie.dupont@chu-toulouse.fr"),
+                           structure_)
+                 .id;
+    Activate(marie_, kPassword);
 
     int64_t now = SystemClock::Get().NowMicros();
     clock_.Set(now - 25 * kHour);
@@ -192,22 +157,10 @@ class JmapServeUploadsTest : public ::testing::Test {
     return false;
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  directory::ReferenceData ref_;
-  auth::PasswordPolicy policy_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
-  store_sqlite::SqliteAuthRepository auth_repo_;
   store_sqlite::SqliteMailRepository mail_repo_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
-  std::unique_ptr<auth::SignInService> auth_;
   std::unique_ptr<mail::BlobStore> blobs_;
   std::unique_ptr<mail::MailService> mail_;
   std::unique_ptr<App> app_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t structure_ = 0, marie_ = 0;
   std::string old_blob_, imported_blob_, recent_blob_;
   std::mutex log_mu_;
