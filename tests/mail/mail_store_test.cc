@@ -11,16 +11,12 @@
 #include <filesystem>
 #include <thread>
 
-#include "directory/directory_service.h"
 #include "directory/reference_data.h"
-#include "store_sqlite/audit_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 // Filters below are written with designated initializers naming only what they set.
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
@@ -46,19 +42,9 @@ std::string Message(const std::string& subject, const std::string& body,
          "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n";
 }
 
-class MailStoreTest : public ::testing::Test {
+class MailStoreTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
-  MailStoreTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ = std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
+  MailStoreTest() : ServiceStack({.common_passwords = false}) {
     auto blobs = BlobStore::Open(dir_.File("blobs"));
     EXPECT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
@@ -66,13 +52,7 @@ class MailStoreTest : public ::testing::Test {
     mo.local_domains = {"chu-toulouse.fr"};
     mail_ = std::make_unique<MailService>(*db_, mail_repo_, dir_repo_, *audit_, *blobs_, clock_, mo);
 
-    directory::Structure s;
-    s.name = "CHU de Toulouse";
-    s.mss_domain = "chu-toulouse.mssante.fr";
-    std::vector<directory::Finding> findings;
-    auto st = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(st.ok()) << st.status().ToString();
-    structure_ = st->id;
+    structure_ = MakeStructure("CHU de Toulouse", "chu-toulouse.mssante.fr");
     marie_ = Create(caduce::testing::PersonDraft("PER", "marie.dupont@chu-toulouse.fr"));
     paul_ = Create(caduce::testing::PersonDraft("MED", "paul.martin@chu-toulouse.fr", "Martin", "Paul"));
     jean_ = Create(caduce::testing::PersonDraft("MED", "jean.roux@chu-toulouse.fr", "Roux", "Jean"));
@@ -86,10 +66,7 @@ class MailStoreTest : public ::testing::Test {
   }
 
   int64_t Create(const directory::AccountDraft& d) {
-    std::vector<directory::Finding> findings;
-    auto a = directory_->CreateAccount(op_, structure_, d, {}, &findings);
-    EXPECT_TRUE(a.ok()) << a.status().ToString();
-    return a.ok() ? a->id : 0;
+    return CreateAccount(d, structure_).id;
   }
 
   // Delivers and returns the id of the message in `account`.
@@ -136,18 +113,9 @@ class MailStoreTest : public ::testing::Test {
     return n;
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  directory::ReferenceData ref_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
   store_sqlite::SqliteMailRepository mail_repo_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<MailService> mail_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t structure_ = 0, marie_ = 0, paul_ = 0, jean_ = 0, org_ = 0;
   MailActor marie_actor_, paul_actor_, jean_actor_;
 };
