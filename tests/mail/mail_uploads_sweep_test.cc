@@ -11,17 +11,13 @@
 #include <string>
 #include <vector>
 
-#include "directory/directory_service.h"
 #include "directory/reference_data.h"
 #include "mail/mail_service.h"
-#include "store_sqlite/audit_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::mail {
 namespace {
@@ -34,21 +30,10 @@ using ::testing::SizeIs;
 
 constexpr int64_t kHour = 3600LL * 1000000;
 
-class MailUploadsSweepTest : public ::testing::Test {
+class MailUploadsSweepTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
-  MailUploadsSweepTest() {
+  MailUploadsSweepTest() : ServiceStack({.common_passwords = false}) {
     clock_.SetDate("2026-11-27");
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
     auto blobs = BlobStore::Open(dir_.File("blobs"));
     EXPECT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
@@ -68,20 +53,8 @@ class MailUploadsSweepTest : public ::testing::Test {
     paul_actor_ = {paul_, "paul.martin@chu-toulouse.fr", "192.0.2.8"};
   }
 
-  int64_t MakeStructure(const std::string& name, const std::string& domain) {
-    directory::Structure s;
-    s.name = name;
-    s.mss_domain = domain;
-    std::vector<directory::Finding> findings;
-    auto st = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(st.ok()) << st.status().ToString();
-    return st.ok() ? st->id : 0;
-  }
   int64_t Create(int64_t structure, const directory::AccountDraft& d) {
-    std::vector<directory::Finding> findings;
-    auto a = directory_->CreateAccount(op_, structure, d, {}, &findings);
-    EXPECT_TRUE(a.ok()) << a.status().ToString();
-    return a.ok() ? a->id : 0;
+    return CreateAccount(d, structure).id;
   }
   std::string Upload(const MailActor& who, int64_t account, const std::string& bytes) {
     auto u = mail_->UploadBlob(who, account, "application/octet-stream", bytes);
@@ -112,18 +85,9 @@ class MailUploadsSweepTest : public ::testing::Test {
     return r.ok() ? *r : std::vector<audit::Entry>{};
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  directory::ReferenceData ref_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
   store_sqlite::SqliteMailRepository mail_repo_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<MailService> mail_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t structure_ = 0, other_ = 0, marie_ = 0, paul_ = 0, org_ = 0;
   MailActor marie_actor_, paul_actor_;
 };

@@ -9,17 +9,13 @@
 
 #include <filesystem>
 
-#include "directory/directory_service.h"
 #include "directory/reference_data.h"
 #include "mail/mail_service.h"
-#include "store_sqlite/audit_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::mail {
 namespace {
@@ -33,20 +29,9 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 
-class MailWriteTest : public ::testing::Test {
+class MailWriteTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
-  MailWriteTest() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ =
-        std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
+  MailWriteTest() : ServiceStack({.common_passwords = false}) {
     auto blobs = BlobStore::Open(dir_.File("blobs"));
     EXPECT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
@@ -57,13 +42,7 @@ class MailWriteTest : public ::testing::Test {
     mail_ =
         std::make_unique<MailService>(*db_, mail_repo_, dir_repo_, *audit_, *blobs_, clock_, mo);
 
-    directory::Structure s;
-    s.name = "CHU de Toulouse";
-    s.mss_domain = "chu-toulouse.mssante.fr";
-    std::vector<directory::Finding> findings;
-    auto st = directory_->CreateStructure(op_, s, &findings);
-    EXPECT_TRUE(st.ok()) << st.status().ToString();
-    structure_ = st->id;
+    structure_ = MakeStructure("CHU de Toulouse", "chu-toulouse.mssante.fr");
     marie_ = Create(caduce::testing::PersonDraft("PER", "marie.dupont@chu-toulouse.fr"));
     paul_ = Create(
         caduce::testing::PersonDraft("MED", "paul.martin@chu-toulouse.fr", "Martin", "Paul"));
@@ -76,12 +55,7 @@ class MailWriteTest : public ::testing::Test {
     jean_actor_ = {jean_, "jean.roux@chu-toulouse.fr", "192.0.2.9"};
   }
 
-  int64_t Create(const directory::AccountDraft& d) {
-    std::vector<directory::Finding> findings;
-    auto a = directory_->CreateAccount(op_, structure_, d, {}, &findings);
-    EXPECT_TRUE(a.ok()) << a.status().ToString();
-    return a.ok() ? a->id : 0;
-  }
+  int64_t Create(const directory::AccountDraft& d) { return CreateAccount(d, structure_).id; }
 
   int64_t MailboxId(const MailActor& who, int64_t account, Role role) {
     auto list = mail_->Mailboxes(who, account);
@@ -132,18 +106,9 @@ class MailWriteTest : public ::testing::Test {
     return d;
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  directory::ReferenceData ref_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
   store_sqlite::SqliteMailRepository mail_repo_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<MailService> mail_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t structure_ = 0, marie_ = 0, paul_ = 0, jean_ = 0, org_ = 0;
   MailActor marie_actor_, paul_actor_, jean_actor_;
 };
