@@ -11,17 +11,13 @@
 #include <map>
 #include <random>
 
-#include "directory/directory_service.h"
 #include "directory/reference_data.h"
 #include "mail/mail_service.h"
-#include "store_sqlite/audit_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::mail {
 namespace {
@@ -35,37 +31,21 @@ struct Sent {
   bool rare = false, common = false;
 };
 
-class MailSearchTest : public ::testing::TestWithParam<store_sqlite::SqliteMailRepository::SearchTuning> {
+class MailSearchTest
+    : public ::testing::TestWithParam<store_sqlite::SqliteMailRepository::SearchTuning>,
+      protected caduce::testing::ServiceStack {
  protected:
-  MailSearchTest() : mail_repo_(GetParam()) {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    EXPECT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    EXPECT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ = std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
+  MailSearchTest() : ServiceStack({.common_passwords = false}), mail_repo_(GetParam()) {
     auto blobs = BlobStore::Open(dir_.File("blobs"));
     EXPECT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
     MailOptions mo;
     mo.local_domains = {"chu-toulouse.fr"};
     mail_ = std::make_unique<MailService>(*db_, mail_repo_, dir_repo_, *audit_, *blobs_, clock_, mo);
-    directory::Structure s;
-    s.name = "CHU de Toulouse";
-    std::vector<directory::Finding> findings;
-    auto st = directory_->CreateStructure(directory::Actor::CommandLine(), s, &findings);
-    EXPECT_TRUE(st.ok()) << st.status().ToString();
+    int64_t structure = MakeStructure("CHU de Toulouse");
     for (auto [id, address] : {std::pair{&paul_, "paul.martin@chu-toulouse.fr"},
                                std::pair{&jean_, "jean.roux@chu-toulouse.fr"}}) {
-      auto a = directory_->CreateAccount(directory::Actor::CommandLine(), st->id,
-                                         caduce::testing::PersonDraft("MED", address), {},
-                                         &findings);
-      EXPECT_TRUE(a.ok()) << a.status().ToString();
-      *id = a.ok() ? a->id : 0;
+      *id = CreateAccount(caduce::testing::PersonDraft("MED", address), structure).id;
     }
     paul_actor_ = {paul_, "paul.martin@chu-toulouse.fr", "192.0.2.8"};
   }
@@ -116,15 +96,7 @@ class MailSearchTest : public ::testing::TestWithParam<store_sqlite::SqliteMailR
     return ids;
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  directory::ReferenceData ref_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
   store_sqlite::SqliteMailRepository mail_repo_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<MailService> mail_;
   int64_t paul_ = 0, jean_ = 0;
