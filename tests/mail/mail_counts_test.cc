@@ -13,18 +13,14 @@
 #include <map>
 #include <random>
 
-#include "directory/directory_service.h"
 #include "directory/reference_data.h"
 #include "mail/mail_service.h"
-#include "store_sqlite/audit_repo.h"
 #include "store_sqlite/db.h"
-#include "store_sqlite/directory_repo.h"
 #include "store_sqlite/mail_repo.h"
 #include "store_sqlite/migrations.h"
 #include "testing/account_drafts.h"
-#include "testing/fake_clock.h"
+#include "testing/service_stack.h"
 #include "testing/status_matchers.h"
-#include "testing/temp_dir.h"
 
 namespace caduce::mail {
 namespace {
@@ -47,21 +43,11 @@ std::ostream& operator<<(std::ostream& os, const Counts& c) {
   return os << "{total " << c.total << ", unread " << c.unread << "}";
 }
 
-class MailCountsTest : public ::testing::Test {
+class MailCountsTest : public ::testing::Test, protected caduce::testing::ServiceStack {
  protected:
-  MailCountsTest() { Open(); }
+  MailCountsTest() : ServiceStack({.common_passwords = false}) { Open(); }
 
   void Open() {
-    store_sqlite::Options o;
-    o.path = dir_.File("caduce.db");
-    auto db = store_sqlite::SqliteDatabase::Open(o);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto ref = directory::ReferenceData::Load(caduce::testing::DataDir());
-    ASSERT_TRUE(ref.ok()) << ref.status().ToString();
-    ref_ = std::move(*ref);
-    audit_ = std::make_unique<audit::AuditLog>(audit_repo_, clock_);
-    directory_ = std::make_unique<directory::DirectoryService>(*db_, dir_repo_, *audit_, ref_, clock_);
     auto blobs = BlobStore::Open(dir_.File("blobs"));
     ASSERT_TRUE(blobs.ok());
     blobs_ = std::move(*blobs);
@@ -71,12 +57,8 @@ class MailCountsTest : public ::testing::Test {
   }
 
   void CreateAccounts() {
-    directory::Structure s;
-    s.name = "CHU de Toulouse";
-    std::vector<directory::Finding> findings;
-    auto st = directory_->CreateStructure(op_, s, &findings);
-    ASSERT_TRUE(st.ok()) << st.status().ToString();
-    structure_ = st->id;
+    structure_ = MakeStructure("CHU de Toulouse");
+    ASSERT_NE(structure_, 0);
     marie_ = Create(caduce::testing::PersonDraft("PER", "marie.dupont@chu-toulouse.fr"));
     paul_ = Create(caduce::testing::PersonDraft("MED", "paul.martin@chu-toulouse.fr", "Martin", "Paul"));
     jean_ = Create(caduce::testing::PersonDraft("MED", "jean.roux@chu-toulouse.fr", "Roux", "Jean"));
@@ -88,12 +70,7 @@ class MailCountsTest : public ::testing::Test {
     jean_actor_ = {jean_, "jean.roux@chu-toulouse.fr", "192.0.2.9"};
   }
 
-  int64_t Create(const directory::AccountDraft& d) {
-    std::vector<directory::Finding> findings;
-    auto a = directory_->CreateAccount(op_, structure_, d, {}, &findings);
-    EXPECT_TRUE(a.ok()) << a.status().ToString();
-    return a.ok() ? a->id : 0;
-  }
+  int64_t Create(const directory::AccountDraft& d) { return CreateAccount(d, structure_).id; }
 
   int64_t DeliverTo(const std::string& subject, const std::string& rcpt) {
     auto r = mail_->Deliver(Message(subject, rcpt), "francois.leger@clinique.fr", {rcpt});
@@ -153,18 +130,9 @@ class MailCountsTest : public ::testing::Test {
     return st.Step() ? st.Int64(0) : -1;
   }
 
-  caduce::testing::TempDir dir_;
-  caduce::testing::FakeClock clock_;
-  std::unique_ptr<store_sqlite::SqliteDatabase> db_;
-  directory::ReferenceData ref_;
-  store_sqlite::SqliteDirectoryRepository dir_repo_;
-  store_sqlite::SqliteAuditRepository audit_repo_;
   store_sqlite::SqliteMailRepository mail_repo_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<directory::DirectoryService> directory_;
   std::unique_ptr<BlobStore> blobs_;
   std::unique_ptr<MailService> mail_;
-  directory::Actor op_ = directory::Actor::CommandLine();
   int64_t structure_ = 0, marie_ = 0, paul_ = 0, jean_ = 0, org_ = 0;
   MailActor marie_actor_, paul_actor_, jean_actor_;
 };
