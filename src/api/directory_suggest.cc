@@ -16,13 +16,12 @@
 #include <boost/json/object.hpp>
 #include <charconv>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "api/admin.h"
 #include "api/internal.h"
+#include "api/per_person_limit.h"
 #include "directory/fields.h"
 #include "http/status_map.h"
 
@@ -30,40 +29,6 @@ namespace caduce::api::internal {
 namespace {
 
 constexpr int64_t kPerMinute = 60;
-constexpr int64_t kWindowMicros = 60 * int64_t{1000000};
-// Past this many people tracked, windows that ended are dropped.
-constexpr size_t kPruneAbove = 10000;
-
-// A fixed window per person, opened by its first request: at most kPerMinute
-// requests in it. Thread-safe.
-class PerPersonLimit {
- public:
-  // 0 when the request may go on, else the seconds to wait.
-  int64_t Take(int64_t person_id, int64_t now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (windows_.size() > kPruneAbove) {
-      std::erase_if(windows_, [now](const auto& w) { return now - w.second.start >= kWindowMicros; });
-    }
-    Window& w = windows_[person_id];
-    if (w.count == 0 || now - w.start >= kWindowMicros) {
-      w.start = now;
-      w.count = 0;
-    }
-    if (w.count >= kPerMinute) {
-      return std::max<int64_t>(1, (w.start + kWindowMicros - now + 999999) / 1000000);
-    }
-    ++w.count;
-    return 0;
-  }
-
- private:
-  struct Window {
-    int64_t start = 0;
-    int64_t count = 0;
-  };
-  std::mutex mu_;
-  std::unordered_map<int64_t, Window> windows_;
-};
 
 // The `limit` parameter: absent → the default; a whole number ≥ 1, capped.
 Result<int> LimitOf(const http::Request& request) {
@@ -116,7 +81,7 @@ http::Response Suggestions(AdminContext& ctx, PerPersonLimit& limiter,
 }  // namespace
 
 std::vector<http::Route> DirectoryRoutes(AdminContext& ctx) {
-  auto limiter = std::make_shared<PerPersonLimit>();
+  auto limiter = std::make_shared<PerPersonLimit>(kPerMinute);
   http::Route r;
   r.method = "GET";
   r.pattern = "/api/directory/suggestions";

@@ -18,14 +18,13 @@
 // Exposure: reads the session cookie and a URL chosen by a message's sender.
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "api/admin.h"
 #include "api/api.h"
 #include "api/internal.h"
+#include "api/per_person_limit.h"
 #include "fetch/remote_image.h"
 #include "http/status_map.h"
 
@@ -34,52 +33,12 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// A fixed one-minute window per person.
-class PerMinuteLimit {
- public:
-  explicit PerMinuteLimit(int per_minute) : per_minute_(per_minute) {}
-
-  // True when `person` may make one more request now; otherwise
-  // *retry_after_seconds says when its window ends.
-  bool Allow(int64_t person, int64_t* retry_after_seconds) {
-    const auto now = SteadyClock::now();
-    std::lock_guard<std::mutex> lock(mu_);
-    if (windows_.size() > 10'000) {  // forget persons idle for a minute
-      for (auto it = windows_.begin(); it != windows_.end();) {
-        it = now - it->second.start >= std::chrono::minutes(1) ? windows_.erase(it) : std::next(it);
-      }
-    }
-    Window& w = windows_[person];
-    if (w.count == 0 || now - w.start >= std::chrono::minutes(1)) {
-      w.start = now;
-      w.count = 0;
-    }
-    if (w.count >= per_minute_) {
-      auto left = std::chrono::duration_cast<std::chrono::seconds>(
-          w.start + std::chrono::minutes(1) - now);
-      *retry_after_seconds = std::max<int64_t>(1, left.count() + 1);
-      return false;
-    }
-    ++w.count;
-    return true;
-  }
-
- private:
-  struct Window {
-    SteadyClock::time_point start;
-    int count = 0;
-  };
-  const int per_minute_;
-  std::mutex mu_;
-  std::unordered_map<int64_t, Window> windows_;  // guarded by mu_
-};
-
 struct ImageProxy {
   ImageProxy(auth::SignInService& s, fetch::RemoteImageFetcher* f, int per_minute)
       : sign_in(s), fetcher(f), limit(per_minute) {}
   auth::SignInService& sign_in;
   fetch::RemoteImageFetcher* fetcher;
-  PerMinuteLimit limit;
+  internal::PerPersonLimit limit;
 };
 
 int HttpStatusOf(fetch::FetchError error) {
@@ -121,8 +80,11 @@ http::Response ServeImage(ImageProxy& proxy, const http::Request& request) {
     return Problem(403, "L'affichage des images distantes est désactivé sur ce serveur : les "
                         "images restent bloquées.");
   }
-  int64_t retry_after = 0;
-  if (!proxy.limit.Allow(session->person_id, &retry_after)) {
+  const int64_t retry_after = proxy.limit.Take(
+      session->person_id, std::chrono::duration_cast<std::chrono::microseconds>(
+                              SteadyClock::now().time_since_epoch())
+                              .count());
+  if (retry_after > 0) {
     http::Response r = Problem(
         429, "Trop d'images demandées en une minute : réessayez dans " +
                  std::to_string(retry_after) + " secondes.");
