@@ -8,6 +8,8 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +58,11 @@ Result<std::string> StateOf(CallContext& ctx);
 // */changes of one type (RFC 8620 §5.2): Mailbox/, Thread/ and Email/changes.
 MethodOutcome Changes(CallContext& ctx, const boost::json::object& args, mail::ObjectType type,
                       char kind);
+// The same for any object kind whose changes `fetch(since_state, max_changes)`
+// reads (EmailSubmission/changes): arguments checked, ids encoded with `kind`.
+using ChangesFetch = std::function<Result<mail::Changes>(int64_t since, int64_t max_changes)>;
+MethodOutcome ChangesOf(CallContext& ctx, const boost::json::object& args, char kind,
+                        const ChangesFetch& fetch);
 
 }  // namespace caduce::api::jmap::internal
 

@@ -104,6 +104,16 @@ namespace internal {
 // Email/changes.
 MethodOutcome Changes(CallContext& ctx, const json::object& args, mail::ObjectType type,
                       char kind) {
+  MethodOutcome out =
+      ChangesOf(ctx, args, kind, [&ctx, type](int64_t since, int64_t max_changes) {
+        return ctx.mail().ChangesSince(ctx.actor, ctx.account_id, type, since, max_changes);
+      });
+  if (out.ok() && type == mail::ObjectType::kMailbox) out.arguments["updatedProperties"] = nullptr;
+  return out;
+}
+
+MethodOutcome ChangesOf(CallContext& ctx, const json::object& args, char kind,
+                        const ChangesFetch& fetch) {
   if (auto e = UnknownArguments(args, {"accountId", "sinceState", "maxChanges"})) return *e;
   bool bad = false;
   std::optional<std::string_view> since = pj::StringArg(args, "sinceState", &bad);
@@ -118,8 +128,7 @@ MethodOutcome Changes(CallContext& ctx, const json::object& args, mail::ObjectTy
   std::optional<int64_t> since_state = pj::DecodeState(*since);
   if (!since_state) return pj::CannotCalculateChanges();
   if (max_changes == 0 || max_changes > 5000) max_changes = 5000;
-  Result<mail::Changes> c =
-      ctx.mail().ChangesSince(ctx.actor, ctx.account_id, type, *since_state, max_changes);
+  Result<mail::Changes> c = fetch(*since_state, max_changes);
   if (!c.ok()) {
     if (c.status().code() == Code::kFailedPrecondition) return pj::CannotCalculateChanges();
     return ErrorFromStatus(c.status());
@@ -129,15 +138,13 @@ MethodOutcome Changes(CallContext& ctx, const json::object& args, mail::ObjectTy
     for (int64_t id : v) a.push_back(json::string(pj::EncodeId(kind, id)));
     return a;
   };
-  json::object out{{"accountId", ctx.AccountIdText()},
-                   {"oldState", pj::EncodeState(c->old_state)},
-                   {"newState", pj::EncodeState(c->new_state)},
-                   {"hasMoreChanges", c->has_more},
-                   {"created", ids(c->created)},
-                   {"updated", ids(c->updated)},
-                   {"destroyed", ids(c->destroyed)}};
-  if (type == mail::ObjectType::kMailbox) out["updatedProperties"] = nullptr;
-  return out;
+  return json::object{{"accountId", ctx.AccountIdText()},
+                      {"oldState", pj::EncodeState(c->old_state)},
+                      {"newState", pj::EncodeState(c->new_state)},
+                      {"hasMoreChanges", c->has_more},
+                      {"created", ids(c->created)},
+                      {"updated", ids(c->updated)},
+                      {"destroyed", ids(c->destroyed)}};
 }
 
 }  // namespace internal

@@ -105,37 +105,9 @@ MethodOutcome SubmissionGet(CallContext& ctx, const json::object& args) {
 
 // EmailSubmission/changes (RFC 8621 §7.2, RFC 8620 §5.2).
 MethodOutcome SubmissionChanges(CallContext& ctx, const json::object& args) {
-  if (auto e = internal::UnknownArguments(args, {"accountId", "sinceState", "maxChanges"})) {
-    return *e;
-  }
-  bool bad = false;
-  std::optional<std::string_view> since = pj::StringArg(args, "sinceState", &bad);
-  int64_t max_changes = pj::IntArg(args, "maxChanges", 0, &bad);
-  if (bad || !since) {
-    return pj::InvalidArguments(
-        "« sinceState » (une chaîne) est obligatoire ; « maxChanges » est un entier positif.");
-  }
-  if (args.contains("maxChanges") && !args.at("maxChanges").is_null() && max_changes == 0) {
-    return pj::InvalidArguments("« maxChanges » doit être supérieur à 0.");
-  }
-  std::optional<int64_t> since_state = pj::DecodeState(*since);
-  if (!since_state) return pj::CannotCalculateChanges();
-  if (max_changes == 0 || max_changes > 5000) max_changes = 5000;
-  Result<mail::Changes> c =
-      ctx.mail().SubmissionChanges(ctx.actor, ctx.account_id, *since_state, max_changes);
-  if (!c.ok()) {
-    if (c.status().code() == Code::kFailedPrecondition) return pj::CannotCalculateChanges();
-    return ErrorFromStatus(c.status());
-  }
-  json::array created;
-  for (int64_t id : c->created) created.emplace_back(pj::EncodeId(kSubmissionKind, id));
-  return json::object{{"accountId", ctx.AccountIdText()},
-                      {"oldState", pj::EncodeState(c->old_state)},
-                      {"newState", pj::EncodeState(c->new_state)},
-                      {"hasMoreChanges", c->has_more},
-                      {"created", std::move(created)},
-                      {"updated", json::array()},
-                      {"destroyed", json::array()}};
+  return internal::ChangesOf(ctx, args, kSubmissionKind, [&ctx](int64_t since, int64_t max) {
+    return ctx.mail().SubmissionChanges(ctx.actor, ctx.account_id, since, max);
+  });
 }
 
 // One creation: the submission, or a SetError.
