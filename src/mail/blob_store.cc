@@ -30,20 +30,13 @@ Status FsyncPath(const std::string& path) {
   return OkStatus();
 }
 
-// Creates root/ab and root/ab/cd when missing; fsyncs each parent whose entries
-// changed when `sync`.
-Status MakeFolders(const std::string& root, std::string_view id, bool sync) {
+// Creates root/ab when missing; fsyncs the root when `sync`.
+Status MakeFolder(const std::string& root, std::string_view id, bool sync) {
   std::string a = root + "/" + std::string(id.substr(0, 2));
-  std::string b = a + "/" + std::string(id.substr(2, 2));
-  for (const std::string* dir : {&a, &b}) {
-    if (::mkdir(dir->c_str(), 0750) == 0) {
-      if (sync) {
-        std::string parent = dir->substr(0, dir->rfind('/'));
-        CADUCE_RETURN_IF_ERROR(FsyncPath(parent));
-      }
-    } else if (errno != EEXIST) {
-      return UnavailableError(Errno("création du dossier", *dir));
-    }
+  if (::mkdir(a.c_str(), 0750) == 0) {
+    if (sync) CADUCE_RETURN_IF_ERROR(FsyncPath(root));
+  } else if (errno != EEXIST) {
+    return UnavailableError(Errno("création du dossier", a));
   }
   return OkStatus();
 }
@@ -86,6 +79,15 @@ std::string BlobStore::PathOf(std::string_view id) const {
   p += '/';
   p.append(id.substr(0, 2));
   p += '/';
+  p.append(id);
+  return p;
+}
+
+std::string BlobStore::LegacyPathOf(std::string_view id) const {
+  std::string p = root_;
+  p += '/';
+  p.append(id.substr(0, 2));
+  p += '/';
   p.append(id.substr(2, 2));
   p += '/';
   p.append(id);
@@ -99,11 +101,11 @@ Status BlobStore::Write(std::string_view id, std::string_view bytes, Durability 
   std::string folder = final_path.substr(0, final_path.rfind('/'));
   std::string tmp = folder + "/.tmp-" + std::to_string(::getpid()) + "-" +
                     std::to_string(temp_counter.fetch_add(1));
-  // The folders exist for nearly every blob once the store has some: they are made
-  // only when the file cannot be created for want of them.
+  // The folder exists for nearly every blob once the store has a few hundred: it is
+  // made only when the file cannot be created for want of it.
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0 && errno == ENOENT) {
-    CADUCE_RETURN_IF_ERROR(MakeFolders(root_, id, sync));
+    CADUCE_RETURN_IF_ERROR(MakeFolder(root_, id, sync));
     fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   }
   if (fd < 0) return UnavailableError(Errno("création du fichier", tmp));
@@ -171,12 +173,13 @@ Status BlobStore::SyncWrittenBefore(TimePoint written) {
 bool BlobStore::Exists(std::string_view id) const {
   if (!IsValidId(id)) return false;
   struct stat st;
-  return ::stat(PathOf(id).c_str(), &st) == 0;
+  return ::stat(PathOf(id).c_str(), &st) == 0 || ::stat(LegacyPathOf(id).c_str(), &st) == 0;
 }
 
 Result<std::string> BlobStore::Read(std::string_view id) const {
   if (!IsValidId(id)) return NotFoundError("Ce message n'existe pas.");
   std::ifstream in(PathOf(id), std::ios::binary);
+  if (!in) in.open(LegacyPathOf(id), std::ios::binary);
   if (!in) return NotFoundError("Ce message n'existe pas.");
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -187,8 +190,10 @@ Result<std::string> BlobStore::Read(std::string_view id) const {
 
 Status BlobStore::Remove(std::string_view id) {
   if (!IsValidId(id)) return OkStatus();
-  if (::unlink(PathOf(id).c_str()) != 0 && errno != ENOENT) {
-    return UnavailableError(Errno("suppression du message", PathOf(id)));
+  for (const std::string& path : {PathOf(id), LegacyPathOf(id)}) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return UnavailableError(Errno("suppression du message", path));
+    }
   }
   return OkStatus();
 }

@@ -1,6 +1,7 @@
 // File: mail/blob_store.h
 //
-// Raw messages on disk, named by their content: <root>/ab/cd/<BLAKE2b-256 hex>. One
+// Raw messages on disk, named by their content: <root>/ab/<BLAKE2b-256 hex>, 256
+// folders (a store made before 2026-11 has <root>/ab/cd/<hex>, still read). One
 // file serves every message row that has the same bytes (one delivery to several
 // local recipients, a copy between accounts). A file is written to a temporary name
 // in its folder and renamed, so a reader never sees half a blob; durability comes
@@ -60,6 +61,9 @@ class BlobStore {
   Status Remove(std::string_view id);
   std::string PathOf(std::string_view id) const;
   const std::string& root() const { return root_; }
+  // Where a store made before 2026-11 kept the blob: <root>/ab/cd/<hex>. A folder per
+  // blob for a young store (65,536 of them) cost each delivery a mkdir.
+  std::string LegacyPathOf(std::string_view id) const;
 
  private:
   BlobStore(std::string root, int root_fd) : root_(std::move(root)), root_fd_(root_fd) {}

@@ -93,6 +93,7 @@ struct MailService::Pending {
   std::string_view raw;
   std::string blob_id;
   const ParsedMessage* parsed = nullptr;
+  SearchText search;  // made before the write lock
   std::string base_subject;
   std::string mail_from;
   std::vector<std::pair<int64_t, std::string>> local;  // account id, address as given
@@ -228,6 +229,7 @@ Result<DeliveryResult> MailService::Deliver(std::string_view raw, std::string_vi
   }
   p.blob_id = BlobStore::IdOf(raw);
   p.received_at = clock_.NowMicros();
+  if (!p.local.empty()) p.search = repo_.PrepareSearchText(parsed);
   // The bytes go to disk now and are made durable before the delivery joins a commit,
   // by a file-system flush that concurrent deliveries share. That flush runs while
   // the previous batch commits: blob flushes and database commits overlap.
@@ -318,6 +320,7 @@ Status MailService::ApplyDelivery(storage::Tx& tx, Pending& p) {
     e.modseq = m;
     e.base_subject = p.base_subject;
     e.parsed = p.parsed;
+    e.search = &p.search;
     CADUCE_TRY(int64_t email_id, repo_.InsertEmail(tx, e));
     CADUCE_RETURN_IF_ERROR(repo_.AddMembership(tx, email_id, inbox));
     CADUCE_RETURN_IF_ERROR(repo_.TouchMailbox(tx, inbox, m));

@@ -32,6 +32,14 @@ struct AccountMailState {
 };
 
 // A message row to insert (the service has parsed it and chosen its thread).
+// What a message adds to the full-text index: each searchable field as stored
+// (snippets are cut from it) and its distinct words. Finding the words is most of
+// an insert's cost, so a delivery prepares them before it takes the write lock.
+struct SearchText {
+  std::string subject, sender, recipients, body;
+  std::string subject_terms, sender_terms, recipients_terms, body_terms;
+};
+
 struct NewEmail {
   int64_t account_id = 0;
   int64_t thread_id = 0;
@@ -42,6 +50,7 @@ struct NewEmail {
   int64_t modseq = 0;
   std::string base_subject;  // subject without Re:/Fwd: prefixes, folded (threading)
   const ParsedMessage* parsed = nullptr;
+  const SearchText* search = nullptr;  // prepared by PrepareSearchText; made on insert when null
 };
 
 class MailRepository {
@@ -97,6 +106,8 @@ class MailRepository {
   virtual Result<std::vector<int64_t>> ThreadEmails(storage::Tx& tx, int64_t account_id,
                                                     int64_t thread_id) = 0;
 
+  // The full-text entry of a message, made without any transaction.
+  virtual SearchText PrepareSearchText(const ParsedMessage& p) const = 0;
   // Messages. InsertEmail writes the row, its full-text entry and its threading ids.
   virtual Result<int64_t> InsertEmail(storage::Tx& tx, const NewEmail& e) = 0;
   virtual Status AddMembership(storage::Tx& tx, int64_t email_id, int64_t mailbox_id) = 0;

@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "store_sqlite/db.h"
+#include "store_sqlite/fts_terms.h"
 
 namespace caduce::store_sqlite {
 namespace {
@@ -109,28 +110,19 @@ Status Tombstone(storage::Tx& tx, int64_t account_id, ObjectType type, int64_t o
 }  // namespace
 
 std::string FtsQuery(std::string_view text, std::string_view column) {
+  // Each word the index would find, quoted, all required. The index keeps no
+  // positions (detail=column): "rendez-vous" or an address asks for each of its
+  // words in the field rather than for them side by side.
   std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    size_t start = i;
-    while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    std::string word;
-    for (char c : text.substr(start, i - start)) {
-      if (c != '"' && static_cast<unsigned char>(c) >= 0x20) word += c;
-    }
-    // A word without any letter or digit would be an empty phrase.
-    bool has_token = std::any_of(word.begin(), word.end(), [](unsigned char c) {
-      return std::isalnum(c) || c >= 0x80;
-    });
-    if (!has_token) continue;
+  for (const std::string& term : Terms(text)) {
+    if (term.find('"') != std::string::npos) continue;
     if (!out.empty()) out += " AND ";
     if (!column.empty()) {
       out += column;
       out += " : ";
     }
     out += '"';
-    out += word;
+    out += term;
     out += '"';
   }
   return out;
@@ -422,6 +414,23 @@ Result<std::vector<int64_t>> SqliteMailRepository::ThreadEmails(storage::Tx& tx,
 
 // --- Messages ----------------------------------------------------------------
 
+mail::SearchText SqliteMailRepository::PrepareSearchText(const mail::ParsedMessage& p) const {
+  mail::SearchText t;
+  std::vector<EmailAddress> rcpts = p.to;
+  rcpts.insert(rcpts.end(), p.cc.begin(), p.cc.end());
+  rcpts.insert(rcpts.end(), p.bcc.begin(), p.bcc.end());
+  t.subject = p.subject;
+  t.sender = JoinAddresses(p.from) + " " + JoinAddresses(p.sender);
+  t.recipients = JoinAddresses(rcpts);
+  t.body = p.text;
+  for (const auto& a : p.attachments) t.body += "\n" + a.name;
+  t.subject_terms = DistinctTerms(t.subject);
+  t.sender_terms = DistinctTerms(t.sender);
+  t.recipients_terms = DistinctTerms(t.recipients);
+  t.body_terms = DistinctTerms(t.body);
+  return t;
+}
+
 Result<int64_t> SqliteMailRepository::InsertEmail(storage::Tx& tx, const mail::NewEmail& e) {
   const mail::ParsedMessage& p = *e.parsed;
   json::object meta;
@@ -459,17 +468,24 @@ Result<int64_t> SqliteMailRepository::InsertEmail(storage::Tx& tx, const mail::N
     id = sqlite3_last_insert_rowid(conn.handle());
   }
   {
-    Stmt st(conn,
-            "INSERT INTO email_fts(rowid, subject, sender, recipients, body)"
-            " VALUES (?1, ?2, ?3, ?4, ?5)");
-    std::vector<EmailAddress> rcpts = p.to;
-    rcpts.insert(rcpts.end(), p.cc.begin(), p.cc.end());
-    rcpts.insert(rcpts.end(), p.bcc.begin(), p.bcc.end());
-    std::string sender = JoinAddresses(p.from) + " " + JoinAddresses(p.sender);
-    std::string body = p.text;
-    for (const auto& a : p.attachments) body += "\n" + a.name;
-    st.Bind(1, id).Bind(2, p.subject).Bind(3, sender).Bind(4, JoinAddresses(rcpts)).Bind(5, body);
-    CADUCE_RETURN_IF_ERROR(st.Run());
+    mail::SearchText made;
+    const mail::SearchText* text = e.search;
+    if (text == nullptr) {
+      made = PrepareSearchText(p);
+      text = &made;
+    }
+    Stmt row(conn,
+             "INSERT INTO email_text(id, subject, sender, recipients, body)"
+             " VALUES (?1, ?2, ?3, ?4, ?5)");
+    row.Bind(1, id).Bind(2, text->subject).Bind(3, text->sender).Bind(4, text->recipients);
+    row.Bind(5, text->body);
+    CADUCE_RETURN_IF_ERROR(row.Run());
+    Stmt index(conn,
+               "INSERT INTO email_fts(rowid, subject, sender, recipients, body)"
+               " VALUES (?1, ?2, ?3, ?4, ?5)");
+    index.Bind(1, id).Bind(2, text->subject_terms).Bind(3, text->sender_terms);
+    index.Bind(4, text->recipients_terms).Bind(5, text->body_terms);
+    CADUCE_RETURN_IF_ERROR(index.Run());
   }
   std::vector<std::string> ids;
   if (!p.message_id.empty()) ids.push_back(p.message_id);
@@ -547,8 +563,28 @@ Status SqliteMailRepository::DestroyEmail(storage::Tx& tx, int64_t account_id, i
     }
     CADUCE_RETURN_IF_ERROR(st.status());
   }
-  for (const char* sql : {"DELETE FROM email_fts WHERE rowid = ?1",
-                          "DELETE FROM email_thread_ids WHERE email_id = ?1",
+  {
+    // The index forgets exactly the words it was given: the text's distinct words.
+    Stmt st(conn, "DELETE FROM email_text WHERE id = ?1 RETURNING subject, sender, recipients, body");
+    st.Bind(1, email_id);
+    std::string fields[4];
+    bool found = st.Step();
+    if (found) {
+      for (int i = 0; i < 4; ++i) fields[i] = st.Text(i);
+      while (st.Step()) {
+      }
+    }
+    CADUCE_RETURN_IF_ERROR(st.status());
+    if (found) {
+      Stmt del(conn,
+               "INSERT INTO email_fts(email_fts, rowid, subject, sender, recipients, body)"
+               " VALUES ('delete', ?1, ?2, ?3, ?4, ?5)");
+      del.Bind(1, email_id);
+      for (int i = 0; i < 4; ++i) del.Bind(i + 2, DistinctTerms(fields[i]));
+      CADUCE_RETURN_IF_ERROR(del.Run());
+    }
+  }
+  for (const char* sql : {"DELETE FROM email_thread_ids WHERE email_id = ?1",
                           "DELETE FROM email_seen WHERE email_id = ?1"}) {
     Stmt st(conn, sql);
     st.Bind(1, email_id);

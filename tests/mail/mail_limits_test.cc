@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "mail/blob_store.h"
 #include "mail/mime.h"
@@ -71,6 +72,36 @@ TEST(BlobStoreFoldersTest, BlobsLandInNewAndExistingFoldersAlike) {
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir.File("blobs"))) {
     EXPECT_EQ(e.path().filename().string().rfind(".tmp-", 0), std::string::npos) << e.path();
   }
+}
+
+// A store made with a folder per blob (<root>/ab/cd/<id>) is still read, found and
+// cleaned; new blobs go to <root>/ab/<id>.
+TEST(BlobStoreFoldersTest, BlobsOfTheOlderLayoutAreStillReadAndRemoved) {
+  caduce::testing::TempDir dir;
+  auto store = BlobStore::Open(dir.File("blobs"));
+  ASSERT_TRUE(store.ok());
+  std::string old_bytes = "Subject: written by an older caduce\r\n\r\nbody\r\n";
+  std::string old_id = BlobStore::IdOf(old_bytes);
+  std::string old_path = (*store)->LegacyPathOf(old_id);
+  EXPECT_EQ(old_path, dir.File("blobs") + "/" + old_id.substr(0, 2) + "/" + old_id.substr(2, 2) +
+                          "/" + old_id);
+  std::filesystem::create_directories(std::filesystem::path(old_path).parent_path());
+  {
+    std::ofstream out(old_path, std::ios::binary);
+    out << old_bytes;
+  }
+  EXPECT_TRUE((*store)->Exists(old_id));
+  ASSERT_OK_AND_ASSIGN(std::string back, (*store)->Read(old_id));
+  EXPECT_EQ(back, old_bytes);
+  ASSERT_THAT((*store)->Remove(old_id), IsOk());
+  EXPECT_FALSE(std::filesystem::exists(old_path));
+  EXPECT_FALSE((*store)->Exists(old_id));
+  EXPECT_EQ((*store)->Read(old_id).status().code(), Code::kNotFound);
+  std::string bytes = "new layout";
+  std::string id = BlobStore::IdOf(bytes);
+  ASSERT_THAT((*store)->Write(id, bytes, BlobStore::Durability::kSync), IsOk());
+  EXPECT_TRUE(std::filesystem::exists(dir.File("blobs") + "/" + id.substr(0, 2) + "/" + id));
+  EXPECT_EQ((*store)->PathOf(id), dir.File("blobs") + "/" + id.substr(0, 2) + "/" + id);
 }
 
 }  // namespace

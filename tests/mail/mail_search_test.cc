@@ -11,10 +11,14 @@
 #include <map>
 #include <random>
 
+#include <sqlite3.h>
+
 #include "directory/reference_data.h"
 #include "mail/mail_service.h"
 #include "store_sqlite/db.h"
+#include "store_sqlite/fts_terms.h"
 #include "store_sqlite/mail_repo.h"
+#include "store_sqlite/migrations.h"
 #include "testing/account_drafts.h"
 #include "testing/service_stack.h"
 #include "testing/status_matchers.h"
@@ -181,6 +185,54 @@ TEST_P(MailSearchTest, SnippetsMarkTheWordsOfCloseAndOfSpreadIdsAndOnlyTheAccoun
   EXPECT_EQ(none[0].preview, "");
 }
 
+TEST_P(MailSearchTest, WordsOfSeveralPartsAddressesAndDeletedMessagesStayExact) {
+  ASSERT_NO_FATAL_FAILURE(Fill(30, 5));
+  auto r = mail_->Deliver("From: Secrétariat <secretariat.cardio@chu-toulouse.fr>\r\n"
+                          "To: paul.martin@chu-toulouse.fr\r\nSubject: Rendez-vous de contrôle\r\n"
+                          "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                          "Le rendez-vous est avancé. Le rendez-vous est confirmé.\r\n",
+                          "secretariat.cardio@chu-toulouse.fr", {"paul.martin@chu-toulouse.fr"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  int64_t rdv = r->delivered.front().email_id;
+  auto ids = [&](std::string EmailFilter::*field, const char* words) {
+    EmailQuery q;
+    q.account_id = paul_;
+    q.filter.*field = words;
+    q.limit = 100;
+    auto res = mail_->Query(paul_actor_, q);
+    EXPECT_TRUE(res.ok()) << res.status().ToString();
+    std::vector<int64_t> v = res.ok() ? res->ids : std::vector<int64_t>{};
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  EXPECT_THAT(ids(&EmailFilter::text, "rendez-vous"), ElementsAreArray({rdv}));
+  EXPECT_THAT(ids(&EmailFilter::text, "CONTROLE rendez"), ElementsAreArray({rdv}));
+  EXPECT_THAT(ids(&EmailFilter::from, "secretariat.cardio@chu-toulouse.fr"), ElementsAreArray({rdv}));
+  EXPECT_THAT(ids(&EmailFilter::subject, "avancé"), ::testing::IsEmpty());  // a body word, not the subject's
+  EXPECT_EQ(ids(&EmailFilter::from, "francois.leger@clinique.fr").size(), 30u);
+  // Deleted messages leave the index, which stays consistent with the stored text.
+  std::vector<int64_t> common = Expected(false, false);
+  std::vector<int64_t> kept;
+  for (size_t i = 0; i < common.size(); ++i) {
+    if (i % 2 == 0) {  // to Corbeille, then out of it
+      ASSERT_THAT(mail_->Destroy(paul_actor_, paul_, common[i]), caduce::testing::IsOk());
+      ASSERT_THAT(mail_->Destroy(paul_actor_, paul_, common[i]), caduce::testing::IsOk());
+    } else {
+      kept.push_back(common[i]);
+    }
+  }
+  ASSERT_THAT(mail_->Destroy(paul_actor_, paul_, rdv), caduce::testing::IsOk());
+  ASSERT_THAT(mail_->Destroy(paul_actor_, paul_, rdv), caduce::testing::IsOk());
+  std::sort(kept.begin(), kept.end());
+  EXPECT_THAT(ids(&EmailFilter::text, "glycémie"), ElementsAreArray(kept));
+  EXPECT_THAT(ids(&EmailFilter::text, "rendez-vous"), ::testing::IsEmpty());
+  auto tx = db_->Begin(storage::TxMode::kWrite);
+  ASSERT_TRUE(tx.ok());
+  EXPECT_THAT(store_sqlite::SqliteTx::ConnOf(**tx).Exec(
+                  "INSERT INTO email_fts(email_fts) VALUES ('integrity-check')"),
+              caduce::testing::IsOk());
+}
+
 // The default sizes (few matches at this scale: every match checked by its id), and
 // sizes so small that the walk by date and the spread snippets are taken.
 INSTANTIATE_TEST_SUITE_P(
@@ -188,6 +240,80 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(store_sqlite::SqliteMailRepository::SearchTuning{},
                       store_sqlite::SqliteMailRepository::SearchTuning{2, 4, 3},
                       store_sqlite::SqliteMailRepository::SearchTuning{5, 5, 0}));
+
+TEST(FtsTermsTest, DistinctWordsAreFoldedLikeTheIndexFoldsThem) {
+  EXPECT_EQ(store_sqlite::DistinctTerms("Résultat du BILAN, résultat : rendez-vous du 12/03"),
+            "resultat du bilan rendez vous 12 03");
+  EXPECT_EQ(store_sqlite::DistinctTerms(""), "");
+  EXPECT_THAT(store_sqlite::Terms("Glycémie « à jeun » Dr.Léger"),
+              ElementsAreArray({"glycemie", "a", "jeun", "dr", "leger"}));
+}
+
+// A database made before the index kept only distinct words: its text moves to
+// email_text, its index is rebuilt, and it searches, cuts snippets and forgets
+// deleted messages like a new one.
+TEST(FtsMigrationTest, AnOlderIndexIsCarriedOver) {
+  caduce::testing::TempDir dir;
+  std::string path = dir.File("old.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    auto exec = [&](std::string_view sql) {
+      char* err = nullptr;
+      int rc = sqlite3_exec(db, std::string(sql).c_str(), nullptr, nullptr, &err);
+      EXPECT_EQ(rc, SQLITE_OK) << (err != nullptr ? err : "");
+      sqlite3_free(err);
+    };
+    exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+         " applied_at INTEGER NOT NULL)");
+    for (const auto& m : store_sqlite::Migrations()) {
+      if (m.version > 11) break;
+      exec(m.sql);
+      exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", '" +
+           std::string(m.name) + "', 0)");
+    }
+    exec("INSERT INTO email_fts(rowid, subject, sender, recipients, body) VALUES (7, 'Résultat',"
+         " 'Dr Léger <francois.leger@clinique.fr>', 'paul.martin@chu-toulouse.fr',"
+         " 'Bilan sanguin : glycémie normale. Glycémie à refaire.')");
+    sqlite3_close(db);
+  }
+  store_sqlite::Options o;
+  o.path = path;
+  ASSERT_OK_AND_ASSIGN(auto db, store_sqlite::SqliteDatabase::Open(o));
+  auto tx = db->Begin(storage::TxMode::kWrite);
+  ASSERT_TRUE(tx.ok());
+  store_sqlite::Connection& conn = store_sqlite::SqliteTx::ConnOf(**tx);
+  {
+    store_sqlite::Stmt st(conn, "SELECT body FROM email_text WHERE id = 7");
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.Text(0), "Bilan sanguin : glycémie normale. Glycémie à refaire.");
+  }
+  {
+    store_sqlite::Stmt st(conn,
+                          "SELECT rowid, snippet(email_fts, 3, '[', ']', '…', 8) FROM email_fts"
+                          " WHERE email_fts MATCH ?1");
+    st.Bind(1, store_sqlite::FtsQuery("GLYCEMIE leger@clinique.fr"));
+    ASSERT_TRUE(st.Step()) << st.status().ToString();
+    EXPECT_EQ(st.Int64(0), 7);
+    EXPECT_THAT(st.Text(1), HasSubstr("[glycémie]"));
+  }
+  {
+    store_sqlite::Stmt st(conn,
+                          "INSERT INTO email_fts(email_fts, rowid, subject, sender, recipients, body)"
+                          " SELECT 'delete', id, ?1, ?2, ?3, ?4 FROM email_text WHERE id = 7");
+    st.Bind(1, store_sqlite::DistinctTerms("Résultat"));
+    st.Bind(2, store_sqlite::DistinctTerms("Dr Léger <francois.leger@clinique.fr>"));
+    st.Bind(3, store_sqlite::DistinctTerms("paul.martin@chu-toulouse.fr"));
+    st.Bind(4, store_sqlite::DistinctTerms("Bilan sanguin : glycémie normale. Glycémie à refaire."));
+    ASSERT_THAT(st.Run(), caduce::testing::IsOk());
+  }
+  ASSERT_THAT(conn.Exec("DELETE FROM email_text WHERE id = 7"), caduce::testing::IsOk());
+  EXPECT_THAT(conn.Exec("INSERT INTO email_fts(email_fts) VALUES ('integrity-check')"),
+              caduce::testing::IsOk());
+  store_sqlite::Stmt st(conn, "SELECT count(*) FROM email_fts WHERE email_fts MATCH 'glycemie'");
+  ASSERT_TRUE(st.Step());
+  EXPECT_EQ(st.Int64(0), 0);
+}
 
 }  // namespace
 }  // namespace caduce::mail
