@@ -3,6 +3,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace caduce::audit {
@@ -77,6 +79,11 @@ Result<Entry> AuditLog::Append(storage::Tx& tx, Event event) {
   return e;
 }
 
+Status AuditRepository::InsertAll(storage::Tx& tx, const std::vector<Entry>& entries) {
+  for (const Entry& e : entries) CADUCE_RETURN_IF_ERROR(Insert(tx, e));
+  return OkStatus();
+}
+
 Status AuditLog::AppendAll(storage::Tx& tx, std::vector<Event> events) {
   if (events.empty()) return OkStatus();
   if (tx.mode() != storage::TxMode::kWrite) {
@@ -92,23 +99,30 @@ Status AuditLog::AppendAll(storage::Tx& tx, std::vector<Event> events) {
     return OkStatus();
   }
   CADUCE_TRY(std::optional<Entry> last, repo_.Last(tx));
-  Entry e;
-  if (last) e = std::move(*last);
-  bool has_prev = last.has_value();
-  int64_t now = clock_.NowMicros();
+  // The chain's tail: what the next entry links to.
+  int64_t seq = last ? last->seq : 0;
+  int64_t at = last ? last->at : 0;
+  Hash prev = last ? last->hash : Hash{};
+  const int64_t now = clock_.NowMicros();
+  // Chained here, handed to the store a chunk at a time (written many per
+  // statement), so that a large append holds one chunk of entries, not two copies.
+  constexpr size_t kChunk = 512;
+  std::vector<Entry> chunk;
+  chunk.reserve(std::min(kChunk, events.size()));
   for (Event& ev : events) {
-    Entry next;
-    next.seq = has_prev ? e.seq + 1 : 1;
-    next.at = (has_prev && now < e.at) ? e.at : now;
+    Entry& next = chunk.emplace_back();
+    next.seq = ++seq;
+    next.at = at = std::max(now, at);  // never backwards along the chain
     next.event = std::move(ev);
     if (next.event.detail.empty()) next.event.detail = "{}";
-    if (has_prev) next.prev_hash = e.hash;
-    next.hash = ComputeHash(next);
-    CADUCE_RETURN_IF_ERROR(repo_.Insert(tx, next));
-    e = std::move(next);
-    has_prev = true;
+    next.prev_hash = prev;  // all zero for the first entry of the trail
+    next.hash = prev = ComputeHash(next);
+    if (chunk.size() == kChunk) {
+      CADUCE_RETURN_IF_ERROR(repo_.InsertAll(tx, chunk));
+      chunk.clear();
+    }
   }
-  return OkStatus();
+  return repo_.InsertAll(tx, chunk);
 }
 
 Result<VerifyReport> AuditLog::Verify(storage::Tx& tx) {

@@ -67,6 +67,10 @@ class AuditRepository {
   // The newest entry, or nullopt when the trail is empty.
   virtual Result<std::optional<Entry>> Last(storage::Tx& tx) = 0;
   virtual Status Insert(storage::Tx& tx, const Entry& entry) = 0;
+  // Stores `entries` in order, as Insert would one by one (a bulk append: a store
+  // may write many per statement). On error some may be stored: the caller's
+  // transaction is then rolled back.
+  virtual Status InsertAll(storage::Tx& tx, const std::vector<Entry>& entries);
   // Calls `fn` for every entry in seq order (stops early when fn returns false).
   virtual Status Scan(storage::Tx& tx, const std::function<bool(const Entry&)>& fn) = 0;
   // Entries matching `f`, in seq order.

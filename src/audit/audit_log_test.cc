@@ -259,6 +259,68 @@ TEST_F(AuditLogTest, AppendAllContinuesTheChainAsSingleAppendsWould) {
               StatusIs(Code::kFailedPrecondition));
 }
 
+TEST_F(AuditLogTest, ABulkAppendStoresEveryEntryAsSingleAppendsWould) {
+  // 1,000 events (many per statement, and a remainder), with details an attacker
+  // could type: quotes, NUL bytes, SQL, long text. Each one is its own entry of the
+  // chain, stored byte for byte, and the chain verifies.
+  ASSERT_OK(AppendCommitted({MakeEvent(10, 100, "mailbox.opened")}).status());
+  std::vector<Event> events;
+  for (int i = 0; i < 1000; ++i) {
+    Event ev = MakeEvent(i % 7, i % 3 == 0 ? 0 : 100 + i, i % 2 ? "right.granted" : "account.created");
+    ev.detail = R"({"n":)" + std::to_string(i) + R"(,"x":"'); DROP TABLE audit; --","z":")" +
+                std::string(static_cast<size_t>(i % 50), 'e') + "\"}";
+    if (i == 999) ev.detail = std::string("{\"nul\":\"a\0b\"}", 13);
+    if (i == 500) ev.detail.clear();  // becomes {}
+    events.push_back(std::move(ev));
+  }
+  std::vector<Event> expected = events;
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, db_->Begin(storage::TxMode::kWrite));
+    ASSERT_OK(log_.AppendAll(*tx, std::move(events)));
+    ASSERT_OK(tx->Commit());
+  }
+  Filter all;
+  all.limit = 2000;
+  ASSERT_OK_AND_ASSIGN(auto stored, QueryNow(all));
+  ASSERT_EQ(stored.size(), 1001u);
+  for (size_t i = 1; i < stored.size(); ++i) {
+    const Entry& e = stored[i];
+    const Event& want = expected[i - 1];
+    EXPECT_EQ(e.seq, static_cast<int64_t>(i + 1));
+    EXPECT_EQ(e.prev_hash, stored[i - 1].hash) << "seq " << e.seq;
+    EXPECT_EQ(e.hash, ComputeHash(e)) << "seq " << e.seq;
+    EXPECT_EQ(e.event.actor_person_id, want.actor_person_id);
+    EXPECT_EQ(e.event.actor, want.actor);
+    EXPECT_EQ(e.event.mailbox_id, want.mailbox_id);
+    EXPECT_EQ(e.event.action, want.action);
+    EXPECT_EQ(e.event.object, want.object);
+    EXPECT_EQ(e.event.ip, want.ip);
+    EXPECT_EQ(e.event.detail, want.detail.empty() ? "{}" : want.detail) << "seq " << e.seq;
+  }
+  ASSERT_OK_AND_ASSIGN(VerifyReport report, VerifyNow());
+  EXPECT_TRUE(report.ok) << report.problem;
+  EXPECT_EQ(report.entries, 1001);
+  EXPECT_EQ(report.head, stored.back().hash);
+}
+
+TEST_F(AuditLogTest, ABulkInsertMeetingATakenSeqIsRefusedAndWritesNothing) {
+  ASSERT_OK_AND_ASSIGN(auto seeded, AppendCommitted({MakeEvent(10, 100, "mailbox.opened")}));
+  std::vector<Entry> entries;
+  for (int i = 0; i < 40; ++i) {
+    Entry e = seeded[0];
+    e.seq = 2 + i;
+    entries.push_back(e);
+  }
+  entries[37].seq = 1;  // taken: in the last full statement of the batch
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, db_->Begin(storage::TxMode::kWrite));
+    EXPECT_THAT(repo_.InsertAll(*tx, entries), StatusIs(Code::kAlreadyExists));
+  }  // rolled back
+  Filter all;
+  ASSERT_OK_AND_ASSIGN(auto stored, QueryNow(all));
+  EXPECT_THAT(Seqs(stored), ElementsAre(1));
+}
+
 TEST_F(AuditLogTest, InsertingATakenSeqIsRefused) {
   ASSERT_OK_AND_ASSIGN(auto entries, AppendCommitted({MakeEvent(10, 100, "mailbox.opened")}));
   ASSERT_OK_AND_ASSIGN(auto tx, db_->Begin(storage::TxMode::kWrite));

@@ -8,9 +8,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "store_sqlite/columns.h"
 #include "store_sqlite/db.h"
@@ -111,6 +113,56 @@ Status SqliteAuditRepository::Insert(storage::Tx& tx, const audit::Entry& e) {
       .BindBlob(11, e.hash.data(), e.hash.size());
   Status s = st.Run();
   if (!s.ok()) return s.WithContext(fmt::format("insert audit entry {}", e.seq));
+  return OkStatus();
+}
+
+// The statement inserting `n` entries (1 <= n <= kEntriesPerInsert), 11 values each.
+constexpr size_t kEntriesPerInsert = 32;
+const std::string& InsertManySql(size_t n) {
+  static const std::vector<std::string> sql = [] {
+    std::vector<std::string> all(kEntriesPerInsert + 1);
+    for (size_t k = 1; k <= kEntriesPerInsert; ++k) {
+      std::string& q = all[k];
+      q = "INSERT INTO audit(seq, at, actor_person_id, actor, mailbox_id, action, object, ip, "
+          "detail, prev_hash, hash) VALUES ";
+      for (size_t i = 0; i < k; ++i) {
+        q += i ? ", (" : "(";
+        for (size_t c = 1; c <= 11; ++c) q += fmt::format("{}?{}", c > 1 ? ", " : "", 11 * i + c);
+        q += ")";
+      }
+    }
+    return all;
+  }();
+  return sql[n];
+}
+
+Status SqliteAuditRepository::InsertAll(storage::Tx& tx, const std::vector<audit::Entry>& entries) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "inserting audit entries"));
+  Connection& conn = SqliteTx::ConnOf(tx);
+  for (size_t start = 0; start < entries.size(); start += kEntriesPerInsert) {
+    const size_t n = std::min(kEntriesPerInsert, entries.size() - start);
+    Stmt st(conn, InsertManySql(n));
+    for (size_t i = 0; i < n; ++i) {
+      const audit::Entry& e = entries[start + i];
+      const int at = static_cast<int>(11 * i);
+      st.Bind(at + 1, e.seq)
+          .Bind(at + 2, e.at)
+          .Bind(at + 3, e.event.actor_person_id)
+          .Bind(at + 4, e.event.actor)
+          .Bind(at + 5, e.event.mailbox_id)
+          .Bind(at + 6, e.event.action)
+          .Bind(at + 7, e.event.object)
+          .Bind(at + 8, e.event.ip)
+          .Bind(at + 9, e.event.detail)
+          .BindBlob(at + 10, e.prev_hash.data(), e.prev_hash.size())
+          .BindBlob(at + 11, e.hash.data(), e.hash.size());
+    }
+    Status s = st.Run();
+    if (!s.ok()) {
+      return s.WithContext(fmt::format("insert audit entries {} to {}", entries[start].seq,
+                                       entries[start + n - 1].seq));
+    }
+  }
   return OkStatus();
 }
 
