@@ -401,7 +401,20 @@ struct History {
   std::string tables;
   std::string reports;
   bool chain_ok = false;
+  // PRAGMA integrity_check (every index holds exactly its table's rows) and the
+  // indexes of the schema: the bulk path drops and builds some of them again.
+  std::string integrity;
+  std::string indexes;
 };
+
+std::string Column(store_sqlite::SqliteDatabase& db, const std::string& sql) {
+  auto tx = *db.Begin(storage::TxMode::kRead);
+  store_sqlite::Stmt st(store_sqlite::SqliteTx::ConnOf(*tx), sql);
+  std::string out;
+  while (st.Step()) out += st.Text(0) + "\n";
+  EXPECT_OK(st.status());
+  return out;
+}
 
 class BulkApplyTest : public ImportPlanTest {
  public:
@@ -430,6 +443,9 @@ class BulkApplyTest : public ImportPlanTest {
     if (!b.ok()) return h;
     h.reports += ReportJson(*b);
     h.tables = DumpTables(*db_);
+    h.integrity = Column(*db_, "PRAGMA integrity_check");
+    h.indexes = Column(*db_, "SELECT name || ' ' || coalesce(sql, '') FROM sqlite_schema "
+                             "WHERE type = 'index' ORDER BY name");
     auto tx = *db_->Begin(storage::TxMode::kRead);
     Result<audit::VerifyReport> v = audit_->Verify(*tx);
     h.chain_ok = v.ok() && v->ok;
@@ -506,6 +522,9 @@ TEST_F(BulkApplyTest, BulkApplyOfThousandsOfRowsWritesWhatTheRowByRowPathWrites)
   EXPECT_TRUE(bulk.reports == reference.reports) << FirstDifference(bulk.reports, reference.reports);
   EXPECT_EQ(FirstDifference(bulk.tables, reference.tables), "");
   EXPECT_TRUE(bulk.chain_ok);
+  EXPECT_EQ(bulk.integrity, "ok\n");
+  EXPECT_EQ(bulk.indexes, reference.indexes);
+  EXPECT_NE(bulk.indexes.find("accounts_by_structure_nom"), std::string::npos);
 }
 
 TEST_F(BulkApplyTest, AKillOnceThePlanIsWrittenButNotCommittedLeavesTheDatabaseAsBefore) {
