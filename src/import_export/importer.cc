@@ -16,7 +16,6 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -275,11 +274,20 @@ class Importer {
   std::vector<std::optional<Field>> columns_;  // file column → field
   std::bitset<directory::kNumFields> has_column_;
   std::vector<BufferedRow> rows_;
-  std::unordered_map<std::string, std::vector<int64_t>> rows_by_address_;
-  // Addresses of rows applied while the file was still being read, and whether a
-  // later row repeated one of them: then pass 1 starts again from scratch once
-  // every row is known (both rows must be rejected).
-  std::unordered_set<std::string> applied_early_;
+  // The rows naming each address (one lookup a row). A row applied while the
+  // file was still being read whose address a later row repeats sets early_ to
+  // false: pass 1 then starts again from scratch once every row is known (both
+  // rows must be rejected).
+  struct AddressRows {
+    int64_t first = 0;          // the number of the first row naming it
+    std::vector<int64_t> more;  // the rows naming it again (none, usually)
+    bool applied_early = false;
+  };
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, AddressRows, TextHash, std::equal_to<>> rows_by_address_;
   bool early_ = true;
   std::map<std::string, std::optional<int64_t>> structures_;  // folded name → id
   int64_t default_structure_ = 0;
@@ -391,16 +399,22 @@ Status Importer::ReadFile(const std::string& path, RowQueue& queue) {
 Status Importer::TakeBatch(Tx& tx, std::vector<BufferedRow> batch) {
   for (BufferedRow& b : batch) {
     size_t i = rows_.size();
+    AddressRows* same = nullptr;
     if (!b.address.empty()) {
-      std::vector<int64_t>& same = rows_by_address_[b.address];
-      same.push_back(b.number);
-      if (same.size() > 1 && applied_early_.count(b.address)) early_ = false;
+      auto [it, fresh] = rows_by_address_.try_emplace(b.address);
+      same = &it->second;  // stable: an unordered_map does not move its values
+      if (fresh) {
+        same->first = b.number;
+      } else {
+        same->more.push_back(b.number);
+        if (same->applied_early) early_ = false;
+      }
     }
     rows_.push_back(std::move(b));
     report_.rows_report.emplace_back().row = rows_[i].number;
     if (rows_.size() % kProgressEvery == 0) Report(Progress::Phase::kReading);
     if (early_ && !rows_[i].shared) {
-      if (!rows_[i].address.empty()) applied_early_.insert(rows_[i].address);
+      if (same != nullptr) same->applied_early = true;
       CADUCE_RETURN_IF_ERROR(ApplyRowAt(tx, i));
     }
   }
@@ -462,11 +476,12 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
 
   // Two rows naming one address: both rejected (the file must say one thing).
   auto dup = rows_by_address_.find(rr.address);
-  if (dup != rows_by_address_.end() && dup->second.size() > 1) {
-    std::string lines;
-    for (size_t i = 0; i < dup->second.size(); ++i) {
-      if (i) lines += i + 1 == dup->second.size() ? " et " : ", ";
-      lines += std::to_string(dup->second[i]);
+  if (dup != rows_by_address_.end() && !dup->second.more.empty()) {
+    const std::vector<int64_t>& more = dup->second.more;
+    std::string lines = std::to_string(dup->second.first);
+    for (size_t i = 0; i < more.size(); ++i) {
+      lines += i + 1 == more.size() ? " et " : ", ";
+      lines += std::to_string(more[i]);
     }
     rr.findings.push_back(RowError(
         Field::kAddress, "duplicate_address",

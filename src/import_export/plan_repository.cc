@@ -232,16 +232,19 @@ Result<std::optional<AccountBrief>> PlanRepository::StoredBrief(storage::Tx& tx,
   return stored;
 }
 
-void PlanRepository::Put(const Account& a) {
+void PlanRepository::Put(Stored s) {
+  const int64_t id = s.id;
   std::optional<Stored> prev;
-  auto it = accounts_.find(a.id);
+  auto it = accounts_.find(id);
   if (it != accounts_.end()) {
     prev = std::move(it->second);
     Unindex(*prev);
+    it->second = std::move(s);
+  } else {
+    it = accounts_.emplace(id, std::move(s)).first;
   }
-  Stored& stored = accounts_[a.id] = Stored::Of(a);
-  Index(stored);
-  undo_.push_back([this, id = a.id, prev = std::move(prev)]() mutable {
+  Index(it->second);
+  undo_.push_back([this, id, prev = std::move(prev)]() mutable {
     auto at = accounts_.find(id);
     if (at != accounts_.end()) {
       Unindex(at->second);
@@ -252,17 +255,27 @@ void PlanRepository::Put(const Account& a) {
 }
 
 void PlanRepository::Index(const Stored& s) {
-  addresses_[std::string(s.Get(Field::kAddress))] = s.id;
+  std::string_view address = s.Get(Field::kAddress);
+  auto at = addresses_.find(address);
+  if (at != addresses_.end()) {
+    at->second = s.id;
+  } else {
+    addresses_.emplace(std::string(address), s.id);
+  }
   std::string_view mss = s.Get(Field::kMssAddress);
-  if (!mss.empty()) mss_[std::string(mss)].insert(s.id);
+  if (!mss.empty()) {
+    auto held = mss_.find(mss);
+    if (held == mss_.end()) held = mss_.emplace(std::string(mss), std::set<int64_t>()).first;
+    held->second.insert(s.id);
+  }
 }
 
 void PlanRepository::Unindex(const Stored& s) {
-  auto at = addresses_.find(std::string(s.Get(Field::kAddress)));
+  auto at = addresses_.find(s.Get(Field::kAddress));
   if (at != addresses_.end() && at->second == s.id) addresses_.erase(at);
   std::string_view mss = s.Get(Field::kMssAddress);
   if (!mss.empty()) {
-    auto held = mss_.find(std::string(mss));
+    auto held = mss_.find(mss);
     if (held != mss_.end()) held->second.erase(s.id);
   }
 }
@@ -287,12 +300,12 @@ Result<int64_t> PlanRepository::InsertAccount(storage::Tx& tx, const Account& ac
         account.address(), account.structure_id, account.default_mailbox_id));
   }
   CADUCE_RETURN_IF_ERROR(FirstNewId(tx).status());
-  Account stored = account;
+  Stored stored = Stored::Of(account);
   stored.id = next_id_++;
   stored.has_password = false;  // a new row has no password hash
   undo_.push_back([this] { --next_id_; });
-  Put(stored);
-  return stored.id;
+  Put(std::move(stored));
+  return next_id_ - 1;
 }
 
 Status PlanRepository::UpdateAccount(storage::Tx& tx, const Account& account) {
@@ -323,10 +336,10 @@ Status PlanRepository::UpdateAccount(storage::Tx& tx, const Account& account) {
       undo_.push_back([this, stored_mss, id = account.id] { replaced_mss_[stored_mss].erase(id); });
     }
   }
-  Account stored = account;
+  Stored stored = Stored::Of(account);
   stored.created_at = current->created_at;      // kept as inserted
   stored.has_password = current->has_password;  // auth/ writes it, not the directory
-  Put(stored);
+  Put(std::move(stored));
   return OkStatus();
 }
 
@@ -336,7 +349,7 @@ Result<std::optional<Account>> PlanRepository::FindAccount(storage::Tx& tx, int6
 
 Result<std::optional<Account>> PlanRepository::FindAccountByAddress(storage::Tx& tx,
                                                                     std::string_view address) {
-  auto it = addresses_.find(std::string(address));
+  auto it = addresses_.find(address);
   if (it != addresses_.end()) return std::optional<Account>(accounts_.at(it->second).ToAccount());
   CADUCE_TRY(std::optional<Account> stored, base_.FindAccountByAddress(tx, address));
   // A stored account the plan changed would have been found above under its address.
@@ -352,7 +365,7 @@ Result<std::optional<AccountBrief>> PlanRepository::FindAccountBrief(storage::Tx
 
 Result<std::optional<AccountBrief>> PlanRepository::FindAccountBriefByAddress(
     storage::Tx& tx, std::string_view address) {
-  auto it = addresses_.find(std::string(address));
+  auto it = addresses_.find(address);
   if (it != addresses_.end()) {
     return std::optional<AccountBrief>(accounts_.at(it->second).Brief());
   }
@@ -597,9 +610,9 @@ Status PlanRepository::WriteTo(storage::Tx& tx) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "write the plan"));
   last_brief_.reset();  // the store is about to change
   // What only the planning needed, freed for the store's cache.
-  std::unordered_map<std::string, int64_t>().swap(addresses_);
-  std::unordered_map<std::string, std::set<int64_t>>().swap(mss_);
-  std::unordered_map<std::string, std::set<int64_t>>().swap(replaced_mss_);
+  decltype(addresses_)().swap(addresses_);
+  decltype(mss_)().swap(mss_);
+  decltype(replaced_mss_)().swap(replaced_mss_);
   // New accounts: ids first_new_id_ … next_id_ - 1, none missing (a rejected row's
   // id is given again to the next one).
   if (first_new_id_ && next_id_ > *first_new_id_) {

@@ -155,8 +155,8 @@ class PlanRepository final : public directory::DirectoryRepository {
   // asked by the importer, then again by InsertAccount).
   Result<std::optional<directory::AccountBrief>> StoredBrief(storage::Tx& tx,
                                                              std::string_view address);
-  // Makes `a` the plan's copy of account a.id, with its undo entry.
-  void Put(const directory::Account& a);
+  // Makes `s` the plan's copy of account s.id, with its undo entry.
+  void Put(Stored s);
   void Index(const Stored& s);
   void Unindex(const Stored& s);
   const Stored* Written(int64_t id) const {
@@ -168,13 +168,20 @@ class PlanRepository final : public directory::DirectoryRepository {
   std::optional<int64_t> first_new_id_;
   int64_t next_id_ = 0;
   std::unordered_map<int64_t, Stored> accounts_;  // written in the plan
-  std::unordered_map<std::string, int64_t> addresses_;        // their addresses
+  // Keyed by text, looked up by string_view without building a string.
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <typename V>
+  using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
+  TextMap<int64_t> addresses_;  // their addresses
   std::string last_address_;  // StoredBrief's last question and answer
   std::optional<std::optional<directory::AccountBrief>> last_brief_;
   // MSSanté local part → plan accounts holding it; and the store accounts the plan
   // changed whose stored account held it.
-  std::unordered_map<std::string, std::set<int64_t>> mss_;
-  std::unordered_map<std::string, std::set<int64_t>> replaced_mss_;
+  TextMap<std::set<int64_t>> mss_;
+  TextMap<std::set<int64_t>> replaced_mss_;
   std::map<RightKey, directory::ConnectionRight> granted_;  // by (mailbox, person)
   std::set<RightKey> granted_by_person_;                    // (person, mailbox)
   std::set<RightKey> revoked_;  // store rights the plan deleted, (mailbox, person)
