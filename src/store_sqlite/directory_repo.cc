@@ -10,7 +10,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
+#include <tuple>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -524,8 +526,12 @@ Result<std::vector<std::pair<std::string, std::string>>> RebuildableIndexes(
 
 // While alive, the rebuildable indexes of the account tables are dropped; Build()
 // creates them again from their rows (one sort each instead of a hundred thousand
-// inserts at random places). DDL is transactional in SQLite: a rollback or a kill
-// before the commit brings the indexes back with the rows.
+// inserts at random places). So is the trigger that counts each inserted account
+// in account_counts (migration 8): Build() adds the counts of the new rows, which
+// the caller tallied, one statement per (structure, type, status), then creates
+// the trigger again. DDL is transactional in SQLite: a
+// rollback or a kill before the commit brings the indexes and the trigger back
+// with the rows.
 class DeferredIndexes {
  public:
   // Drops the indexes when `count` new accounts outnumber those of the table.
@@ -552,20 +558,49 @@ class DeferredIndexes {
     for (const auto& [name, sql] : d.indexes_) {
       CADUCE_RETURN_IF_ERROR(conn.Exec(fmt::format("DROP INDEX \"{}\"", name)));
     }
+    {
+      Stmt st(conn, "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1");
+      st.Bind(1, std::string_view(kCountTrigger));
+      if (st.Step()) d.count_trigger_ = st.Text(0);
+      CADUCE_RETURN_IF_ERROR(st.status());
+    }
+    if (!d.count_trigger_.empty()) {
+      CADUCE_RETURN_IF_ERROR(conn.Exec(fmt::format("DROP TRIGGER \"{}\"", kCountTrigger)));
+    }
     return d;
   }
-  Status Build() {
+  // (structure, type, status) → accounts inserted since Begin.
+  using Counts = std::map<std::tuple<int64_t, std::string_view, std::string_view>, int64_t>;
+  bool counts_deferred() const { return !count_trigger_.empty(); }
+  // REQUIRES: `counts` tallies every account inserted since Begin when
+  // counts_deferred().
+  Status Build(const Counts& counts) {
     for (const auto& [name, sql] : std::exchange(indexes_, {})) {
       Status st = conn_->Exec(sql);
       if (!st.ok()) return st.WithContext(fmt::format("build index {}", name));
+    }
+    if (!count_trigger_.empty()) {
+      for (const auto& [key, n] : counts) {
+        Stmt st(*conn_,
+                "INSERT INTO account_counts (structure_id, type, status, n) "
+                "VALUES (?1, ?2, ?3, ?4) "
+                "ON CONFLICT (structure_id, type, status) DO UPDATE SET n = n + excluded.n");
+        st.Bind(1, std::get<0>(key)).Bind(2, std::get<1>(key)).Bind(3, std::get<2>(key)).Bind(4, n);
+        Status counted = st.Run();
+        if (!counted.ok()) return counted.WithContext("count the new accounts");
+      }
+      Status created = conn_->Exec(std::exchange(count_trigger_, {}));
+      if (!created.ok()) return created.WithContext(fmt::format("create {}", kCountTrigger));
     }
     return OkStatus();
   }
 
  private:
+  static constexpr std::string_view kCountTrigger = "account_counts_insert";
   explicit DeferredIndexes(Connection& conn) : conn_(&conn) {}
   Connection* conn_;
   std::vector<std::pair<std::string, std::string>> indexes_;
+  std::string count_trigger_;  // its CREATE statement while dropped
 };
 
 Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
@@ -586,6 +621,7 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
   std::vector<Term> terms;
   terms.reserve(count * 5);  // at most five each (SearchTerms)
   std::vector<int64_t> structure_of(count);
+  DeferredIndexes::Counts counts;  // tallied only when the trigger is dropped
   std::vector<uint8_t> flags_of(count);  // 1: visible, 2: nominative
   // kAccountsPerInsert accounts a statement (one statement's fixed cost and
   // record buffers shared by 16 rows); the ids come out consecutive, checked below.
@@ -604,6 +640,9 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
       structure_of[i] = a.structure_id;
       flags_of[i] = static_cast<uint8_t>((a.visible_in_directory ? 1 : 0) |
                                          (directory::IsNominative(a.type) ? 2 : 0));
+      if (deferred.counts_deferred()) {
+        ++counts[{a.structure_id, directory::AccountTypeCode(a.type), StatusToSql(a.status)}];
+      }
       for (const std::string& t : SearchTerms(a)) {
         terms.push_back(Term{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(i),
                              static_cast<uint32_t>(t.size())});
@@ -668,7 +707,7 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
     Status run = ins.Run();
     if (!run.ok()) return run.WithContext("index the new accounts");
   }
-  CADUCE_RETURN_IF_ERROR(deferred.Build());
+  CADUCE_RETURN_IF_ERROR(deferred.Build(counts));
   return first;
 }
 
