@@ -93,7 +93,6 @@ struct MailService::Pending {
   std::string_view raw;
   std::string blob_id;
   const ParsedMessage* parsed = nullptr;
-  SearchText search;  // made before the write lock
   std::string base_subject;
   std::string mail_from;
   std::vector<std::pair<int64_t, std::string>> local;  // account id, address as given
@@ -111,6 +110,54 @@ MailService::MailService(storage::Database& db, MailRepository& repo,
       options_(std::move(options)) {
   limits_.max_message_bytes = static_cast<size_t>(options_.max_message_bytes);
   for (std::string& d : options_.local_domains) d = Lower(d);
+  if (options_.index_in_background) indexer_ = std::thread([this] { IndexLoop(); });
+}
+
+MailService::~MailService() {
+  {
+    std::lock_guard lk(index_mu_);
+    stopping_ = true;
+  }
+  index_cv_.notify_all();
+  if (indexer_.joinable()) indexer_.join();
+}
+
+// ---------------------------------------------------------------------------
+// Full-text index
+
+Status MailService::CatchUpIndex() {
+  // Words are found in a read transaction (which never holds writers back), then
+  // added in a write transaction; each round takes up to index_batch messages. A
+  // bounded number of rounds, so that a search under a flood of deliveries returns.
+  for (int round = 0; round < 64; ++round) {
+    std::vector<IndexEntry> entries;
+    {
+      CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
+      CADUCE_TRY(entries, repo_.IndexBacklog(*tx, options_.index_batch));
+    }
+    if (entries.empty()) return OkStatus();
+    CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kWrite));
+    CADUCE_RETURN_IF_ERROR(repo_.AddToIndex(*tx, entries));
+    CADUCE_RETURN_IF_ERROR(tx->Commit());
+    if (static_cast<int>(entries.size()) < options_.index_batch) return OkStatus();
+  }
+  return OkStatus();
+}
+
+void MailService::IndexLoop() {
+  std::unique_lock lk(index_mu_);
+  while (!stopping_) {
+    // Woken by deliveries; every second anyway (messages written by other paths).
+    index_cv_.wait_for(lk, std::chrono::seconds(1), [&] { return stopping_ || index_wanted_; });
+    if (stopping_) break;
+    index_wanted_ = false;
+    lk.unlock();
+    // A short wait gathers the deliveries of the next few milliseconds into the same
+    // index transaction: the index costs much less per message many at once.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    (void)CatchUpIndex();  // a failure is retried at the next round, or by a search
+    lk.lock();
+  }
 }
 
 Result<AccountMailState> MailService::EnsureAccount(storage::Tx& tx, int64_t account_id) {
@@ -229,7 +276,6 @@ Result<DeliveryResult> MailService::Deliver(std::string_view raw, std::string_vi
   }
   p.blob_id = BlobStore::IdOf(raw);
   p.received_at = clock_.NowMicros();
-  if (!p.local.empty()) p.search = repo_.PrepareSearchText(parsed);
   // The bytes go to disk now and are made durable before the delivery joins a commit,
   // by a file-system flush that concurrent deliveries share. That flush runs while
   // the previous batch commits: blob flushes and database commits overlap.
@@ -258,6 +304,11 @@ Result<DeliveryResult> MailService::Deliver(std::string_view raw, std::string_vi
     }
     committing_ = false;
     cv_.notify_all();
+    if (options_.index_in_background) {
+      std::lock_guard ilk(index_mu_);
+      index_wanted_ = true;
+      index_cv_.notify_one();
+    }
   }
   lk.unlock();
   if (!p.status.ok()) return p.status;
@@ -320,7 +371,6 @@ Status MailService::ApplyDelivery(storage::Tx& tx, Pending& p) {
     e.modseq = m;
     e.base_subject = p.base_subject;
     e.parsed = p.parsed;
-    e.search = &p.search;
     CADUCE_TRY(int64_t email_id, repo_.InsertEmail(tx, e));
     CADUCE_RETURN_IF_ERROR(repo_.AddMembership(tx, email_id, inbox));
     CADUCE_RETURN_IF_ERROR(repo_.TouchMailbox(tx, inbox, m));
@@ -467,6 +517,10 @@ Result<EmailQueryResult> MailService::Query(const MailActor& who, EmailQuery q) 
   if (q.limit < 0 || q.limit > 1000 || q.position < 0) {
     return InvalidArgumentError("Recherche : position et limite (au plus 1000) doivent être positives.");
   }
+  const EmailFilter& f = q.filter;
+  if (!f.text.empty() || !f.from.empty() || !f.to.empty() || !f.subject.empty()) {
+    CADUCE_RETURN_IF_ERROR(CatchUpIndex());  // a search sees every stored message
+  }
   CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
   CADUCE_RETURN_IF_ERROR(CheckAccess(*tx, who, q.account_id));
   bool created = false;
@@ -496,6 +550,7 @@ Result<std::vector<int64_t>> MailService::ThreadEmails(const MailActor& who, int
 Result<std::vector<Snippet>> MailService::Snippets(const MailActor& who, int64_t account_id,
                                                    std::string_view text,
                                                    const std::vector<int64_t>& ids) {
+  CADUCE_RETURN_IF_ERROR(CatchUpIndex());
   CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
   CADUCE_RETURN_IF_ERROR(CheckAccess(*tx, who, account_id));
   return repo_.Snippets(*tx, account_id, text, ids);

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "audit/audit_log.h"
@@ -46,6 +47,10 @@ struct MailOptions {
   // Domains whose unknown addresses are refused, besides the structures' MSSanté domains.
   std::vector<std::string> local_domains;
   int max_batch = 128;  // deliveries per group commit
+  // Stored messages join the full-text index from a thread of their own, many at
+  // once, shortly after their delivery (a search first takes those not indexed yet).
+  bool index_in_background = true;
+  int index_batch = 256;  // messages per index transaction
   int64_t max_upload_bytes = 25 * 1024 * 1024;       // one upload (JMAP maxSizeUpload)
   int64_t upload_ttl_micros = 24LL * 3600 * 1000000;  // an upload is kept that long
 };
@@ -71,6 +76,13 @@ class MailService {
  public:
   MailService(storage::Database& db, MailRepository& repo, directory::DirectoryRepository& dir,
               audit::AuditLog& audit, BlobStore& blobs, const Clock& clock, MailOptions options);
+  ~MailService();
+  MailService(const MailService&) = delete;
+  MailService& operator=(const MailService&) = delete;
+
+  // Indexes every message stored and not indexed yet (the background indexer does
+  // it shortly after each delivery; a text search does it first). Thread-safe.
+  Status CatchUpIndex();
 
   // Delivers `raw` to each of `recipients`: a local account (by its address, MSSanté
   // address or alias) gets it in its « Boîte de réception »; an address outside caduce
@@ -246,6 +258,13 @@ class MailService {
   std::condition_variable cv_;
   std::deque<Pending*> queue_;  // GUARDED_BY(mu_)
   bool committing_ = false;     // GUARDED_BY(mu_): a caller is committing a batch
+
+  void IndexLoop();
+  std::mutex index_mu_;
+  std::condition_variable index_cv_;
+  bool index_wanted_ = false;  // GUARDED_BY(index_mu_)
+  bool stopping_ = false;      // GUARDED_BY(index_mu_)
+  std::thread indexer_;
 };
 
 }  // namespace caduce::mail

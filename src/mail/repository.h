@@ -32,12 +32,13 @@ struct AccountMailState {
 };
 
 // A message row to insert (the service has parsed it and chosen its thread).
-// What a message adds to the full-text index: each searchable field as stored
-// (snippets are cut from it) and its distinct words. Finding the words is most of
-// an insert's cost, so a delivery prepares them before it takes the write lock.
-struct SearchText {
-  std::string subject, sender, recipients, body;
-  std::string subject_terms, sender_terms, recipients_terms, body_terms;
+// A message's entry in the full-text index: the distinct words of each searchable
+// field (subject, sender, recipients, body), as the index folds them. A message is
+// stored with its text; the index takes stored messages afterwards, many at once
+// (MailService::CatchUpIndex), so that a delivery does not wait for it.
+struct IndexEntry {
+  int64_t email_id = 0;
+  std::string words[4];
 };
 
 struct NewEmail {
@@ -50,7 +51,6 @@ struct NewEmail {
   int64_t modseq = 0;
   std::string base_subject;  // subject without Re:/Fwd: prefixes, folded (threading)
   const ParsedMessage* parsed = nullptr;
-  const SearchText* search = nullptr;  // prepared by PrepareSearchText; made on insert when null
 };
 
 class MailRepository {
@@ -106,9 +106,12 @@ class MailRepository {
   virtual Result<std::vector<int64_t>> ThreadEmails(storage::Tx& tx, int64_t account_id,
                                                     int64_t thread_id) = 0;
 
-  // The full-text entry of a message, made without any transaction.
-  virtual SearchText PrepareSearchText(const ParsedMessage& p) const = 0;
-  // Messages. InsertEmail writes the row, its full-text entry and its threading ids.
+  // The full-text index: the messages stored since the index last took some (at
+  // most `max`, oldest first) with their words; AddToIndex indexes those of them
+  // still stored and not indexed yet, and moves the index's mark past them.
+  virtual Result<std::vector<IndexEntry>> IndexBacklog(storage::Tx& tx, int max) = 0;
+  virtual Status AddToIndex(storage::Tx& tx, const std::vector<IndexEntry>& entries) = 0;
+  // Messages. InsertEmail writes the row, its text (for the index) and its threading ids.
   virtual Result<int64_t> InsertEmail(storage::Tx& tx, const NewEmail& e) = 0;
   virtual Status AddMembership(storage::Tx& tx, int64_t email_id, int64_t mailbox_id) = 0;
   virtual Status RemoveMembership(storage::Tx& tx, int64_t email_id, int64_t mailbox_id) = 0;

@@ -414,21 +414,48 @@ Result<std::vector<int64_t>> SqliteMailRepository::ThreadEmails(storage::Tx& tx,
 
 // --- Messages ----------------------------------------------------------------
 
-mail::SearchText SqliteMailRepository::PrepareSearchText(const mail::ParsedMessage& p) const {
-  mail::SearchText t;
-  std::vector<EmailAddress> rcpts = p.to;
-  rcpts.insert(rcpts.end(), p.cc.begin(), p.cc.end());
-  rcpts.insert(rcpts.end(), p.bcc.begin(), p.bcc.end());
-  t.subject = p.subject;
-  t.sender = JoinAddresses(p.from) + " " + JoinAddresses(p.sender);
-  t.recipients = JoinAddresses(rcpts);
-  t.body = p.text;
-  for (const auto& a : p.attachments) t.body += "\n" + a.name;
-  t.subject_terms = DistinctTerms(t.subject);
-  t.sender_terms = DistinctTerms(t.sender);
-  t.recipients_terms = DistinctTerms(t.recipients);
-  t.body_terms = DistinctTerms(t.body);
-  return t;
+Result<std::vector<mail::IndexEntry>> SqliteMailRepository::IndexBacklog(storage::Tx& tx,
+                                                                         int max) {
+  Stmt st(ConnOf(tx),
+          "SELECT id, subject, sender, recipients, body FROM email_text"
+          " WHERE id > (SELECT indexed_upto FROM fts_progress) ORDER BY id LIMIT ?1");
+  st.Bind(1, static_cast<int64_t>(max));
+  std::vector<mail::IndexEntry> out;
+  while (st.Step()) {
+    mail::IndexEntry& e = out.emplace_back();
+    e.email_id = st.Int64(0);
+    for (int i = 0; i < 4; ++i) e.words[i] = DistinctTerms(st.Text(i + 1));
+  }
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return out;
+}
+
+Status SqliteMailRepository::AddToIndex(storage::Tx& tx,
+                                        const std::vector<mail::IndexEntry>& entries) {
+  Connection& conn = ConnOf(tx);
+  int64_t mark = 0;
+  {
+    Stmt st(conn, "SELECT indexed_upto FROM fts_progress");
+    if (st.Step()) mark = st.Int64(0);
+    CADUCE_RETURN_IF_ERROR(st.status());
+  }
+  // Taken twice (by the indexer and a search catching up): the mark skips them. A
+  // message destroyed since its words were read has no text left: skipped.
+  int64_t upto = mark;
+  for (const mail::IndexEntry& e : entries) {
+    if (e.email_id <= mark) continue;
+    Stmt index(conn,
+               "INSERT INTO email_fts(rowid, subject, sender, recipients, body)"
+               " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM email_text WHERE id = ?1)");
+    index.Bind(1, e.email_id);
+    for (int i = 0; i < 4; ++i) index.Bind(i + 2, e.words[i]);
+    CADUCE_RETURN_IF_ERROR(index.Run());
+    upto = std::max(upto, e.email_id);
+  }
+  if (upto == mark) return OkStatus();
+  Stmt st(conn, "UPDATE fts_progress SET indexed_upto = ?1");
+  st.Bind(1, upto);
+  return st.Run();
 }
 
 Result<int64_t> SqliteMailRepository::InsertEmail(storage::Tx& tx, const mail::NewEmail& e) {
@@ -468,24 +495,18 @@ Result<int64_t> SqliteMailRepository::InsertEmail(storage::Tx& tx, const mail::N
     id = sqlite3_last_insert_rowid(conn.handle());
   }
   {
-    mail::SearchText made;
-    const mail::SearchText* text = e.search;
-    if (text == nullptr) {
-      made = PrepareSearchText(p);
-      text = &made;
-    }
+    // The index takes the text later (IndexBacklog, AddToIndex).
+    std::vector<EmailAddress> rcpts = p.to;
+    rcpts.insert(rcpts.end(), p.cc.begin(), p.cc.end());
+    rcpts.insert(rcpts.end(), p.bcc.begin(), p.bcc.end());
+    std::string body = p.text;
+    for (const auto& a : p.attachments) body += "\n" + a.name;
     Stmt row(conn,
              "INSERT INTO email_text(id, subject, sender, recipients, body)"
              " VALUES (?1, ?2, ?3, ?4, ?5)");
-    row.Bind(1, id).Bind(2, text->subject).Bind(3, text->sender).Bind(4, text->recipients);
-    row.Bind(5, text->body);
+    row.Bind(1, id).Bind(2, p.subject).Bind(3, JoinAddresses(p.from) + " " + JoinAddresses(p.sender));
+    row.Bind(4, JoinAddresses(rcpts)).Bind(5, body);
     CADUCE_RETURN_IF_ERROR(row.Run());
-    Stmt index(conn,
-               "INSERT INTO email_fts(rowid, subject, sender, recipients, body)"
-               " VALUES (?1, ?2, ?3, ?4, ?5)");
-    index.Bind(1, id).Bind(2, text->subject_terms).Bind(3, text->sender_terms);
-    index.Bind(4, text->recipients_terms).Bind(5, text->body_terms);
-    CADUCE_RETURN_IF_ERROR(index.Run());
   }
   std::vector<std::string> ids;
   if (!p.message_id.empty()) ids.push_back(p.message_id);
@@ -575,7 +596,13 @@ Status SqliteMailRepository::DestroyEmail(storage::Tx& tx, int64_t account_id, i
       }
     }
     CADUCE_RETURN_IF_ERROR(st.status());
+    int64_t mark = 0;
     if (found) {
+      Stmt m(conn, "SELECT indexed_upto FROM fts_progress");
+      if (m.Step()) mark = m.Int64(0);
+      CADUCE_RETURN_IF_ERROR(m.status());
+    }
+    if (found && email_id <= mark) {  // not indexed yet: the index will never take it
       Stmt del(conn,
                "INSERT INTO email_fts(email_fts, rowid, subject, sender, recipients, body)"
                " VALUES ('delete', ?1, ?2, ?3, ?4, ?5)");

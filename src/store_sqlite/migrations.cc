@@ -513,9 +513,9 @@ END;
       {12, "fts_distinct_words", R"sql(
 -- Delivery at 2,000 messages/s (bench/bench_mail.cc): the full-text index keeps,
 -- for each word, the messages and fields it appears in, not its positions
--- (detail=column), so a message adds each distinct word once, and a delivery
--- finds its words before the write lock (store_sqlite/fts_terms.h). The text
--- itself lives in email_text, from which snippets are cut. A word of several
+-- (detail=column), so a message adds each distinct word once
+-- (store_sqlite/fts_terms.h). The text itself lives in email_text, from which
+-- snippets are cut. A word of several
 -- parts ("rendez-vous", an address) is searched as each of its parts.
 CREATE TABLE email_text (
   id         INTEGER PRIMARY KEY,
@@ -532,6 +532,11 @@ CREATE VIRTUAL TABLE email_fts USING fts5(subject, sender, recipients, body,
   content = 'email_text', content_rowid = 'id', columnsize = 0, detail = column,
   tokenize = 'unicode61 remove_diacritics 2');
 INSERT INTO email_fts (email_fts) VALUES ('rebuild');
+-- Messages are indexed after they are stored, many at once, by the indexer of
+-- mail/mail_service.cc (and by a search, first): every message of email_text whose
+-- id is above indexed_upto waits for the index.
+CREATE TABLE fts_progress (indexed_upto INTEGER NOT NULL);
+INSERT INTO fts_progress (indexed_upto) SELECT coalesce(max(id), 0) FROM email_text;
 )sql"},
   };
   return kAll;

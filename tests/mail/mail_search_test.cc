@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -226,6 +227,57 @@ TEST_P(MailSearchTest, WordsOfSeveralPartsAddressesAndDeletedMessagesStayExact) 
   std::sort(kept.begin(), kept.end());
   EXPECT_THAT(ids(&EmailFilter::text, "glycémie"), ElementsAreArray(kept));
   EXPECT_THAT(ids(&EmailFilter::text, "rendez-vous"), ::testing::IsEmpty());
+  auto tx = db_->Begin(storage::TxMode::kWrite);
+  ASSERT_TRUE(tx.ok());
+  EXPECT_THAT(store_sqlite::SqliteTx::ConnOf(**tx).Exec(
+                  "INSERT INTO email_fts(email_fts) VALUES ('integrity-check')"),
+              caduce::testing::IsOk());
+}
+
+// Messages join the index after they are stored: the background indexer takes
+// them within moments; a search takes those it has not taken yet; a message
+// destroyed before the index took it never enters it.
+TEST_P(MailSearchTest, TheIndexTakesStoredMessagesAfterwardsAndASearchNeverMissesOne) {
+  auto indexed_upto = [&] {
+    auto tx = db_->Begin(storage::TxMode::kRead);
+    store_sqlite::Stmt st(store_sqlite::SqliteTx::ConnOf(**tx), "SELECT indexed_upto FROM fts_progress");
+    return st.Step() ? st.Int64(0) : -1;
+  };
+  auto deliver = [&](const std::string& body) {
+    auto r = mail_->Deliver("From: francois.leger@clinique.fr\r\nTo: paul.martin@chu-toulouse.fr\r\n"
+                            "Subject: Suivi\r\n\r\n" + body + "\r\n",
+                            "francois.leger@clinique.fr", {"paul.martin@chu-toulouse.fr"});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r->delivered.front().email_id : int64_t{0};
+  };
+  // In the background, without any search.
+  int64_t first = deliver("Échographie cardiaque normale.");
+  for (int i = 0; i < 500 && indexed_upto() < first; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(indexed_upto(), first);
+  // Without the background indexer: the search itself takes what is not indexed.
+  MailOptions mo;
+  mo.local_domains = {"chu-toulouse.fr"};
+  mo.index_in_background = false;
+  mail_ = std::make_unique<MailService>(*db_, mail_repo_, dir_repo_, *audit_, *blobs_, clock_, mo);
+  int64_t kept = deliver("Holter à poser lundi.");
+  int64_t gone = deliver("Holter annulé.");
+  EXPECT_LT(indexed_upto(), kept);
+  ASSERT_THAT(mail_->Destroy(paul_actor_, paul_, gone), caduce::testing::IsOk());
+  ASSERT_THAT(mail_->Destroy(paul_actor_, paul_, gone), caduce::testing::IsOk());
+  EmailQuery q;
+  q.account_id = paul_;
+  q.filter.text = "holter";
+  ASSERT_OK_AND_ASSIGN(EmailQueryResult r, mail_->Query(paul_actor_, q));
+  EXPECT_THAT(r.ids, ElementsAreArray({kept}));
+  EXPECT_GE(indexed_upto(), kept);
+  q.filter.text = "échographie";
+  ASSERT_OK_AND_ASSIGN(r, mail_->Query(paul_actor_, q));
+  EXPECT_THAT(r.ids, ElementsAreArray({first}));
+  ASSERT_OK_AND_ASSIGN(auto snippets, mail_->Snippets(paul_actor_, paul_, "holter", {kept}));
+  ASSERT_EQ(snippets.size(), 1u);
+  EXPECT_THAT(snippets[0].preview, HasSubstr("<mark>Holter</mark>"));
   auto tx = db_->Begin(storage::TxMode::kWrite);
   ASSERT_TRUE(tx.ok());
   EXPECT_THAT(store_sqlite::SqliteTx::ConnOf(**tx).Exec(
