@@ -78,16 +78,15 @@ Result<std::string> Sha256Hex(const std::string& path) {
 // read as a formula (our CSV export writes it, and LibreOffice keeps it when it
 // saves such a CSV as a workbook): it is not part of the value. The CSV reader
 // already removes it.
-std::string CellValue(const Cell& c, bool workbook) {
-  if (c.kind == Cell::Kind::kDate) {
-    size_t t = c.text.find('T');
-    return t == std::string::npos ? c.text : c.text.substr(0, t);
+// A view into the cell's text (no copy).
+std::string_view CellValue(const Cell& c, bool workbook) {
+  std::string_view v = c.text;
+  if (c.kind == Cell::Kind::kDate) return v.substr(0, v.find('T'));
+  if (workbook && c.kind == Cell::Kind::kText && v.size() >= 2 && v[0] == '\'' &&
+      (v[1] == '=' || v[1] == '+' || v[1] == '-' || v[1] == '@')) {
+    return v.substr(1);
   }
-  if (workbook && c.kind == Cell::Kind::kText && c.text.size() >= 2 && c.text[0] == '\'' &&
-      (c.text[1] == '=' || c.text[1] == '+' || c.text[1] == '-' || c.text[1] == '@')) {
-    return c.text.substr(1);
-  }
-  return c.text;
+  return v;
 }
 
 directory::FieldValues UnpackValues(const std::string& packed) {
@@ -368,6 +367,9 @@ Status Importer::ReadFile(const std::string& path, RowQueue& queue) {
     }
     BufferedRow b;
     b.number = row->number;
+    size_t packed_size = 0;  // at most: one allocation for the row's values
+    for (const Cell& c : row->cells) packed_size += c.text.size() + 1 + sizeof(uint32_t);
+    b.packed.reserve(packed_size);
     for (size_t i = 0; i < row->cells.size() && i < columns_.size(); ++i) {
       if (!columns_[i]) continue;
       const Cell& c = row->cells[i];
