@@ -572,5 +572,58 @@ TEST_F(BulkApplyTest, AKillOnceThePlanIsWrittenButNotCommittedLeavesTheDatabaseA
   EXPECT_EQ(r.rights_granted, 600);
 }
 
+// The search terms a bulk import writes (the address, "prénom nom", "nom
+// prénom") find each account by the start of its address, its name, its first
+// name, or both in either order, accents and case aside; an update of an account
+// a former store indexed under its name and first name alone too leaves none of
+// its old terms behind.
+TEST_F(BulkApplyTest, BulkImportedAccountsAreFoundByNameFirstNameAndAddress) {
+  std::vector<std::string> rows;
+  for (int i = 0; i < 1100; ++i) {
+    rows.push_back(MedRow("m" + std::to_string(i) + "@chu.fr", i == 7 ? "Hérault" : "Durand",
+                          i == 7 ? "Élodie" : "Paul"));
+  }
+  rows.push_back(OrgRow("accueil@chu.fr", "m7@chu.fr"));
+  ASSERT_OK(Import(WriteCsv("a.csv", rows)).status());
+  auto addresses = [&](std::string_view prefix) {
+    std::vector<std::string> out;
+    Result<std::vector<Account>> found = service_->Search(op_, prefix, false);
+    EXPECT_TRUE(found.ok()) << found.status().message();
+    if (found.ok()) {
+      for (const Account& a : *found) out.push_back(a.address());
+    }
+    return out;
+  };
+  for (std::string_view q : {"hera", "HÉRAULT", "elo", "élodie h", "herault elodie", "m7@"}) {
+    EXPECT_THAT(addresses(q), ::testing::ElementsAre("m7@chu.fr")) << q;
+  }
+  EXPECT_THAT(addresses("accueil"), ::testing::ElementsAre("accueil@chu.fr"));
+  EXPECT_THAT(addresses("durand paul"), ::testing::SizeIs(50));
+  EXPECT_THAT(addresses("herault paul"), ::testing::IsEmpty());
+  EXPECT_THAT(addresses("'; drop"), ::testing::IsEmpty());
+  EXPECT_EQ(Column(*db_, "SELECT count(*) FROM account_search"),
+            std::to_string(1100 * 3 + 1) + "\n");
+
+  // m7 as a former store left it: its name and first name are terms of their own.
+  Result<Account> m7 = service_->GetAccountByAddress(op_, "m7@chu.fr");
+  ASSERT_OK(m7.status());
+  {
+    auto tx = *db_->Begin(storage::TxMode::kWrite);
+    ASSERT_OK(store_sqlite::SqliteTx::ConnOf(*tx).Exec(
+        "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) "
+        "SELECT t, " + std::to_string(m7->id) + ", " + std::to_string(hospital_.id) +
+        ", 0, 1 FROM (SELECT 'herault' AS t UNION ALL SELECT 'elodie')"));
+    ASSERT_OK(tx->Commit());
+  }
+  ASSERT_OK(Import(WriteCsv("b.csv", {MedRow("m7@chu.fr", "Roux", "Léa")})).status());
+  EXPECT_THAT(addresses("hera"), ::testing::IsEmpty());
+  EXPECT_THAT(addresses("elo"), ::testing::IsEmpty());
+  EXPECT_THAT(addresses("roux"), ::testing::ElementsAre("m7@chu.fr"));
+  EXPECT_THAT(addresses("lea r"), ::testing::ElementsAre("m7@chu.fr"));
+  EXPECT_EQ(Column(*db_, "SELECT count(*) FROM account_search WHERE account_id = " +
+                             std::to_string(m7->id)),
+            "3\n");
+}
+
 }  // namespace
 }  // namespace caduce::import_export

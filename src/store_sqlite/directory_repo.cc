@@ -227,8 +227,12 @@ std::vector<int64_t> UniqueIds(std::vector<int64_t> ids) {
 
 // ---- Search -----------------------------------------------------------------------
 
-// The folded terms an account is found by, without repeats or empty ones.
-std::vector<std::string> SearchTerms(const Account& a) {
+// The folded terms an account is found by, without repeats or empty ones: its
+// address, "prénom nom" and "nom prénom" (a prefix search reaches the name and
+// the first name through them), or the one of the two it has. Stores written
+// before kept the name and the first name as terms of their own too
+// (`with_former`: what an update deletes), which find the same accounts.
+std::vector<std::string> SearchTerms(const Account& a, bool with_former = false) {
   std::vector<std::string> terms;
   auto add = [&terms](std::string t) {
     if (!t.empty() && std::find(terms.begin(), terms.end(), t) == terms.end()) {
@@ -238,12 +242,13 @@ std::vector<std::string> SearchTerms(const Account& a) {
   std::string nom = text::Fold(a.get(Field::kNom));
   std::string prenom = text::Fold(a.get(Field::kPrenom));
   add(text::Fold(a.address()));
-  add(nom);
-  add(prenom);
   if (!nom.empty() && !prenom.empty()) {
     add(prenom + " " + nom);
     add(nom + " " + prenom);
+    if (!with_former) return terms;
   }
+  add(std::move(nom));
+  add(std::move(prenom));
   return terms;
 }
 
@@ -258,7 +263,7 @@ Status DeleteSearchTerms(Connection& conn, int64_t id) {
     old.get(Field::kNom) = st.Text(1);
     old.get(Field::kPrenom) = st.Text(2);
   }
-  for (const std::string& term : SearchTerms(old)) {
+  for (const std::string& term : SearchTerms(old, /*with_former=*/true)) {
     Stmt del(conn, "DELETE FROM account_search WHERE term = ?1 AND account_id = ?2");
     del.Bind(1, std::string_view(term)).Bind(2, id);
     CADUCE_RETURN_IF_ERROR(del.Run());
@@ -266,7 +271,8 @@ Status DeleteSearchTerms(Connection& conn, int64_t id) {
   return OkStatus();
 }
 
-// The statement inserting `n` terms of one account (1 <= n <= 5): ?1 account,
+// The statement inserting `n` terms of one account (1 <= n <= 5, though
+// SearchTerms now gives at most 3): ?1 account,
 // ?2 structure, ?3 visible, ?4 nominative, then the terms from ?5. One statement
 // per account rather than one per term: a bulk import writes 100,000 accounts.
 const std::string& InsertTermsSql(size_t n) {
@@ -287,7 +293,7 @@ const std::string& InsertTermsSql(size_t n) {
 // Writes the account's search terms. REQUIRES: it has none (new, or deleted first).
 Status WriteSearchTerms(Connection& conn, const Account& a, int64_t id) {
   std::vector<std::string> terms = SearchTerms(a);
-  if (terms.empty()) return OkStatus();  // SearchTerms gives at most 5 (see above)
+  if (terms.empty()) return OkStatus();  // SearchTerms gives at most 3 (see above)
   Stmt ins(conn, InsertTermsSql(terms.size()));
   ins.Bind(1, id)
       .Bind(2, a.structure_id)
@@ -611,7 +617,7 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
   CADUCE_RETURN_IF_ERROR(conn.Exec("PRAGMA defer_foreign_keys = ON"));
   CADUCE_TRY(DeferredIndexes deferred, DeferredIndexes::Begin(conn, count));
   // The terms of every account, kept in one buffer until they are written sorted;
-  // 12 bytes a term besides its text (an import of 100,000 accounts has 500,000).
+  // 12 bytes a term besides its text (an import of 100,000 accounts has up to 300,000).
   struct Term {
     uint32_t offset;
     uint32_t account;  // index in this call: id first + account
@@ -619,7 +625,7 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
   };
   std::string text;
   std::vector<Term> terms;
-  terms.reserve(count * 5);  // at most five each (SearchTerms)
+  terms.reserve(count * 3);  // at most three each (SearchTerms)
   std::vector<int64_t> structure_of(count);
   DeferredIndexes::Counts counts;  // tallied only when the trigger is dropped
   std::vector<uint8_t> flags_of(count);  // 1: visible, 2: nominative
