@@ -9,6 +9,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sodium.h>
+
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -742,6 +745,38 @@ TEST(AuditChainFormatTest, WorkedExampleOfTheFormatDocument) {
             "1:7,14:mailbox.opened,9:mailbox:7,10:192.0.2.10,2:{},");
   second.hash = ComputeHash(second);
   EXPECT_EQ(HexOf(second.hash), "0b4e84b912823d476d0a7823ea9e70c04ff81f17b35111b062cf9583e1fc219f");
+}
+
+// The hash is BLAKE2b-256 over the previous hash and the canonical encoding, for
+// any content: negative and extreme numbers, empty fields, NUL bytes, separators
+// and digits where a parser would look for lengths, a long detail.
+TEST(AuditChainFormatTest, TheHashCoversTheCanonicalEncodingOfAnyEntry) {
+  auto reference = [](const Entry& e) {
+    std::string canonical = CanonicalEncoding(e);
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, nullptr, 0, 32);
+    crypto_generichash_update(&st, e.prev_hash.data(), e.prev_hash.size());
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(canonical.data()),
+                              canonical.size());
+    Hash h{};
+    crypto_generichash_final(&st, h.data(), h.size());
+    return h;
+  };
+  Entry e;
+  EXPECT_EQ(ComputeHash(e), reference(e));  // every field empty or zero
+  e.seq = std::numeric_limits<int64_t>::max();
+  e.at = std::numeric_limits<int64_t>::min();
+  e.event.actor_person_id = -1;
+  e.event.mailbox_id = 1234567890123;
+  e.event.actor = std::string("a\0b:3,", 7);
+  e.event.action = "1:x,";
+  e.event.object = "account:42";
+  e.event.ip = "2001:db8::1";
+  e.event.detail = "{\"x\":\"" + std::string(100000, 'z') + "\"}";
+  e.prev_hash.fill(0xAB);
+  EXPECT_EQ(ComputeHash(e), reference(e));
+  e.event.detail.clear();
+  EXPECT_EQ(ComputeHash(e), reference(e));
 }
 
 TEST_F(AuditLogTest, TheWorkedExampleStoredAsRowsVerifiesToItsHead) {
