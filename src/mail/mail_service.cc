@@ -129,6 +129,8 @@ Status MailService::CatchUpIndex() {
   // Words are found in a read transaction (which never holds writers back), then
   // added in a write transaction; each round takes up to index_batch messages. A
   // bounded number of rounds, so that a search under a flood of deliveries returns.
+  // One catch-up at a time: a second one would find the same words for nothing.
+  std::lock_guard one(catch_up_mu_);
   for (int round = 0; round < 64; ++round) {
     std::vector<IndexEntry> entries;
     {
@@ -152,9 +154,19 @@ void MailService::IndexLoop() {
     if (stopping_) break;
     index_wanted_ = false;
     lk.unlock();
-    // A short wait gathers the deliveries of the next few milliseconds into the same
-    // index transaction: the index costs much less per message many at once.
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    // Deliveries first: wait for a pause (or for the backlog to grow too long). The
+    // index then takes many messages per transaction, which costs much less each.
+    auto idle = std::chrono::milliseconds(options_.index_idle_ms);
+    while (true) {
+      auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch()) -
+                   std::chrono::nanoseconds(last_commit_ns_.load());
+      if (since >= idle || unindexed_.load() >= options_.index_backlog) break;
+      std::this_thread::sleep_for(idle - since);
+      std::lock_guard stop(index_mu_);
+      if (stopping_) return;
+    }
+    unindexed_.store(0);
     (void)CatchUpIndex();  // a failure is retried at the next round, or by a search
     lk.lock();
   }
@@ -305,6 +317,10 @@ Result<DeliveryResult> MailService::Deliver(std::string_view raw, std::string_vi
     committing_ = false;
     cv_.notify_all();
     if (options_.index_in_background) {
+      last_commit_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                std::chrono::steady_clock::now().time_since_epoch())
+                                .count());
+      unindexed_.fetch_add(static_cast<int64_t>(batch.size()));
       std::lock_guard ilk(index_mu_);
       index_wanted_ = true;
       index_cv_.notify_one();

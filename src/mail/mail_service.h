@@ -19,6 +19,7 @@
 #ifndef CADUCE_MAIL_MAIL_SERVICE_H_
 #define CADUCE_MAIL_MAIL_SERVICE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -48,9 +49,13 @@ struct MailOptions {
   std::vector<std::string> local_domains;
   int max_batch = 128;  // deliveries per group commit
   // Stored messages join the full-text index from a thread of their own, many at
-  // once, shortly after their delivery (a search first takes those not indexed yet).
+  // once, once deliveries pause for index_idle_ms or index_backlog messages wait
+  // (a search first takes those not indexed yet): during a burst the write lock
+  // and the cores go to deliveries, as Dovecot indexes at search time.
   bool index_in_background = true;
   int index_batch = 256;  // messages per index transaction
+  int index_idle_ms = 50;
+  int index_backlog = 5000;
   int64_t max_upload_bytes = 25 * 1024 * 1024;       // one upload (JMAP maxSizeUpload)
   int64_t upload_ttl_micros = 24LL * 3600 * 1000000;  // an upload is kept that long
 };
@@ -260,9 +265,12 @@ class MailService {
   bool committing_ = false;     // GUARDED_BY(mu_): a caller is committing a batch
 
   void IndexLoop();
+  std::mutex catch_up_mu_;
   std::mutex index_mu_;
   std::condition_variable index_cv_;
   bool index_wanted_ = false;  // GUARDED_BY(index_mu_)
+  std::atomic<int64_t> last_commit_ns_{0};  // steady clock of the last delivery commit
+  std::atomic<int64_t> unindexed_{0};       // deliveries since the index last caught up
   bool stopping_ = false;      // GUARDED_BY(index_mu_)
   std::thread indexer_;
 };

@@ -38,6 +38,9 @@ struct AccountMailState {
 // (MailService::CatchUpIndex), so that a delivery does not wait for it.
 struct IndexEntry {
   int64_t email_id = 0;
+  // Which message had that id when its words were read: the id of a destroyed
+  // message goes to the next one stored.
+  int64_t account_id = 0, created_modseq = 0;
   std::string words[4];
 };
 

@@ -4,8 +4,10 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <string>
-#include <unordered_set>
+#include <vector>
 
 namespace caduce::store_sqlite {
 namespace {
@@ -75,17 +77,72 @@ Instance& ThisThread() {
   return instance;
 }
 
+// The words seen so far, as offsets into the output: an open-addressing table
+// (a message has a few thousand words, most of them repeats).
+class WordSet {
+ public:
+  explicit WordSet(const std::string& out) : out_(out), slots_(1024) {}
+
+  // True when `word` was not in the set; then it will be found at `offset` of the output.
+  bool Add(std::string_view word, uint32_t offset) {
+    if ((count_ + 1) * 2 > slots_.size()) Grow();
+    uint64_t h = Hash(word);
+    size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.len == 0) {
+        s = {h, offset, static_cast<uint32_t>(word.size())};
+        ++count_;
+        return true;
+      }
+      if (s.hash == h && s.len == word.size() &&
+          std::memcmp(out_.data() + s.offset, word.data(), word.size()) == 0) {
+        return false;
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t offset = 0, len = 0;  // len 0: empty (a word is never empty)
+  };
+  static uint64_t Hash(std::string_view w) {
+    uint64_t h = 1469598103934665603ULL;  // FNV-1a
+    for (unsigned char c : w) h = (h ^ c) * 1099511628211ULL;
+    return h ^ (h >> 29);
+  }
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    size_t mask = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.len == 0) continue;
+      size_t i = s.hash & mask;
+      while (slots_[i].len != 0) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  const std::string& out_;
+  std::vector<Slot> slots_;
+  size_t count_ = 0;
+};
+
 }  // namespace
 
 std::string DistinctTerms(std::string_view text) {
   std::string out;
-  std::unordered_set<std::string> seen;
-  seen.reserve(256);
+  out.reserve(text.size() / 2);
+  WordSet seen(out);
   bool ok = ThisThread().Tokenize(text, [&](std::string_view word) {
-    auto [it, added] = seen.emplace(word);
-    if (!added) return;
+    if (word.empty()) return;
+    uint32_t at = static_cast<uint32_t>(out.size() + (out.empty() ? 0 : 1));
+    // Compared against the output, so the word goes in first and is taken back
+    // when it was there already.
+    size_t before = out.size();
     if (!out.empty()) out += ' ';
     out += word;
+    if (!seen.Add(word, at)) out.resize(before);
   });
   if (!ok) return std::string(text);
   return out;

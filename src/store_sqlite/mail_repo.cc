@@ -417,14 +417,17 @@ Result<std::vector<int64_t>> SqliteMailRepository::ThreadEmails(storage::Tx& tx,
 Result<std::vector<mail::IndexEntry>> SqliteMailRepository::IndexBacklog(storage::Tx& tx,
                                                                          int max) {
   Stmt st(ConnOf(tx),
-          "SELECT id, subject, sender, recipients, body FROM email_text"
-          " WHERE id > (SELECT indexed_upto FROM fts_progress) ORDER BY id LIMIT ?1");
+          "SELECT t.id, e.account_id, e.created_modseq, t.subject, t.sender, t.recipients, t.body"
+          " FROM fts_pending p JOIN email_text t ON t.id = p.email_id JOIN emails e ON e.id = t.id"
+          " ORDER BY p.email_id LIMIT ?1");
   st.Bind(1, static_cast<int64_t>(max));
   std::vector<mail::IndexEntry> out;
   while (st.Step()) {
     mail::IndexEntry& e = out.emplace_back();
     e.email_id = st.Int64(0);
-    for (int i = 0; i < 4; ++i) e.words[i] = DistinctTerms(st.Text(i + 1));
+    e.account_id = st.Int64(1);
+    e.created_modseq = st.Int64(2);
+    for (int i = 0; i < 4; ++i) e.words[i] = DistinctTerms(st.TextView(i + 3));
   }
   CADUCE_RETURN_IF_ERROR(st.status());
   return out;
@@ -433,29 +436,31 @@ Result<std::vector<mail::IndexEntry>> SqliteMailRepository::IndexBacklog(storage
 Status SqliteMailRepository::AddToIndex(storage::Tx& tx,
                                         const std::vector<mail::IndexEntry>& entries) {
   Connection& conn = ConnOf(tx);
-  int64_t mark = 0;
-  {
-    Stmt st(conn, "SELECT indexed_upto FROM fts_progress");
-    if (st.Step()) mark = st.Int64(0);
-    CADUCE_RETURN_IF_ERROR(st.status());
-  }
-  // Taken twice (by the indexer and a search catching up): the mark skips them. A
-  // message destroyed since its words were read has no text left: skipped.
-  int64_t upto = mark;
+  // Taken twice (by the indexer and a search catching up), destroyed since its
+  // words were read, or its id gone to a newer message: the entry is not the
+  // pending message any more, and is left alone.
   for (const mail::IndexEntry& e : entries) {
-    if (e.email_id <= mark) continue;
+    bool pending = false;
+    {
+      Stmt st(conn,
+              "SELECT 1 FROM fts_pending p JOIN emails e ON e.id = p.email_id"
+              " WHERE p.email_id = ?1 AND e.account_id = ?2 AND e.created_modseq = ?3");
+      st.Bind(1, e.email_id).Bind(2, e.account_id).Bind(3, e.created_modseq);
+      pending = st.Step();
+      CADUCE_RETURN_IF_ERROR(st.status());
+    }
+    if (!pending) continue;
     Stmt index(conn,
                "INSERT INTO email_fts(rowid, subject, sender, recipients, body)"
-               " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM email_text WHERE id = ?1)");
+               " VALUES (?1, ?2, ?3, ?4, ?5)");
     index.Bind(1, e.email_id);
     for (int i = 0; i < 4; ++i) index.Bind(i + 2, e.words[i]);
     CADUCE_RETURN_IF_ERROR(index.Run());
-    upto = std::max(upto, e.email_id);
+    Stmt done(conn, "DELETE FROM fts_pending WHERE email_id = ?1");
+    done.Bind(1, e.email_id);
+    CADUCE_RETURN_IF_ERROR(done.Run());
   }
-  if (upto == mark) return OkStatus();
-  Stmt st(conn, "UPDATE fts_progress SET indexed_upto = ?1");
-  st.Bind(1, upto);
-  return st.Run();
+  return OkStatus();
 }
 
 Result<int64_t> SqliteMailRepository::InsertEmail(storage::Tx& tx, const mail::NewEmail& e) {
@@ -507,6 +512,9 @@ Result<int64_t> SqliteMailRepository::InsertEmail(storage::Tx& tx, const mail::N
     row.Bind(1, id).Bind(2, p.subject).Bind(3, JoinAddresses(p.from) + " " + JoinAddresses(p.sender));
     row.Bind(4, JoinAddresses(rcpts)).Bind(5, body);
     CADUCE_RETURN_IF_ERROR(row.Run());
+    Stmt pending(conn, "INSERT INTO fts_pending(email_id) VALUES (?1)");
+    pending.Bind(1, id);
+    CADUCE_RETURN_IF_ERROR(pending.Run());
   }
   std::vector<std::string> ids;
   if (!p.message_id.empty()) ids.push_back(p.message_id);
@@ -596,13 +604,16 @@ Status SqliteMailRepository::DestroyEmail(storage::Tx& tx, int64_t account_id, i
       }
     }
     CADUCE_RETURN_IF_ERROR(st.status());
-    int64_t mark = 0;
-    if (found) {
-      Stmt m(conn, "SELECT indexed_upto FROM fts_progress");
-      if (m.Step()) mark = m.Int64(0);
+    bool waiting = false;  // not indexed yet: the index will never take it now
+    {
+      Stmt m(conn, "DELETE FROM fts_pending WHERE email_id = ?1 RETURNING email_id");
+      m.Bind(1, email_id);
+      waiting = m.Step();
+      while (m.Step()) {
+      }
       CADUCE_RETURN_IF_ERROR(m.status());
     }
-    if (found && email_id <= mark) {  // not indexed yet: the index will never take it
+    if (found && !waiting) {
       Stmt del(conn,
                "INSERT INTO email_fts(email_fts, rowid, subject, sender, recipients, body)"
                " VALUES ('delete', ?1, ?2, ?3, ?4, ?5)");

@@ -533,10 +533,10 @@ CREATE VIRTUAL TABLE email_fts USING fts5(subject, sender, recipients, body,
   tokenize = 'unicode61 remove_diacritics 2');
 INSERT INTO email_fts (email_fts) VALUES ('rebuild');
 -- Messages are indexed after they are stored, many at once, by the indexer of
--- mail/mail_service.cc (and by a search, first): every message of email_text whose
--- id is above indexed_upto waits for the index.
-CREATE TABLE fts_progress (indexed_upto INTEGER NOT NULL);
-INSERT INTO fts_progress (indexed_upto) SELECT coalesce(max(id), 0) FROM email_text;
+-- mail/mail_service.cc (and by a search, first): a stored message waits in
+-- fts_pending until the index has its words (ids of destroyed messages are reused,
+-- so the queue names each message rather than a mark).
+CREATE TABLE fts_pending (email_id INTEGER PRIMARY KEY);
 )sql"},
   };
   return kAll;
