@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <future>
 #include <set>
 
 #include "base/json.h"
@@ -125,23 +126,49 @@ MailService::~MailService() {
 // ---------------------------------------------------------------------------
 // Full-text index
 
-Status MailService::CatchUpIndex() {
-  // Words are found in a read transaction (which never holds writers back), then
-  // added in a write transaction; each round takes up to index_batch messages. A
-  // bounded number of rounds, so that a search under a flood of deliveries returns.
-  // One catch-up at a time: a second one would find the same words for nothing.
+Status MailService::CatchUpIndex() { return IndexRounds(false); }
+
+bool MailService::DeliveriesFlowing() const {
+  auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch()) -
+               std::chrono::nanoseconds(last_commit_ns_.load());
+  return since < std::chrono::milliseconds(options_.index_idle_ms) &&
+         unindexed_.load() < options_.index_backlog;
+}
+
+Status MailService::IndexRounds(bool yield_to_deliveries) {
+  // Words are found in a read transaction (which never holds writers back), the
+  // next batch's on another core while the previous batch is added in a write
+  // transaction. A bounded number of rounds, so that a search under a flood of
+  // deliveries returns. One catch-up at a time: a second would find the same words.
   std::lock_guard one(catch_up_mu_);
-  for (int round = 0; round < 64; ++round) {
-    std::vector<IndexEntry> entries;
-    {
-      CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
-      CADUCE_TRY(entries, repo_.IndexBacklog(*tx, options_.index_batch));
+  auto read = [this](int64_t after) -> Result<std::vector<IndexEntry>> {
+    CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kRead));
+    return repo_.IndexBacklog(*tx, after, options_.index_batch);
+  };
+  CADUCE_TRY(std::vector<IndexEntry> entries, read(0));
+  for (int round = 0; round < 64 && !entries.empty(); ++round) {
+    bool more = static_cast<int>(entries.size()) == options_.index_batch;
+    std::future<Result<std::vector<IndexEntry>>> next;
+    if (more) next = std::async(std::launch::async, read, entries.back().email_id);
+    Status added = [&]() -> Status {
+      CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kWrite));
+      CADUCE_RETURN_IF_ERROR(repo_.AddToIndex(*tx, entries));
+      return tx->Commit();
+    }();
+    if (added.ok()) {
+      int64_t left = unindexed_.load();
+      int64_t n = static_cast<int64_t>(entries.size());
+      while (!unindexed_.compare_exchange_weak(left, std::max<int64_t>(0, left - n))) {
+      }
     }
-    if (entries.empty()) return OkStatus();
-    CADUCE_TRY(auto tx, db_.Begin(storage::TxMode::kWrite));
-    CADUCE_RETURN_IF_ERROR(repo_.AddToIndex(*tx, entries));
-    CADUCE_RETURN_IF_ERROR(tx->Commit());
-    if (static_cast<int>(entries.size()) < options_.index_batch) return OkStatus();
+    if (!more) return added;
+    Result<std::vector<IndexEntry>> following = next.get();
+    CADUCE_RETURN_IF_ERROR(added);
+    CADUCE_RETURN_IF_ERROR(following.status());
+    // The background indexer steps aside as soon as deliveries come again.
+    if (yield_to_deliveries && DeliveriesFlowing()) return OkStatus();
+    entries = std::move(*following);
   }
   return OkStatus();
 }
@@ -156,19 +183,16 @@ void MailService::IndexLoop() {
     lk.unlock();
     // Deliveries first: wait for a pause (or for the backlog to grow too long). The
     // index then takes many messages per transaction, which costs much less each.
-    auto idle = std::chrono::milliseconds(options_.index_idle_ms);
-    while (true) {
-      auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::steady_clock::now().time_since_epoch()) -
-                   std::chrono::nanoseconds(last_commit_ns_.load());
-      if (since >= idle || unindexed_.load() >= options_.index_backlog) break;
-      std::this_thread::sleep_for(idle - since);
+    while (DeliveriesFlowing()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.index_idle_ms) / 2);
       std::lock_guard stop(index_mu_);
       if (stopping_) return;
     }
-    unindexed_.store(0);
-    (void)CatchUpIndex();  // a failure is retried at the next round, or by a search
+    // Stepping aside leaves messages waiting: the next round is wanted. A failure is
+    // retried a second later, or by a search.
+    Status s = IndexRounds(true);
     lk.lock();
+    if (s.ok() && DeliveriesFlowing()) index_wanted_ = true;
   }
 }
 

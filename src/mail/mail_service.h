@@ -265,12 +265,14 @@ class MailService {
   bool committing_ = false;     // GUARDED_BY(mu_): a caller is committing a batch
 
   void IndexLoop();
+  Status IndexRounds(bool yield_to_deliveries);
+  bool DeliveriesFlowing() const;
   std::mutex catch_up_mu_;
   std::mutex index_mu_;
   std::condition_variable index_cv_;
   bool index_wanted_ = false;  // GUARDED_BY(index_mu_)
   std::atomic<int64_t> last_commit_ns_{0};  // steady clock of the last delivery commit
-  std::atomic<int64_t> unindexed_{0};       // deliveries since the index last caught up
+  std::atomic<int64_t> unindexed_{0};       // deliveries the index has not taken (about)
   bool stopping_ = false;      // GUARDED_BY(index_mu_)
   std::thread indexer_;
 };

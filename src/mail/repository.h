@@ -109,10 +109,11 @@ class MailRepository {
   virtual Result<std::vector<int64_t>> ThreadEmails(storage::Tx& tx, int64_t account_id,
                                                     int64_t thread_id) = 0;
 
-  // The full-text index: the messages stored since the index last took some (at
-  // most `max`, oldest first) with their words; AddToIndex indexes those of them
-  // still stored and not indexed yet, and moves the index's mark past them.
-  virtual Result<std::vector<IndexEntry>> IndexBacklog(storage::Tx& tx, int max) = 0;
+  // The full-text index: the messages waiting for it whose id is above `after` (at
+  // most `max`, by id) with their words; AddToIndex indexes those of them still
+  // stored and still waiting.
+  virtual Result<std::vector<IndexEntry>> IndexBacklog(storage::Tx& tx, int64_t after,
+                                                       int max) = 0;
   virtual Status AddToIndex(storage::Tx& tx, const std::vector<IndexEntry>& entries) = 0;
   // Messages. InsertEmail writes the row, its text (for the index) and its threading ids.
   virtual Result<int64_t> InsertEmail(storage::Tx& tx, const NewEmail& e) = 0;

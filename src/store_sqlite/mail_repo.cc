@@ -415,12 +415,12 @@ Result<std::vector<int64_t>> SqliteMailRepository::ThreadEmails(storage::Tx& tx,
 // --- Messages ----------------------------------------------------------------
 
 Result<std::vector<mail::IndexEntry>> SqliteMailRepository::IndexBacklog(storage::Tx& tx,
-                                                                         int max) {
+                                                                         int64_t after, int max) {
   Stmt st(ConnOf(tx),
           "SELECT t.id, e.account_id, e.created_modseq, t.subject, t.sender, t.recipients, t.body"
           " FROM fts_pending p JOIN email_text t ON t.id = p.email_id JOIN emails e ON e.id = t.id"
-          " ORDER BY p.email_id LIMIT ?1");
-  st.Bind(1, static_cast<int64_t>(max));
+          " WHERE p.email_id > ?2 ORDER BY p.email_id LIMIT ?1");
+  st.Bind(1, static_cast<int64_t>(max)).Bind(2, after);
   std::vector<mail::IndexEntry> out;
   while (st.Step()) {
     mail::IndexEntry& e = out.emplace_back();

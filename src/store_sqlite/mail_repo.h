@@ -60,7 +60,8 @@ class SqliteMailRepository final : public mail::MailRepository {
   Result<std::vector<int64_t>> ThreadEmails(storage::Tx& tx, int64_t account_id,
                                             int64_t thread_id) override;
 
-  Result<std::vector<mail::IndexEntry>> IndexBacklog(storage::Tx& tx, int max) override;
+  Result<std::vector<mail::IndexEntry>> IndexBacklog(storage::Tx& tx, int64_t after,
+                                                     int max) override;
   Status AddToIndex(storage::Tx& tx, const std::vector<mail::IndexEntry>& entries) override;
   Result<int64_t> InsertEmail(storage::Tx& tx, const mail::NewEmail& e) override;
   Status AddMembership(storage::Tx& tx, int64_t email_id, int64_t mailbox_id) override;

@@ -262,7 +262,10 @@ TEST_P(MailSearchTest, TheIndexTakesStoredMessagesAfterwardsAndASearchNeverMisse
   MailOptions mo;
   mo.local_domains = {"chu-toulouse.fr"};
   mo.index_in_background = false;
+  mo.index_batch = 2;  // a catch-up of several rounds
   mail_ = std::make_unique<MailService>(*db_, mail_repo_, dir_repo_, *audit_, *blobs_, clock_, mo);
+  std::vector<int64_t> series;
+  for (int i = 0; i < 5; ++i) series.push_back(deliver("Série de tensions " + std::to_string(i)));
   int64_t kept = deliver("Holter à poser lundi.");
   int64_t gone = deliver("Holter annulé.");
   EXPECT_FALSE(indexed(kept));
@@ -277,6 +280,11 @@ TEST_P(MailSearchTest, TheIndexTakesStoredMessagesAfterwardsAndASearchNeverMisse
   q.filter.text = "échographie";
   ASSERT_OK_AND_ASSIGN(r, mail_->Query(paul_actor_, q));
   EXPECT_THAT(r.ids, ElementsAreArray({first}));
+  q.filter.text = "tensions";
+  q.ascending = true;
+  ASSERT_OK_AND_ASSIGN(r, mail_->Query(paul_actor_, q));
+  EXPECT_THAT(r.ids, ElementsAreArray(series));
+  q.ascending = false;
   ASSERT_OK_AND_ASSIGN(auto snippets, mail_->Snippets(paul_actor_, paul_, "holter", {kept}));
   ASSERT_EQ(snippets.size(), 1u);
   EXPECT_THAT(snippets[0].preview, HasSubstr("<mark>Holter</mark>"));
