@@ -128,10 +128,16 @@ MailService::~MailService() {
 
 Status MailService::CatchUpIndex() { return IndexRounds(false); }
 
+namespace {
+int64_t SteadyNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 bool MailService::DeliveriesFlowing() const {
-  auto since = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch()) -
-               std::chrono::nanoseconds(last_commit_ns_.load());
+  auto since = std::chrono::nanoseconds(SteadyNanos() - last_commit_ns_.load());
   return since < std::chrono::milliseconds(options_.index_idle_ms) &&
          unindexed_.load() < options_.index_backlog;
 }
@@ -341,9 +347,7 @@ Result<DeliveryResult> MailService::Deliver(std::string_view raw, std::string_vi
     committing_ = false;
     cv_.notify_all();
     if (options_.index_in_background) {
-      last_commit_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                std::chrono::steady_clock::now().time_since_epoch())
-                                .count());
+      last_commit_ns_.store(SteadyNanos());
       unindexed_.fetch_add(static_cast<int64_t>(batch.size()));
       std::lock_guard ilk(index_mu_);
       index_wanted_ = true;
