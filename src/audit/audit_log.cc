@@ -53,17 +53,19 @@ std::string HexOf(const Hash& h) {
 }
 
 Result<Entry> AuditLog::Append(storage::Tx& tx, Event event) {
-  if (tx.mode() != storage::TxMode::kWrite) {
-    return FailedPreconditionError("audit append needs a write transaction");
-  }
   if (!repo_.KeepsEntries()) {
     // No chain: the entry goes to the store unchained (seq 0, no hashes), for a
-    // store that collects the events to append them for good later.
+    // store that collects the events to append them for good later. Such a store
+    // writes nothing to the database: any transaction will do (an import plans in
+    // a read transaction while another thread holds the write one).
     Entry e;
     e.at = clock_.NowMicros();
     e.event = std::move(event);
     CADUCE_RETURN_IF_ERROR(repo_.Insert(tx, e));
     return e;
+  }
+  if (tx.mode() != storage::TxMode::kWrite) {
+    return FailedPreconditionError("audit append needs a write transaction");
   }
   CADUCE_TRY(std::optional<Entry> last, repo_.Last(tx));
   Entry e;
@@ -86,7 +88,7 @@ Status AuditRepository::InsertAll(storage::Tx& tx, const std::vector<Entry>& ent
 
 Status AuditLog::AppendAll(storage::Tx& tx, std::vector<Event> events) {
   if (events.empty()) return OkStatus();
-  if (tx.mode() != storage::TxMode::kWrite) {
+  if (repo_.KeepsEntries() && tx.mode() != storage::TxMode::kWrite) {
     return FailedPreconditionError("audit append needs a write transaction");
   }
   if (!repo_.KeepsEntries()) {

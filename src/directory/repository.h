@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -168,24 +169,32 @@ class DirectoryRepository {
 
   // ---- Bulk writes (an import applied from its plan, import_export/plan_repository.h) ----
 
-  // Inserts `count` new accounts in order, the i-th being what fill(i, &account)
-  // leaves in `account` (its id is ignored), each as InsertAccount would. Returns
-  // the first one's id; each next one has the next id (kInternal when the store
-  // cannot give consecutive ids). A backend may write the derived data (search
-  // terms) in one sorted pass at the end. Default: InsertAccount for each.
-  virtual Result<int64_t> InsertAccounts(storage::Tx& tx, size_t count,
-                                         const std::function<void(size_t, Account*)>& fill) {
-    int64_t first = 0;
-    Account a;
-    for (size_t i = 0; i < count; ++i) {
-      fill(i, &a);
-      CADUCE_TRY(int64_t id, InsertAccount(tx, a));
-      if (i == 0) first = id;
-      if (id != first + static_cast<int64_t>(i)) {
-        return InternalError("the store did not give consecutive ids to a bulk insert");
-      }
-    }
-    return first;
+  // New accounts inserted in bulk, over several calls (an import applied from its
+  // plan hands them over as its rows are accepted): Add() inserts the next
+  // `count`, the i-th being what fill(i, &account) leaves in `account` (its id is
+  // ignored), each as InsertAccount would, each with the id following the
+  // previous one's (kInternal when the store cannot give consecutive ids).
+  // Finish() writes what the backend derives from them in one sorted pass
+  // (search terms, indexes set aside) and returns the first one's id (0 when none
+  // was added). Until Finish() returned, the accounts are not all searchable:
+  // nothing else is read in `tx` meanwhile. REQUIRES: used in the `tx` it was
+  // begun in, one thread at a time.
+  class AccountBulkInsert {
+   public:
+    virtual ~AccountBulkInsert() = default;
+    virtual Status Add(size_t count, const std::function<void(size_t, Account*)>& fill) = 0;
+    virtual Result<int64_t> Finish() = 0;
+  };
+  // `at_least` accounts will be added (more may come): a backend may choose how it
+  // writes by it. Default: InsertAccount for each.
+  virtual Result<std::unique_ptr<AccountBulkInsert>> BeginInsertAccounts(storage::Tx& tx,
+                                                                        size_t at_least);
+  // Begin, Add and Finish in one call: returns the first id.
+  Result<int64_t> InsertAccounts(storage::Tx& tx, size_t count,
+                                 const std::function<void(size_t, Account*)>& fill) {
+    CADUCE_TRY(std::unique_ptr<AccountBulkInsert> bulk, BeginInsertAccounts(tx, count));
+    CADUCE_RETURN_IF_ERROR(bulk->Add(count, fill));
+    return bulk->Finish();
   }
   // A bulk writer (an import applied from its plan) holds much in memory itself and
   // is about to write many rows in `tx`: the store may use less memory of its own

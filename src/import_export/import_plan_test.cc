@@ -309,6 +309,97 @@ TEST_F(ImportPlanTest, PlanGivesTheStoresNextIdsAndUndoesToAMark) {
   EXPECT_EQ(Snapshot(), before);
 }
 
+// One column of a query's rows, a line each (defined below).
+std::string Column(store_sqlite::SqliteDatabase& db, const std::string& sql);
+
+// The new accounts go to the store in batches while the plan is still made (by
+// the writer thread of an applied import): only once a batch waits, every row
+// that made them was accepted, and they outnumber the store's own; a streamed
+// account cannot change any more; WriteTo writes the rest, all with the plan's ids.
+TEST_F(ImportPlanTest, NewAccountsStreamToTheStoreOnceFinalAndThenCannotChange) {
+  auto write = *db_->Begin(storage::TxMode::kWrite);
+  auto read = *db_->Begin(storage::TxMode::kRead);
+  ASSERT_OK(repo_.ListStructures(*read).status());  // the plan's snapshot
+  PlanRepository plan(repo_);
+  auto make = [&](int i) {
+    Account a;
+    a.structure_id = hospital_.id;
+    a.type = directory::AccountType::kMed;
+    a.status = directory::AccountStatus::kPending;
+    a.get(directory::Field::kAddress) = "s" + std::to_string(i) + "@chu.fr";
+    a.get(directory::Field::kNom) = "Nom" + std::to_string(i);
+    a.get(directory::Field::kPrenom) = "Prénom";  // three search terms: see below
+    a.created_at = a.updated_at = 1;
+    return a;
+  };
+  const int batch = static_cast<int>(PlanRepository::kStreamBatch);
+  std::vector<int64_t> ids;
+  size_t mark = plan.Mark();
+  for (int i = 0; i < batch - 1; ++i) ids.push_back(*plan.InsertAccount(*read, make(i)));
+  plan.Forget(mark);
+  EXPECT_FALSE(plan.StreamNewAccounts());  // fewer than a batch
+  mark = plan.Mark();
+  ids.push_back(*plan.InsertAccount(*read, make(batch - 1)));
+  EXPECT_FALSE(plan.StreamNewAccounts());  // the row is not accepted yet
+  plan.Forget(mark);
+  auto job = plan.StreamNewAccounts();
+  ASSERT_TRUE(job);
+  ASSERT_OK(job(*write));
+  EXPECT_FALSE(plan.StreamNewAccounts());  // nothing new since
+  // The plan still reads them, and refuses to change them.
+  ASSERT_OK_AND_ASSIGN(auto found, plan.FindAccountByAddress(*read, "s5@chu.fr"));
+  ASSERT_TRUE(found.has_value());
+  found->get(directory::Field::kNom) = "Autre";
+  EXPECT_THAT(plan.UpdateAccount(*read, *found), StatusIs(Code::kInternal));
+  for (int i = batch; i < batch + 10; ++i) ids.push_back(*plan.InsertAccount(*read, make(i)));
+  plan.Forget(0);
+  ASSERT_OK(plan.WriteTo(*write));
+  ASSERT_OK(write->Commit());
+  read.reset();
+  directory::AccountFilter f;
+  f.limit = 100000;
+  auto tx = *db_->Begin(storage::TxMode::kRead);
+  ASSERT_OK_AND_ASSIGN(auto stored, repo_.ListAccounts(*tx, f));
+  ASSERT_EQ(stored.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(stored[i].id, ids[i]);
+    EXPECT_EQ(stored[i].address(), "s" + std::to_string(i) + "@chu.fr");
+    EXPECT_EQ(stored[i].get(directory::Field::kNom), "Nom" + std::to_string(i));
+  }
+  EXPECT_EQ(Column(*db_, "PRAGMA integrity_check"), "ok\n");
+  EXPECT_EQ(Column(*db_, "SELECT count(*) FROM account_search"),
+            std::to_string(ids.size() * 3) + "\n");
+}
+
+// A dry run writes nothing: it reads a snapshot and leaves the store's other
+// writers alone while it plans (they are not held up for the length of the file).
+TEST_F(ImportPlanTest, ADryRunLetsOtherWritersCommitWhileItPlans) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1200; ++i) {
+    lines.push_back(MedRow("d" + std::to_string(i) + "@chu.fr", "Nom", "Prénom"));
+  }
+  ImportOptions opts;
+  opts.dry_run = true;
+  Status other;
+  bool wrote = false;
+  opts.progress = [&](const Progress& p) {
+    if (p.phase != Progress::Phase::kApplying || wrote) return;
+    wrote = true;
+    // Another writer, while the dry run is under way: a structure created and
+    // committed at once (it would wait for the lock, then fail, were it held).
+    std::vector<directory::Finding> findings;
+    directory::Structure s;
+    s.name = "Maison de santé";
+    other = service_->CreateStructure(op_, s, &findings).status();
+  };
+  ASSERT_OK_AND_ASSIGN(ImportReport r, Import(WriteCsv("a.csv", lines), opts));
+  EXPECT_TRUE(wrote);
+  EXPECT_OK(other);
+  EXPECT_EQ(r.created, 1200);
+  EXPECT_FALSE(r.applied);
+  EXPECT_THAT(service_->GetAccountByAddress(op_, "d0@chu.fr"), StatusIs(Code::kNotFound));
+}
+
 TEST_F(ImportPlanTest, AnAddressRepeatedFarBelowRejectsBothRowsThoughTheFirstWasApplied) {
   // More rows than the reader hands over at once: pass 1 overlaps the reading,
   // and row 1102 repeats the address of row 6, already applied by then.
@@ -512,7 +603,10 @@ TEST_F(BulkApplyTest, BulkApplyOfThousandsOfRowsWritesWhatTheRowByRowPathWrites)
   const char* noms[] = {"Dupont", "Martin", "Lefèvre", "Müller", "Roux", "Faure", "Petit"};
   for (int i = 0; i < 1200; ++i) {
     std::string address = "p" + std::to_string(i) + "@chu.fr";
-    first.push_back(MedRow(address, noms[i % 7], "Prénom", i == 700 ? "3" : "31000"));
+    // Rows 700 and 1150 rejected: before and after the first new accounts went to
+    // the store while the rest were planned (PlanRepository::kStreamBatch).
+    first.push_back(
+        MedRow(address, noms[i % 7], "Prénom", i == 700 || i == 1150 ? "3" : "31000"));
   }
   std::vector<std::string> second = {MedRow("p1@chu.fr", "Autre", "Prénom"),
                                      OrgRow("service0@chu.fr", "p2@chu.fr")};
@@ -527,6 +621,28 @@ TEST_F(BulkApplyTest, BulkApplyOfThousandsOfRowsWritesWhatTheRowByRowPathWrites)
   EXPECT_EQ(bulk.indexes, reference.indexes);
   EXPECT_NE(bulk.indexes.find("accounts_by_structure_nom"), std::string::npos);
   EXPECT_NE(bulk.indexes.find("account_counts_insert"), std::string::npos);
+}
+
+TEST_F(BulkApplyTest, AnAddressRepeatedAfterAccountsWentToTheStoreStartsOverAsTheRowByRowPath) {
+  // Row 1,402 repeats row 3's address: by then more than PlanRepository::kStreamBatch
+  // new accounts were written by the writer thread; the import starts over (both
+  // rows rejected) in a fresh transaction and must leave what the row-by-row path
+  // leaves.
+  std::vector<std::string> first;
+  for (int i = 0; i < 1500; ++i) {
+    first.push_back(MedRow("q" + std::to_string(i == 1400 ? 1 : i) + "@chu.fr", "Nom", "Prénom"));
+  }
+  first.push_back(OrgRow("secretariat@chu.fr", "q2@chu.fr;q1499@chu.fr"));
+  History reference = Run(true, first, {MedRow("q2@chu.fr", "Autre", "Prénom")});
+  ASSERT_FALSE(reference.tables.empty());
+  FreshWorld bulk_world;
+  History bulk = bulk_world.Run(false, first, {MedRow("q2@chu.fr", "Autre", "Prénom")});
+  EXPECT_TRUE(bulk.reports == reference.reports) << FirstDifference(bulk.reports, reference.reports);
+  EXPECT_NE(bulk.reports.find("duplicate_address"), std::string::npos);
+  EXPECT_EQ(FirstDifference(bulk.tables, reference.tables), "");
+  EXPECT_TRUE(bulk.chain_ok);
+  EXPECT_EQ(bulk.integrity, "ok\n");
+  EXPECT_EQ(bulk.indexes, reference.indexes);
 }
 
 TEST_F(BulkApplyTest, AKillOnceThePlanIsWrittenButNotCommittedLeavesTheDatabaseAsBefore) {

@@ -176,6 +176,83 @@ class RowQueue {
   Status status_;
 };
 
+// The import's write transaction, driven by a thread of its own while the planner
+// reads its snapshot of the store through another connection: the trail entries
+// of accepted rows are chained and written on the second core as the rows are
+// planned. Jobs run in the order they were posted; after the first failure the
+// rest are dropped, and Close() returns it. REQUIRES: nothing else uses the
+// transaction until Close() returned.
+class StoreWriter {
+ public:
+  using Job = std::function<Status(Tx&)>;
+  // How many jobs may wait: the planner runs at most this far ahead of the writer.
+  static constexpr size_t kMaxJobs = 8;
+
+  explicit StoreWriter(Tx& tx) : tx_(tx), thread_([this] { Loop(); }) {}
+  // Drops the jobs that wait (an import that stopped rolls back).
+  ~StoreWriter() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jobs_.clear();
+      space_.notify_all();
+    }
+    (void)Close();
+  }
+  StoreWriter(const StoreWriter&) = delete;
+  StoreWriter& operator=(const StoreWriter&) = delete;
+
+  // Queues `job`, waiting while kMaxJobs do. Dropped when a job failed already.
+  void Post(Job job) {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [&] { return !status_.ok() || jobs_.size() < kMaxJobs; });
+    if (!status_.ok()) return;
+    jobs_.push_back(std::move(job));
+    ready_.notify_one();
+  }
+  // Runs what waits, stops the thread, and returns the first failure.
+  Status Close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+      ready_.notify_one();
+    }
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    return status_;
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        ready_.wait(lock, [&] { return closing_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+        space_.notify_one();
+      }
+      Status st = job(tx_);
+      if (!st.ok()) {
+        std::lock_guard<std::mutex> lock(mu_);
+        status_ = std::move(st);
+        jobs_.clear();
+        space_.notify_all();
+        return;
+      }
+    }
+  }
+
+  Tx& tx_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<Job> jobs_;  // GUARDED_BY(mu_)
+  bool closing_ = false;  // GUARDED_BY(mu_)
+  Status status_;         // GUARDED_BY(mu_)
+  std::thread thread_;    // last: starts once the members above are made
+};
+
 bool HasError(const std::vector<Finding>& findings) {
   for (const Finding& f : findings) {
     if (f.severity == Severity::kError) return true;
@@ -242,6 +319,10 @@ class Importer {
   Status ReleaseSavepoint(Tx& tx) {
     if (plan_) {
       plan_->Forget(plan_mark_);
+      if (writer_ != nullptr) {
+        // The new accounts of accepted rows go to the store as the rows come.
+        if (auto job = plan_->StreamNewAccounts()) writer_->Post(std::move(job));
+      }
       // The trail entries of accepted rows are final: appended to the real trail
       // as they come, a batch at a time (the trail has no reference to the
       // accounts, which WriteTo writes at the end), so that they are not all held.
@@ -252,7 +333,16 @@ class Importer {
   }
   // Appends the events of the rows accepted so far to the real trail (applied
   // import only; a dry run collects none).
-  Status AppendPlannedEvents(Tx& tx) { return real_.audit().AppendAll(tx, plan_audit_repo_->Take()); }
+  // While the writer runs, they are handed to it (its transaction, its thread).
+  Status AppendPlannedEvents(Tx& tx) {
+    if (writer_ != nullptr) {
+      writer_->Post([this, events = plan_audit_repo_->Take()](Tx& wtx) mutable {
+        return real_.audit().AppendAll(wtx, std::move(events));
+      });
+      return OkStatus();
+    }
+    return real_.audit().AppendAll(tx, plan_audit_repo_->Take());
+  }
   // Whether the rows go through the plan (a dry run, or an import applied from its
   // plan) rather than straight through the real service.
   bool Planned() const { return options_.dry_run || !options_.apply_row_by_row; }
@@ -265,6 +355,8 @@ class Importer {
   std::unique_ptr<PlanAuditRepository> plan_audit_repo_;
   std::unique_ptr<audit::AuditLog> plan_audit_;
   std::unique_ptr<DirectoryService> plan_service_;
+  // An applied import's writer (see Run), while the rows are planned.
+  StoreWriter* writer_ = nullptr;
   size_t plan_mark_ = 0;
   size_t plan_audit_mark_ = 0;
   Actor actor_;  // with its scope, computed once in the import's transaction
@@ -600,7 +692,9 @@ Status Importer::ApplyRow(Tx& tx, const BufferedRow& row, RowReport& rr) {
 
 Result<std::unique_ptr<Tx>> Importer::BeginImport() {
   actor_.scope.reset();
-  CADUCE_TRY(auto tx, service_->db().Begin(TxMode::kWrite));
+  // A dry run writes nothing: it plans in a read transaction, which leaves the
+  // store's other writers alone.
+  CADUCE_TRY(auto tx, service_->db().Begin(options_.dry_run ? TxMode::kRead : TxMode::kWrite));
   CADUCE_TRY(directory::Scope scope, service_->ScopeOf(*tx, actor_));
   actor_.scope = scope;
   if (!scope.IsAdministrator()) {
@@ -655,10 +749,39 @@ Result<ImportReport> Importer::Run(const std::string& path) {
     }
     ~BulkWrite() { End(); }
   } bulk;
-  if (!options_.dry_run && plan_) bulk.end = real_.repo().BeginBulkWrite(*tx);
+  // An import applied from its plan uses both cores: the rows are planned in a
+  // read transaction of their own (`plan_tx`), begun once the write transaction
+  // holds the store's write lock, so that it sees the store exactly as the write
+  // transaction does before its first write; the write transaction goes to a
+  // writer thread, which chains and writes the trail entries of the accepted rows
+  // meanwhile. Declared after `tx` and `bulk`: stopped before they end.
+  std::unique_ptr<Tx> plan_tx;
+  std::unique_ptr<StoreWriter> writer;
+  auto start_writing = [&]() -> Status {
+    if (options_.dry_run || !plan_) return OkStatus();
+    bulk.end = real_.repo().BeginBulkWrite(*tx);
+    CADUCE_TRY(plan_tx, real_.db().Begin(TxMode::kRead));
+    // A read transaction takes its snapshot at its first read.
+    CADUCE_RETURN_IF_ERROR(real_.repo().ListStructures(*plan_tx).status());
+    writer = std::make_unique<StoreWriter>(*tx);
+    writer_ = writer.get();
+    return OkStatus();
+  };
+  // Stops the writer (what it did is rolled back with `tx`, or written after it).
+  auto stop_writing = [&]() -> Status {
+    if (writer == nullptr) return OkStatus();
+    Status st = writer->Close();
+    writer_ = nullptr;
+    writer.reset();
+    plan_tx.reset();
+    return st;
+  };
+  CADUCE_RETURN_IF_ERROR(start_writing());
+  // The transaction the rows are planned (or, row by row, written) in.
+  auto planning = [&]() -> Tx& { return plan_tx ? *plan_tx : *tx; };
   Report(Progress::Phase::kApplying);
   while (more) {
-    CADUCE_RETURN_IF_ERROR(TakeBatch(*tx, std::move(batch)));
+    CADUCE_RETURN_IF_ERROR(TakeBatch(planning(), std::move(batch)));
     more = queue.Pop(&batch);
   }
   CADUCE_RETURN_IF_ERROR(queue.status());
@@ -669,11 +792,12 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   // as the rows came, unless an address applied early came again: then it starts
   // over in a fresh transaction (or plan), now that every row is known.
   if (!early_) {
+    (void)stop_writing();  // its work is rolled back with the transaction
     bulk.End();
     tx.reset();  // rolled back
     if (Planned()) SetUpPlan();
     CADUCE_TRY(tx, BeginImport());
-    if (!options_.dry_run && plan_) bulk.end = real_.repo().BeginBulkWrite(*tx);
+    CADUCE_RETURN_IF_ERROR(start_writing());
     applied_ = 0;
     report_.notifications_queued = 0;
     for (size_t i = 0; i < rows_.size(); ++i) {
@@ -681,7 +805,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
       report_.rows_report[i].row = rows_[i].number;
     }
     for (size_t i = 0; i < rows_.size(); ++i) {
-      if (!rows_[i].shared) CADUCE_RETURN_IF_ERROR(ApplyRowAt(*tx, i));
+      if (!rows_[i].shared) CADUCE_RETURN_IF_ERROR(ApplyRowAt(planning(), i));
     }
   }
   std::vector<size_t> shared;
@@ -691,7 +815,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   // Pass 2: shared mailboxes and their "Compte(s) de connexion".
   Report(Progress::Phase::kRights);
   for (size_t i : shared) {
-    CADUCE_RETURN_IF_ERROR(ApplyRow(*tx, rows_[i], report_.rows_report[i]));
+    CADUCE_RETURN_IF_ERROR(ApplyRow(planning(), rows_[i], report_.rows_report[i]));
     if (++applied_ % kProgressEvery == 0) Report(Progress::Phase::kRights);
   }
 
@@ -721,6 +845,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
       // The plan, for good: the trail entries of the last rows, then the accounts,
       // rights and messages in bulk, in the same transaction.
       Report(Progress::Phase::kWriting);
+      CADUCE_RETURN_IF_ERROR(stop_writing());  // the writer's trail entries come first
       CADUCE_RETURN_IF_ERROR(AppendPlannedEvents(*tx));
       CADUCE_RETURN_IF_ERROR(plan_->WriteTo(*tx));
       Report(Progress::Phase::kWriting);

@@ -10,16 +10,22 @@
 // One planner serves the dry run and the real import: the rows go through
 // DirectoryService (every rule of directory/ applies) over a store that keeps every
 // write in memory (PlanRepository, plan_repository.h), each row inside its own
-// savepoint of the plan so that a rejected row leaves no trace. A dry run stops
-// there and writes nothing at all. A real import, in one write transaction,
-// appends the trail entries of the accepted rows as they come, then writes the
-// plan in bulk (PlanRepository::WriteTo: new accounts in id order, their search
-// terms sorted, rights sorted) and commits; the report is therefore exactly the
-// dry run's, and the database what the rows written one by one would have left
-// (ImportOptions::apply_row_by_row, the reference path). A crash or kill before
-// the commit leaves the database as it was. The file is read on a thread of its own while the person
-// rows already read are applied (pass 1); a file-level error found late still
-// stops the import before anything is committed.
+// savepoint of the plan so that a rejected row leaves no trace. The planner reads
+// the store in a read transaction: a dry run stops there and writes nothing at
+// all (nor holds up the store's other writers). A real import first takes the
+// store's write transaction, then plans in a read transaction begun after it (the
+// same store), while a writer thread holds the write transaction and writes, as
+// the rows are accepted, their trail entries and their new accounts
+// (PlanRepository::StreamNewAccounts); once every row is planned it writes the
+// rest of the plan in bulk (WriteTo: the remaining accounts, their search terms
+// sorted, the indexes set aside, the rights) and commits. The report is therefore
+// exactly the dry run's, and the database what the rows written one by one would
+// have left (ImportOptions::apply_row_by_row, the reference path). A crash or
+// kill before the commit leaves the database as it was. The file is read on a
+// thread of its own while the person rows already read are planned (pass 1); a
+// file-level error found late still stops the import before anything is
+// committed. Three threads, two of which do the most: on two cores, the XML, the
+// planning and the writing overlap.
 //
 // Exposure: reads an untrusted file uploaded by an administrator (bounded by
 // ReadLimits), and acts with the administrator's rights only.

@@ -19,6 +19,9 @@ using directory::ConnectionRight;
 using directory::Field;
 using directory::Structure;
 
+// The plan's own writes stay in memory: they take any transaction (an applied
+// import plans in a read transaction, a snapshot of the store, while a thread of
+// its own holds the write one). Only WriteTo writes to the store.
 Status RequireWrite(storage::Tx& tx, std::string_view what) {
   if (tx.mode() != storage::TxMode::kWrite) {
     return FailedPreconditionError(fmt::format("{} needs a write transaction", what));
@@ -283,7 +286,6 @@ void PlanRepository::Unindex(const Stored& s) {
 // ---- Accounts ---------------------------------------------------------------------
 
 Result<int64_t> PlanRepository::InsertAccount(storage::Tx& tx, const Account& account) {
-  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert account"));
   CADUCE_TRY(bool taken, AddressTaken(tx, account.address(), 0));
   if (taken) {
     return AlreadyExistsError(
@@ -309,7 +311,10 @@ Result<int64_t> PlanRepository::InsertAccount(storage::Tx& tx, const Account& ac
 }
 
 Status PlanRepository::UpdateAccount(storage::Tx& tx, const Account& account) {
-  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "update account"));
+  if (IsNew(account.id) && account.id < streamed_end_) {
+    return InternalError(fmt::format(
+        "account {} was written to the store already: the plan cannot change it", account.id));
+  }
   CADUCE_TRY(std::optional<Account> current, Current(tx, account.id));
   if (!current) return NotFoundError(fmt::format("account {} does not exist", account.id));
   CADUCE_TRY(bool taken, AddressTaken(tx, account.address(), account.id));
@@ -453,7 +458,6 @@ Result<int64_t> PlanRepository::LastSignIn(storage::Tx& tx, int64_t account_id) 
 // ---- Connection rights ------------------------------------------------------------
 
 Result<bool> PlanRepository::InsertRight(storage::Tx& tx, const ConnectionRight& right) {
-  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert connection right"));
   CADUCE_TRY(bool mailbox, Exists(tx, right.mailbox_id));
   CADUCE_TRY(bool person, Exists(tx, right.person_id));
   if (!mailbox || !person) {
@@ -473,7 +477,6 @@ Result<bool> PlanRepository::InsertRight(storage::Tx& tx, const ConnectionRight&
 }
 
 Result<bool> PlanRepository::DeleteRight(storage::Tx& tx, int64_t mailbox_id, int64_t person_id) {
-  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "delete connection right"));
   RightKey key{mailbox_id, person_id};
   auto it = granted_.find(key);
   if (it != granted_.end()) {
@@ -561,7 +564,6 @@ Result<std::vector<int64_t>> PlanRepository::PersonsWithDefault(storage::Tx& tx,
 
 Status PlanRepository::EnqueueNotification(storage::Tx& tx, int64_t account_id,
                                            std::string_view kind, int64_t at) {
-  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "enqueue notification"));
   CADUCE_TRY(bool exists, Exists(tx, account_id));
   if (!exists) {
     return FailedPreconditionError(fmt::format("account {} does not exist", account_id));
@@ -606,6 +608,28 @@ Result<std::vector<int64_t>> PlanRepository::AccountsExpiringBy(storage::Tx& tx,
 
 // ---- Writing the plan -------------------------------------------------------------
 
+std::function<Status(storage::Tx&)> PlanRepository::StreamNewAccounts() {
+  if (!first_new_id_ || !undo_.empty()) return {};
+  const int64_t first = *first_new_id_;
+  const int64_t from = std::max(streamed_end_, first);
+  if (next_id_ - from < kStreamBatch) return {};
+  // Ids only grow: first - 1 bounds the store's rows.
+  if (streamed_end_ == 0 && next_id_ - first <= first - 1) return {};
+  std::vector<const Stored*> accounts;
+  accounts.reserve(static_cast<size_t>(next_id_ - from));
+  // Nodes of an unordered_map stay where they are while others are added: the
+  // writer reads these while the planner goes on.
+  for (int64_t id = from; id < next_id_; ++id) accounts.push_back(&accounts_.at(id));
+  streamed_end_ = next_id_;
+  const size_t at_least = static_cast<size_t>(next_id_ - first);
+  return [this, accounts = std::move(accounts), at_least](storage::Tx& tx) -> Status {
+    if (bulk_ == nullptr) {
+      CADUCE_TRY(bulk_, base_.BeginInsertAccounts(tx, at_least));
+    }
+    return bulk_->Add(accounts.size(), [&](size_t i, Account* a) { accounts[i]->Fill(a); });
+  };
+}
+
 Status PlanRepository::WriteTo(storage::Tx& tx) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "write the plan"));
   last_brief_.reset();  // the store is about to change
@@ -614,21 +638,29 @@ Status PlanRepository::WriteTo(storage::Tx& tx) {
   decltype(mss_)().swap(mss_);
   decltype(replaced_mss_)().swap(replaced_mss_);
   // New accounts: ids first_new_id_ … next_id_ - 1, none missing (a rejected row's
-  // id is given again to the next one).
+  // id is given again to the next one); those below streamed_end_ were written
+  // already.
   if (first_new_id_ && next_id_ > *first_new_id_) {
     const int64_t first_id = *first_new_id_;
-    const size_t count = static_cast<size_t>(next_id_ - first_id);
-    for (size_t i = 0; i < count; ++i) {
-      if (!accounts_.count(first_id + static_cast<int64_t>(i))) {
-        return InternalError(fmt::format("the plan has no account {}", first_id + i));
+    const int64_t from = std::max(streamed_end_, first_id);
+    const size_t count = static_cast<size_t>(next_id_ - from);
+    for (int64_t id = from; id < next_id_; ++id) {
+      if (!accounts_.count(id)) {
+        return InternalError(fmt::format("the plan has no account {}", id));
       }
     }
-    CADUCE_TRY(int64_t first, base_.InsertAccounts(tx, count, [&](size_t i, Account* a) {
+    if (bulk_ == nullptr) {
+      CADUCE_TRY(bulk_, base_.BeginInsertAccounts(tx, count));
+    }
+    CADUCE_RETURN_IF_ERROR(bulk_->Add(count, [&](size_t i, Account* a) {
       // Written once: the plan's copy is let go as the store takes it.
-      auto it = accounts_.find(first_id + static_cast<int64_t>(i));
+      auto it = accounts_.find(from + static_cast<int64_t>(i));
       it->second.Fill(a);
       accounts_.erase(it);
     }));
+    CADUCE_TRY(int64_t first, bulk_->Finish());
+    bulk_.reset();
+    for (int64_t id = first_id; id < from; ++id) accounts_.erase(id);
     if (first != first_id) {
       // Another writer took ids since the plan began: it cannot, within one write
       // transaction, but the rights and the trail name these ids.

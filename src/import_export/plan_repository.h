@@ -21,7 +21,8 @@
 // Answers only what an import asks: Search and ListAccountPage (the autocomplete
 // and the administration list, which need the search terms) are refused with
 // kFailedPrecondition, and so are writes to structures, administrators and
-// operators. Not thread-safe: one plan serves one import in one transaction.
+// operators. Not thread-safe: one plan serves one import; only the jobs of
+// StreamNewAccounts run on another thread.
 #ifndef CADUCE_IMPORT_EXPORT_PLAN_REPOSITORY_H_
 #define CADUCE_IMPORT_EXPORT_PLAN_REPOSITORY_H_
 
@@ -29,6 +30,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -61,11 +63,24 @@ class PlanRepository final : public directory::DirectoryRepository {
 
   // Writes every planned change to the store in `tx` (see above): the store then
   // holds what the rows, written one by one through the service, would have left.
-  // REQUIRES: tx is the write transaction the plan was made in. The plan is
-  // consumed (its copies are let go as they are written): it answers nothing
-  // afterwards. A store failure is returned as is (the caller's transaction is
+  // REQUIRES: tx is a write transaction begun before the plan's first read (the
+  // plan read the store tx writes to), in which the jobs of StreamNewAccounts ran.
+  // The plan is consumed (its copies are let go as they are written): it answers
+  // nothing afterwards. A store failure is returned as is (the caller's transaction is
   // then rolled back).
   Status WriteTo(storage::Tx& tx);
+
+  // Streaming, for an import whose writer runs beside the planner: the new
+  // accounts that no savepoint can take back any more, as a job that inserts them
+  // in the store's write transaction (run on the writer's thread, jobs in the
+  // order they were made; WriteTo then inserts the rest and finishes). No job
+  // (empty) until kStreamBatch wait and the new accounts outnumber the store's,
+  // so that the store may set its indexes aside (BeginInsertAccounts). The plan
+  // keeps its copies, which the planner still reads and nothing changes any more:
+  // an update of a streamed account fails (kInternal). REQUIRES: called between
+  // rows (no mark pending).
+  static constexpr int64_t kStreamBatch = 1024;
+  std::function<Status(storage::Tx&)> StreamNewAccounts();
 
   Result<int64_t> InsertStructure(storage::Tx& tx, const directory::Structure& s) override;
   Result<std::optional<directory::Structure>> FindStructure(storage::Tx& tx, int64_t id) override;
@@ -167,6 +182,10 @@ class PlanRepository final : public directory::DirectoryRepository {
   directory::DirectoryRepository& base_;
   std::optional<int64_t> first_new_id_;
   int64_t next_id_ = 0;
+  // New accounts below this id went to the store (StreamNewAccounts), through
+  // `bulk_`, which only the writer's jobs and then WriteTo use.
+  int64_t streamed_end_ = 0;
+  std::unique_ptr<directory::DirectoryRepository::AccountBulkInsert> bulk_;
   std::unordered_map<int64_t, Stored> accounts_;  // written in the plan
   // Keyed by text, looked up by string_view without building a string.
   struct TextHash {

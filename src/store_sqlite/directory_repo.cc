@@ -609,112 +609,149 @@ class DeferredIndexes {
   std::string count_trigger_;  // its CREATE statement while dropped
 };
 
-Result<int64_t> SqliteDirectoryRepository::InsertAccounts(
-    storage::Tx& tx, size_t count, const std::function<void(size_t, Account*)>& fill) {
-  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert accounts"));
-  Connection& conn = ConnOf(tx);
-  // Reset by SQLite at the end of the transaction.
-  CADUCE_RETURN_IF_ERROR(conn.Exec("PRAGMA defer_foreign_keys = ON"));
-  CADUCE_TRY(DeferredIndexes deferred, DeferredIndexes::Begin(conn, count));
+namespace {
+
+// See BeginInsertAccounts in directory_repo.h.
+class SqliteAccountBulkInsert final : public directory::DirectoryRepository::AccountBulkInsert {
+ public:
+  SqliteAccountBulkInsert(Connection& conn, DeferredIndexes deferred)
+      : conn_(conn), deferred_(std::move(deferred)) {}
+
+  Status Add(size_t count, const std::function<void(size_t, Account*)>& fill) override {
+    if (finished_) return FailedPreconditionError("the bulk insert is finished");
+    // kAccountsPerInsert accounts a statement (one statement's fixed cost and
+    // record buffers shared by 16 rows); the ids come out consecutive, checked below.
+    if (batch_.size() < kAccountsPerInsert) batch_.resize(kAccountsPerInsert);
+    for (size_t start = 0; start < count; start += kAccountsPerInsert) {
+      const size_t rows = std::min(kAccountsPerInsert, count - start);
+      Stmt st(conn_, InsertManySql(rows));
+      int n = 1;
+      for (size_t k = 0; k < rows; ++k) {
+        Account& a = batch_[k];
+        fill(start + k, &a);
+        n = BindAccount(st, a, n - 1);
+        st.Bind(n++, a.created_at);
+        structure_of_.push_back(a.structure_id);
+        flags_of_.push_back(static_cast<uint8_t>((a.visible_in_directory ? 1 : 0) |
+                                                 (directory::IsNominative(a.type) ? 2 : 0)));
+        if (deferred_.counts_deferred()) {
+          ++counts_[{a.structure_id, directory::AccountTypeCode(a.type), StatusToSql(a.status)}];
+        }
+        const uint32_t index = static_cast<uint32_t>(added_ + k);
+        for (const std::string& t : SearchTerms(a)) {
+          terms_.push_back(Term{static_cast<uint32_t>(text_.size()), index,
+                                static_cast<uint32_t>(t.size())});
+          text_ += t;
+        }
+      }
+      Status run = st.Run();
+      if (!run.ok()) {
+        const Account& a = batch_[0];
+        return Reword(
+            run, fmt::format("insert accounts {} to {}", a.address(), batch_[rows - 1].address()),
+            fmt::format("an address among {} to {} is already taken by another account",
+                        a.address(), batch_[rows - 1].address()),
+            fmt::format("cannot insert accounts {} to {}: a structure or default mailbox does "
+                        "not exist",
+                        a.address(), batch_[rows - 1].address()));
+      }
+      // The last row's id; SQLite gives a multi-row insert's rows consecutive ids
+      // when none is given and no other writer runs (this transaction writes).
+      int64_t last = sqlite3_last_insert_rowid(conn_.handle());
+      if (added_ == 0) first_ = last - static_cast<int64_t>(rows - 1);
+      added_ += rows;
+      if (last != first_ + static_cast<int64_t>(added_ - 1)) {
+        return InternalError("the store did not give consecutive ids to a bulk insert");
+      }
+    }
+    return OkStatus();
+  }
+
+  Result<int64_t> Finish() override {
+    if (finished_) return FailedPreconditionError("the bulk insert is finished");
+    finished_ = true;
+    batch_ = {};
+    auto term_of = [this](const Term& t) {
+      return std::string_view(text_).substr(t.offset, t.size);
+    };
+    // (term, account_id): the primary key's order, and within one structure the
+    // order of account_search_by_structure.
+    std::sort(terms_.begin(), terms_.end(), [&](const Term& x, const Term& y) {
+      int c = term_of(x).compare(term_of(y));
+      return c != 0 ? c < 0 : x.account < y.account;
+    });
+    // kTermsPerInsert terms a statement, then the rest one by one.
+    constexpr size_t kTermsPerInsert = 32;
+    static const std::string many = [] {
+      std::string sql =
+          "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) "
+          "VALUES ";
+      for (size_t i = 0; i < kTermsPerInsert; ++i) {
+        sql += fmt::format("{}(?{}, ?{}, ?{}, ?{}, ?{})", i ? ", " : "", 5 * i + 1, 5 * i + 2,
+                           5 * i + 3, 5 * i + 4, 5 * i + 5);
+      }
+      return sql;
+    }();
+    auto bind = [&](Stmt& st, int at, const Term& t) {
+      st.Bind(at, term_of(t))
+          .Bind(at + 1, first_ + static_cast<int64_t>(t.account))
+          .Bind(at + 2, structure_of_[t.account])
+          .Bind(at + 3, int64_t{flags_of_[t.account] & 1})
+          .Bind(at + 4, int64_t{(flags_of_[t.account] >> 1) & 1});
+    };
+    static const std::string one = many.substr(0, many.find("), (") + 1);
+    size_t i = 0;
+    for (; i + kTermsPerInsert <= terms_.size(); i += kTermsPerInsert) {
+      Stmt ins(conn_, many);
+      for (size_t k = 0; k < kTermsPerInsert; ++k) {
+        bind(ins, static_cast<int>(5 * k + 1), terms_[i + k]);
+      }
+      Status run = ins.Run();
+      if (!run.ok()) return run.WithContext("index the new accounts");
+    }
+    for (; i < terms_.size(); ++i) {
+      Stmt ins(conn_, one);
+      bind(ins, 1, terms_[i]);
+      Status run = ins.Run();
+      if (!run.ok()) return run.WithContext("index the new accounts");
+    }
+    CADUCE_RETURN_IF_ERROR(deferred_.Build(counts_));
+    return first_;
+  }
+
+ private:
   // The terms of every account, kept in one buffer until they are written sorted;
   // 12 bytes a term besides its text (an import of 100,000 accounts has up to 300,000).
   struct Term {
     uint32_t offset;
-    uint32_t account;  // index in this call: id first + account
+    uint32_t account;  // index in this bulk insert: id first_ + account
     uint32_t size;
   };
-  std::string text;
-  std::vector<Term> terms;
-  terms.reserve(count * 3);  // at most three each (SearchTerms)
-  std::vector<int64_t> structure_of(count);
-  DeferredIndexes::Counts counts;  // tallied only when the trigger is dropped
-  std::vector<uint8_t> flags_of(count);  // 1: visible, 2: nominative
-  // kAccountsPerInsert accounts a statement (one statement's fixed cost and
-  // record buffers shared by 16 rows); the ids come out consecutive, checked below.
-  std::vector<Account> batch(std::min(count, kAccountsPerInsert));
-  int64_t first = 0;
-  for (size_t start = 0; start < count; start += kAccountsPerInsert) {
-    const size_t rows = std::min(kAccountsPerInsert, count - start);
-    Stmt st(conn, InsertManySql(rows));
-    int n = 1;
-    for (size_t k = 0; k < rows; ++k) {
-      Account& a = batch[k];
-      fill(start + k, &a);
-      n = BindAccount(st, a, n - 1);
-      st.Bind(n++, a.created_at);
-      const size_t i = start + k;
-      structure_of[i] = a.structure_id;
-      flags_of[i] = static_cast<uint8_t>((a.visible_in_directory ? 1 : 0) |
-                                         (directory::IsNominative(a.type) ? 2 : 0));
-      if (deferred.counts_deferred()) {
-        ++counts[{a.structure_id, directory::AccountTypeCode(a.type), StatusToSql(a.status)}];
-      }
-      for (const std::string& t : SearchTerms(a)) {
-        terms.push_back(Term{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(i),
-                             static_cast<uint32_t>(t.size())});
-        text += t;
-      }
-    }
-    Status run = st.Run();
-    if (!run.ok()) {
-      const Account& a = batch[0];
-      return Reword(
-          run, fmt::format("insert accounts {} to {}", a.address(), batch[rows - 1].address()),
-          fmt::format("an address among {} to {} is already taken by another account",
-                      a.address(), batch[rows - 1].address()),
-          fmt::format("cannot insert accounts {} to {}: a structure or default mailbox does "
-                      "not exist",
-                      a.address(), batch[rows - 1].address()));
-    }
-    // The last row's id; SQLite gives a multi-row insert's rows consecutive ids
-    // when none is given and no other writer runs (this transaction writes).
-    int64_t last = sqlite3_last_insert_rowid(conn.handle());
-    if (start == 0) first = last - static_cast<int64_t>(rows - 1);
-    if (last != first + static_cast<int64_t>(start + rows - 1)) {
-      return InternalError("the store did not give consecutive ids to a bulk insert");
-    }
-  }
-  auto term_of = [&text](const Term& t) { return std::string_view(text).substr(t.offset, t.size); };
-  // (term, account_id): the primary key's order, and within one structure the
-  // order of account_search_by_structure.
-  std::sort(terms.begin(), terms.end(), [&](const Term& x, const Term& y) {
-    int c = term_of(x).compare(term_of(y));
-    return c != 0 ? c < 0 : x.account < y.account;
-  });
-  // kTermsPerInsert terms a statement, then the rest one by one.
-  constexpr size_t kTermsPerInsert = 32;
-  static const std::string many = [] {
-    std::string sql =
-        "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) VALUES ";
-    for (size_t i = 0; i < kTermsPerInsert; ++i) {
-      sql += fmt::format("{}(?{}, ?{}, ?{}, ?{}, ?{})", i ? ", " : "", 5 * i + 1, 5 * i + 2,
-                         5 * i + 3, 5 * i + 4, 5 * i + 5);
-    }
-    return sql;
-  }();
-  auto bind = [&](Stmt& st, int at, const Term& t) {
-    st.Bind(at, term_of(t))
-        .Bind(at + 1, first + static_cast<int64_t>(t.account))
-        .Bind(at + 2, structure_of[t.account])
-        .Bind(at + 3, int64_t{flags_of[t.account] & 1})
-        .Bind(at + 4, int64_t{(flags_of[t.account] >> 1) & 1});
-  };
-  static const std::string one = many.substr(0, many.find("), (") + 1);
-  size_t i = 0;
-  for (; i + kTermsPerInsert <= terms.size(); i += kTermsPerInsert) {
-    Stmt ins(conn, many);
-    for (size_t k = 0; k < kTermsPerInsert; ++k) bind(ins, static_cast<int>(5 * k + 1), terms[i + k]);
-    Status run = ins.Run();
-    if (!run.ok()) return run.WithContext("index the new accounts");
-  }
-  for (; i < terms.size(); ++i) {
-    Stmt ins(conn, one);
-    bind(ins, 1, terms[i]);
-    Status run = ins.Run();
-    if (!run.ok()) return run.WithContext("index the new accounts");
-  }
-  CADUCE_RETURN_IF_ERROR(deferred.Build(counts));
-  return first;
+
+  Connection& conn_;
+  DeferredIndexes deferred_;
+  DeferredIndexes::Counts counts_;  // tallied only when the trigger is dropped
+  std::vector<Account> batch_;
+  std::string text_;
+  std::vector<Term> terms_;
+  std::vector<int64_t> structure_of_;  // by index
+  std::vector<uint8_t> flags_of_;      // 1: visible, 2: nominative
+  int64_t first_ = 0;
+  size_t added_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<directory::DirectoryRepository::AccountBulkInsert>>
+SqliteDirectoryRepository::BeginInsertAccounts(storage::Tx& tx, size_t at_least) {
+  CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "insert accounts"));
+  Connection& conn = ConnOf(tx);
+  // Reset by SQLite at the end of the transaction.
+  CADUCE_RETURN_IF_ERROR(conn.Exec("PRAGMA defer_foreign_keys = ON"));
+  CADUCE_TRY(DeferredIndexes deferred, DeferredIndexes::Begin(conn, at_least));
+  return std::unique_ptr<AccountBulkInsert>(
+      new SqliteAccountBulkInsert(conn, std::move(deferred)));
 }
 
 std::function<void()> SqliteDirectoryRepository::BeginBulkWrite(storage::Tx& tx) {

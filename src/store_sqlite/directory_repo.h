@@ -78,13 +78,14 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
                                                  const directory::AccountPageQuery& q) override;
   Result<int64_t> LastSignIn(storage::Tx& tx, int64_t account_id) override;
 
-  // One prepared INSERT per account; the search terms of all of them are sorted and
-  // written after the last one, so that both indexes of account_search grow by
-  // appends rather than by a random insertion per term. References between the
-  // accounts (a default mailbox inserted later) are checked at commit.
-  Result<int64_t> InsertAccounts(
-      storage::Tx& tx, size_t count,
-      const std::function<void(size_t, directory::Account*)>& fill) override;
+  // Accounts inserted 16 per statement; the search terms of all of them are sorted
+  // and written by Finish(), so that both indexes of account_search grow by appends
+  // rather than by a random insertion per term. When `at_least` outnumbers the
+  // accounts of the table, the indexes the rows do not come in the order of are
+  // set aside and built again by Finish(). References between the accounts (a
+  // default mailbox inserted later) are checked at commit.
+  Result<std::unique_ptr<AccountBulkInsert>> BeginInsertAccounts(storage::Tx& tx,
+                                                                size_t at_least) override;
   // The connection's page cache shrinks to 16 MiB until the returned function runs:
   // the pages of a bulk write are mostly appended to and not touched again.
   std::function<void()> BeginBulkWrite(storage::Tx& tx) override;
