@@ -80,6 +80,9 @@ class AuditRepository {
   // hashes), which such a store drops (a dry run) or collects to append for good
   // later (an import applied from its plan).
   virtual bool KeepsEntries() const { return true; }
+  // True for a store that drops whatever it is handed (a dry run's): a writer may
+  // then skip making its events.
+  virtual bool DropsEntries() const { return false; }
 };
 
 struct VerifyReport {
@@ -95,11 +98,15 @@ class AuditLog {
  public:
   AuditLog(AuditRepository& repo, const Clock& clock) : repo_(repo), clock_(clock) {}
 
-  // Appends `event` in `tx`. REQUIRES: tx.mode() == kWrite.
+  // Appends `event` in `tx`. REQUIRES: tx.mode() == kWrite, unless the store keeps
+  // no chain (KeepsEntries).
   Result<Entry> Append(storage::Tx& tx, Event event);
+  // False when whatever is appended is dropped (a dry run's trail): a caller may
+  // then skip building an event's detail, which nobody will read.
+  bool Records() const { return !repo_.DropsEntries(); }
 
   // Appends `events` in order in `tx`, reading the chain's tail once (bulk changes:
-  // an import, a batch of rights). REQUIRES: tx.mode() == kWrite.
+  // an import, a batch of rights). REQUIRES: as Append.
   Status AppendAll(storage::Tx& tx, std::vector<Event> events);
 
   // Walks the whole chain and reports the first entry that does not verify.

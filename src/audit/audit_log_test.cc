@@ -214,9 +214,22 @@ class KeepsNothing final : public AuditRepository {
     return std::vector<Entry>();
   }
   bool KeepsEntries() const override { return false; }
+  bool DropsEntries() const override { return drops; }
   int calls = 0;
+  bool drops = false;
   std::vector<Entry> handed;
 };
+
+// A writer may skip making events for a trail that drops them (a dry run's), and
+// only then.
+TEST_F(AuditLogTest, OnlyATrailThatDropsItsEntriesSaysItRecordsNothing) {
+  EXPECT_TRUE(log_.Records());
+  KeepsNothing collects;
+  EXPECT_TRUE(AuditLog(collects, clock_).Records());
+  KeepsNothing drops;
+  drops.drops = true;
+  EXPECT_FALSE(AuditLog(drops, clock_).Records());
+}
 
 TEST_F(AuditLogTest, AStoreThatKeepsNoChainIsNotReadAndIsHandedUnchainedEntriesByAWriter) {
   KeepsNothing nothing;

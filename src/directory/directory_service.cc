@@ -395,15 +395,17 @@ Result<Account> DirectoryService::CreateAccountInTx(Tx& tx, const Actor& actor,
   if (AnyError(*findings, first)) return RefusedInput(*findings, first);
 
   CADUCE_TRY(account.id, repo_.InsertAccount(tx, account));
-  JsonObject detail;
-  detail.Add("address", account.address())
-      .Add("type", AccountTypeCode(account.type))
-      .Add("structure", structure->name)
-      .Add("visible", account.visible_in_directory)
-      .AddRaw("fields", FieldsJson(account));
-  CADUCE_RETURN_IF_ERROR(audit_.Append(
-      tx, MakeEvent(actor, "account.created", AccountObject(account.id),
-                    IsSharedMailbox(account.type) ? account.id : 0, detail.str())));
+  if (audit_.Records()) {  // not for a dry run, whose trail drops everything
+    JsonObject detail;
+    detail.Add("address", account.address())
+        .Add("type", AccountTypeCode(account.type))
+        .Add("structure", structure->name)
+        .Add("visible", account.visible_in_directory)
+        .AddRaw("fields", FieldsJson(account));
+    CADUCE_RETURN_IF_ERROR(audit_.Append(
+        tx, MakeEvent(actor, "account.created", AccountObject(account.id),
+                      IsSharedMailbox(account.type) ? account.id : 0, detail.str())));
+  }
 
   if (IsSharedMailbox(account.type)) {
     std::vector<std::string> persons =
@@ -706,7 +708,7 @@ Status DirectoryService::GrantRightInTx(Tx& tx, const Actor& actor, const Scope&
   right.created_at = clock_.NowMicros();
   right.created_by = actor.label;
   CADUCE_TRY(*inserted, repo_.InsertRight(tx, right));
-  if (*inserted) {
+  if (*inserted && audit_.Records()) {
     JsonObject detail;
     detail.Add("mailbox", mailbox.address).Add("person", person.address);
     events->push_back(MakeEvent(actor, "right.granted", AccountObject(person.id), mailbox.id,

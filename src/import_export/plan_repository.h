@@ -239,6 +239,7 @@ class PlanAuditRepository final : public audit::AuditRepository {
     return std::vector<audit::Entry>();
   }
   bool KeepsEntries() const override { return false; }
+  bool DropsEntries() const override { return !collect_; }
 
  private:
   bool collect_;
