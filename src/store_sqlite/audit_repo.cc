@@ -142,20 +142,21 @@ Status SqliteAuditRepository::InsertAll(storage::Tx& tx, const std::vector<audit
   for (size_t start = 0; start < entries.size(); start += kEntriesPerInsert) {
     const size_t n = std::min(kEntriesPerInsert, entries.size() - start);
     Stmt st(conn, InsertManySql(n));
+    // `entries` outlives the statement: its texts are bound without a copy.
     for (size_t i = 0; i < n; ++i) {
       const audit::Entry& e = entries[start + i];
       const int at = static_cast<int>(11 * i);
       st.Bind(at + 1, e.seq)
           .Bind(at + 2, e.at)
           .Bind(at + 3, e.event.actor_person_id)
-          .Bind(at + 4, e.event.actor)
+          .BindStatic(at + 4, e.event.actor)
           .Bind(at + 5, e.event.mailbox_id)
-          .Bind(at + 6, e.event.action)
-          .Bind(at + 7, e.event.object)
-          .Bind(at + 8, e.event.ip)
-          .Bind(at + 9, e.event.detail)
-          .BindBlob(at + 10, e.prev_hash.data(), e.prev_hash.size())
-          .BindBlob(at + 11, e.hash.data(), e.hash.size());
+          .BindStatic(at + 6, e.event.action)
+          .BindStatic(at + 7, e.event.object)
+          .BindStatic(at + 8, e.event.ip)
+          .BindStatic(at + 9, e.event.detail)
+          .BindBlobStatic(at + 10, e.prev_hash.data(), e.prev_hash.size())
+          .BindBlobStatic(at + 11, e.hash.data(), e.hash.size());
     }
     Status s = st.Run();
     if (!s.ok()) {

@@ -62,9 +62,23 @@ Stmt& Stmt::Bind(int index, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::BindStatic(int index, std::string_view v) {
+  if (stmt_ && status_.ok()) {
+    sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+  }
+  return *this;
+}
+
 Stmt& Stmt::BindBlob(int index, const void* data, size_t size) {
   if (stmt_ && status_.ok()) {
     sqlite3_bind_blob(stmt_, index, data, static_cast<int>(size), SQLITE_TRANSIENT);
+  }
+  return *this;
+}
+
+Stmt& Stmt::BindBlobStatic(int index, const void* data, size_t size) {
+  if (stmt_ && status_.ok()) {
+    sqlite3_bind_blob(stmt_, index, data, static_cast<int>(size), SQLITE_STATIC);
   }
   return *this;
 }

@@ -46,7 +46,12 @@ class Stmt {
 
   Stmt& Bind(int index, int64_t v);
   Stmt& Bind(int index, std::string_view v);
+  // The same without a copy. REQUIRES: v's bytes stay as they are until the
+  // statement's last Step (the Stmt's end clears its bindings).
+  Stmt& BindStatic(int index, std::string_view v);
   Stmt& BindBlob(int index, const void* data, size_t size);
+  // The same without a copy, as BindStatic.
+  Stmt& BindBlobStatic(int index, const void* data, size_t size);
   Stmt& BindNull(int index);
   // Binds v, or NULL when v is empty.
   Stmt& BindOrNull(int index, std::string_view v);

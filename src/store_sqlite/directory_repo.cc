@@ -106,12 +106,13 @@ const AccountSql& Sql() {
 
 // Binds the parameters shared by Sql().insert and Sql().update, from parameter
 // 1 + offset; returns the index of the next parameter.
+// REQUIRES: `a` stays as it is until the statement ran (its texts are not copied).
 int BindAccount(Stmt& st, const Account& a, int offset = 0) {
   st.Bind(offset + 1, a.structure_id)
-      .Bind(offset + 2, directory::AccountTypeCode(a.type))
-      .Bind(offset + 3, std::string_view(a.address()))
-      .Bind(offset + 4, StatusToSql(a.status))
-      .Bind(offset + 5, std::string_view(a.disabled_reason))
+      .BindStatic(offset + 2, directory::AccountTypeCode(a.type))
+      .BindStatic(offset + 3, std::string_view(a.address()))
+      .BindStatic(offset + 4, StatusToSql(a.status))
+      .BindStatic(offset + 5, std::string_view(a.disabled_reason))
       .Bind(offset + 6, int64_t{a.visible_in_directory ? 1 : 0});
   // 0 means "itself": stored as NULL so that the foreign key only sees real ids.
   if (a.default_mailbox_id == 0) {
@@ -121,7 +122,7 @@ int BindAccount(Stmt& st, const Account& a, int offset = 0) {
   }
   st.Bind(offset + 8, a.updated_at);
   int n = offset + 9;
-  for (Field f : Sql().columns) st.Bind(n++, std::string_view(a.get(f)));
+  for (Field f : Sql().columns) st.BindStatic(n++, std::string_view(a.get(f)));
   return n;
 }
 
@@ -692,8 +693,9 @@ class SqliteAccountBulkInsert final : public directory::DirectoryRepository::Acc
       }
       return sql;
     }();
+    // The terms' text outlives the statements: bound without a copy.
     auto bind = [&](Stmt& st, int at, const Term& t) {
-      st.Bind(at, term_of(t))
+      st.BindStatic(at, term_of(t))
           .Bind(at + 1, first_ + static_cast<int64_t>(t.account))
           .Bind(at + 2, structure_of_[t.account])
           .Bind(at + 3, int64_t{flags_of_[t.account] & 1})
