@@ -775,21 +775,42 @@ Status SqliteDirectoryRepository::InsertRights(storage::Tx& tx,
   std::sort(rights.begin(), rights.end(), [](const ConnectionRight& x, const ConnectionRight& y) {
     return x.mailbox_id != y.mailbox_id ? x.mailbox_id < y.mailbox_id : x.person_id < y.person_id;
   });
-  for (const ConnectionRight& r : rights) {
-    Stmt st(conn,
-            "INSERT INTO connection_rights (mailbox_id, person_id, created_at, created_by) "
-            "VALUES (?1, ?2, ?3, ?4)");
-    st.Bind(1, r.mailbox_id)
-        .Bind(2, r.person_id)
-        .Bind(3, r.created_at)
-        .Bind(4, std::string_view(r.created_by));
+  // kPerInsert rights a statement, the last statement with the rest; `rights`
+  // outlives the statements: their texts are bound without a copy.
+  constexpr size_t kPerInsert = 32;
+  static const std::vector<std::string> sql = [] {
+    std::vector<std::string> all(kPerInsert + 1);
+    for (size_t k = 1; k <= kPerInsert; ++k) {
+      std::string& q = all[k];
+      q = "INSERT INTO connection_rights (mailbox_id, person_id, created_at, created_by) VALUES ";
+      for (size_t i = 0; i < k; ++i) {
+        q += fmt::format("{}(?{}, ?{}, ?{}, ?{})", i ? ", " : "", 4 * i + 1, 4 * i + 2,
+                         4 * i + 3, 4 * i + 4);
+      }
+    }
+    return all;
+  }();
+  for (size_t start = 0; start < rights.size(); start += kPerInsert) {
+    const size_t n = std::min(kPerInsert, rights.size() - start);
+    Stmt st(conn, sql[n]);
+    for (size_t i = 0; i < n; ++i) {
+      const ConnectionRight& r = rights[start + i];
+      const int at = static_cast<int>(4 * i);
+      st.Bind(at + 1, r.mailbox_id)
+          .Bind(at + 2, r.person_id)
+          .Bind(at + 3, r.created_at)
+          .BindStatic(at + 4, std::string_view(r.created_by));
+    }
     Status run = st.Run();
     if (!run.ok()) {
-      return Reword(run, "insert connection right",
-                    fmt::format("mailbox {} already has a right for person {}", r.mailbox_id,
-                                r.person_id),
-                    fmt::format("mailbox {} or person {} does not exist", r.mailbox_id,
-                                r.person_id));
+      const ConnectionRight& a = rights[start];
+      const ConnectionRight& b = rights[start + n - 1];
+      return Reword(run, "insert connection rights",
+                    fmt::format("a right among those of mailboxes {} to {} already exists",
+                                a.mailbox_id, b.mailbox_id),
+                    fmt::format("a mailbox or person among those of mailboxes {} to {} does "
+                                "not exist",
+                                a.mailbox_id, b.mailbox_id));
     }
   }
   return OkStatus();

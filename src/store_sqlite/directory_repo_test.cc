@@ -436,5 +436,38 @@ TEST_F(SqliteDirectoryTest, BulkRightsAreSortedAndARightThatExistsIsRefused) {
               StatusIs(Code::kFailedPrecondition));
 }
 
+TEST_F(SqliteDirectoryTest, BulkRightsOverSeveralStatementsAreAllWrittenWithTheirAuthor) {
+  // 70 rights: written 32 to a statement, the last one with the 6 left.
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "CHU"));
+  SqliteDirectoryRepository repo;
+  ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
+  Account org = Person(sid, "secretariat@chu.fr");
+  org.type = AccountType::kOrg;
+  ASSERT_OK_AND_ASSIGN(int64_t mailbox, repo.InsertAccount(*tx, org));
+  std::vector<directory::ConnectionRight> rights;
+  for (int i = 0; i < 70; ++i) {
+    ASSERT_OK_AND_ASSIGN(int64_t p, repo.InsertAccount(*tx, Person(sid, "p" + std::to_string(i) +
+                                                                      "@chu.fr")));
+    rights.push_back({mailbox, p, 100 + i, "import par " + std::to_string(i)});
+  }
+  std::reverse(rights.begin(), rights.end());
+  ASSERT_OK(repo.InsertRights(*tx, rights));
+  ASSERT_OK_AND_ASSIGN(auto stored, repo.RightsOnMailbox(*tx, mailbox));
+  ASSERT_EQ(stored.size(), 70u);
+  std::sort(rights.begin(), rights.end(),
+            [](const auto& x, const auto& y) { return x.person_id < y.person_id; });
+  std::sort(stored.begin(), stored.end(),
+            [](const auto& x, const auto& y) { return x.person_id < y.person_id; });
+  for (size_t i = 0; i < stored.size(); ++i) {
+    EXPECT_EQ(stored[i].person_id, rights[i].person_id);
+    EXPECT_EQ(stored[i].created_at, rights[i].created_at);
+    EXPECT_EQ(stored[i].created_by, rights[i].created_by);
+  }
+  // One taken right among many: refused, whichever statement it falls in.
+  std::vector<directory::ConnectionRight> again = {rights[40]};
+  EXPECT_THAT(repo.InsertRights(*tx, again), StatusIs(Code::kAlreadyExists));
+}
+
 }  // namespace
 }  // namespace caduce::store_sqlite
