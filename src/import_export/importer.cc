@@ -178,8 +178,8 @@ class RowQueue {
 
 // The import's write transaction, driven by a thread of its own while the planner
 // reads its snapshot of the store through another connection: the trail entries
-// of accepted rows are chained and written on the second core as the rows are
-// planned. Jobs run in the order they were posted; after the first failure the
+// and the new accounts of accepted rows are written on the second core as the rows
+// are planned. Jobs run in the order they were posted; after the first failure the
 // rest are dropped, and Close() returns it. REQUIRES: nothing else uses the
 // transaction until Close() returned.
 class StoreWriter {
@@ -325,7 +325,7 @@ class Importer {
       }
       // The trail entries of accepted rows are final: appended to the real trail
       // as they come, a batch at a time (the trail has no reference to the
-      // accounts, which WriteTo writes at the end), so that they are not all held.
+      // accounts), so that they are not all held.
       if (plan_audit_repo_->Mark() >= kAuditBatch) return AppendPlannedEvents(tx);
       return OkStatus();
     }
@@ -753,8 +753,8 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   // read transaction of their own (`plan_tx`), begun once the write transaction
   // holds the store's write lock, so that it sees the store exactly as the write
   // transaction does before its first write; the write transaction goes to a
-  // writer thread, which chains and writes the trail entries of the accepted rows
-  // meanwhile. Declared after `tx` and `bulk`: stopped before they end.
+  // writer thread, which writes the trail entries and the new accounts of the
+  // accepted rows meanwhile. Declared after `tx` and `bulk`: stopped before they end.
   std::unique_ptr<Tx> plan_tx;
   std::unique_ptr<StoreWriter> writer;
   auto start_writing = [&]() -> Status {
