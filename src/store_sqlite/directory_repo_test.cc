@@ -94,6 +94,14 @@ class SqliteDirectoryTest : public ::testing::Test {
     return a;
   }
 
+  // The shared mailbox of the rights tests.
+  static Result<int64_t> InsertSecretariat(SqliteDirectoryRepository& repo, storage::Tx& tx,
+                                           int64_t structure_id) {
+    Account org = Person(structure_id, "secretariat@chu.fr");
+    org.type = AccountType::kOrg;
+    return repo.InsertAccount(tx, org);
+  }
+
   static Result<int64_t> AddStructure(SqliteDatabase& db, const std::string& name) {
     SqliteDirectoryRepository repo;
     CADUCE_TRY(auto tx, db.Begin(TxMode::kWrite));
@@ -422,9 +430,7 @@ TEST_F(SqliteDirectoryTest, BulkRightsAreSortedAndARightThatExistsIsRefused) {
   ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "CHU"));
   SqliteDirectoryRepository repo;
   ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
-  Account org = Person(sid, "secretariat@chu.fr");
-  org.type = AccountType::kOrg;
-  ASSERT_OK_AND_ASSIGN(int64_t mailbox, repo.InsertAccount(*tx, org));
+  ASSERT_OK_AND_ASSIGN(int64_t mailbox, InsertSecretariat(repo, *tx, sid));
   ASSERT_OK_AND_ASSIGN(int64_t a, repo.InsertAccount(*tx, Person(sid, "a@chu.fr")));
   ASSERT_OK_AND_ASSIGN(int64_t b, repo.InsertAccount(*tx, Person(sid, "b@chu.fr")));
   ASSERT_OK(repo.InsertRights(*tx, {{mailbox, b, 1, "test"}, {mailbox, a, 1, "test"}}));
@@ -442,9 +448,7 @@ TEST_F(SqliteDirectoryTest, BulkRightsOverSeveralStatementsAreAllWrittenWithThei
   ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "CHU"));
   SqliteDirectoryRepository repo;
   ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
-  Account org = Person(sid, "secretariat@chu.fr");
-  org.type = AccountType::kOrg;
-  ASSERT_OK_AND_ASSIGN(int64_t mailbox, repo.InsertAccount(*tx, org));
+  ASSERT_OK_AND_ASSIGN(int64_t mailbox, InsertSecretariat(repo, *tx, sid));
   std::vector<directory::ConnectionRight> rights;
   for (int i = 0; i < 70; ++i) {
     ASSERT_OK_AND_ASSIGN(int64_t p, repo.InsertAccount(*tx, Person(sid, "p" + std::to_string(i) +
