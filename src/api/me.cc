@@ -5,8 +5,9 @@
 // and which one is current — the right on the current mailbox is checked again,
 // so a revoked right shows the person's own mailbox as current, with a notice.
 // POST /api/me/mailbox {"mailbox_id"} switches the current mailbox (403 without
-// a right). Both answer 401 without a valid session. Exposure: reads the session
-// cookie of unauthenticated requests.
+// a right). Both answer 401 without a valid session. GET /api/me also says whether
+// the web mail may offer to show a message's remote images (remote_images).
+// Exposure: reads the session cookie of unauthenticated requests.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <string>
@@ -53,7 +54,7 @@ Status AddAdministration(internal::AdminContext& ctx, const http::Request& reque
 }
 
 http::Response GetMe(auth::SignInService& service, const http::Request& request,
-                     internal::AdminContext* admin = nullptr) {
+                     bool remote_images, internal::AdminContext* admin = nullptr) {
   std::string token = internal::SessionToken(request);
   if (token.empty()) return internal::Refusal(UnauthenticatedError(std::string(kNoSessionMessage)));
   Result<auth::MeView> me = service.Me(token, request.remote_ip, internal::UserAgent(request));
@@ -67,6 +68,8 @@ http::Response GetMe(auth::SignInService& service, const http::Request& request,
   out["mailboxes"] = std::move(mailboxes);
   out["current_mailbox_id"] = me->current_mailbox_id;
   if (!me->notice.empty()) out["notice"] = me->notice;
+  // Whether the web mail may offer « Afficher les images » (remote_images = on).
+  out["remote_images"] = remote_images;
   if (admin != nullptr) {
     Status added = AddAdministration(*admin, request, me->person_id, out);
     if (!added.ok()) return internal::Refusal(added);
@@ -96,7 +99,8 @@ http::Response SwitchMailbox(auth::SignInService& service, const http::Request& 
 
 // PUT /api/me/default-mailbox {"mailbox_id"}: the person's own choice among its
 // mailboxes (its own id clears it); answers the GET /api/me body.
-http::Response SetOwnDefault(internal::AdminContext& ctx, const http::Request& request) {
+http::Response SetOwnDefault(internal::AdminContext& ctx, const http::Request& request,
+                             bool remote_images) {
   Result<internal::Caller> caller =
       internal::ResolveCaller(ctx, request, /*require_administrator=*/false);
   if (!caller.ok()) return internal::Refusal(caller.status());
@@ -117,18 +121,20 @@ http::Response SetOwnDefault(internal::AdminContext& ctx, const http::Request& r
     }
     return internal::Refusal(set);
   }
-  return GetMe(ctx.sign_in, request, &ctx);
+  return GetMe(ctx.sign_in, request, remote_images, &ctx);
 }
 
 }  // namespace
 
 std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions& options) {
   internal::AdminContext* admin = options.admin.get();
+  const bool remote_images = options.images != nullptr;
   std::vector<http::Route> routes(2);
   routes[0].method = "GET";
   routes[0].pattern = "/api/me";
-  routes[0].handler = [&sign_in, admin](const http::Request& r, const http::RouteParams&) {
-    return GetMe(sign_in, r, admin);
+  routes[0].handler = [&sign_in, admin, remote_images](const http::Request& r,
+                                                       const http::RouteParams&) {
+    return GetMe(sign_in, r, remote_images, admin);
   };
   routes[1].method = "POST";
   routes[1].pattern = "/api/me/mailbox";
@@ -141,8 +147,8 @@ std::vector<http::Route> MeRoutes(auth::SignInService& sign_in, const ApiOptions
     http::Route d;
     d.method = "PUT";
     d.pattern = "/api/me/default-mailbox";
-    d.handler = [admin](const http::Request& r, const http::RouteParams&) {
-      return SetOwnDefault(*admin, r);
+    d.handler = [admin, remote_images](const http::Request& r, const http::RouteParams&) {
+      return SetOwnDefault(*admin, r, remote_images);
     };
     d.options.max_body_bytes = 1024;
     d.options.json_body = true;

@@ -426,6 +426,17 @@ TEST_F(ImageProxyTest, TurnedOffTheImagesStayBlocked) {
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_THAT(Detail(r), HasSubstr("désactivé"));
   EXPECT_EQ(Send("/api/mail/image?url=x", "").status, 401);
+  // The web mail learns it from GET /api/me and offers no « Afficher les images ».
+  HttpResponse me = Send("/api/me", cookie);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json().at("remote_images"), boost::json::value(false));
+}
+
+TEST_F(ImageProxyTest, TurnedOnTheWebMailMayOfferTheImages) {
+  ServeGuarded();
+  HttpResponse me = Send("/api/me", SignedIn(nurse_));
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(me.Json().at("remote_images"), boost::json::value(true));
 }
 
 }  // namespace

@@ -8,6 +8,7 @@ import {
   listDate,
   pagesToFetch,
   parseAddressList,
+  remoteImagesNotice,
   searchRefusal,
   shortcutFor,
   sortFolders,
@@ -229,5 +230,18 @@ describe('sanitiser policy', () => {
     expect(frameCsp()).not.toContain('script');
     expect(frameDocument('<p>x</p>', '/a"b.css')).toContain('href="/a&quot;b.css"');
     expect(escapeHtml('<img src=x onerror="a">&')).toBe('&lt;img src=x onerror=&quot;a&quot;&gt;&amp;');
+  });
+});
+
+describe('remoteImagesNotice', () => {
+  it('says nothing of a message without remote images', () => {
+    expect(remoteImagesNotice(0, true)).toBeNull();
+    expect(remoteImagesNotice(0, false)).toBeNull();
+  });
+  it('offers « Afficher les images » only when the server shows them', () => {
+    expect(remoteImagesNotice(2, true)).toEqual({ text: 'Les images distantes de ce message sont bloquées.', offer: true });
+    const off = remoteImagesNotice(2, false);
+    expect(off?.offer).toBe(false);
+    expect(off?.text).toMatch(/ce serveur ne les affiche pas/);
   });
 });

@@ -29,6 +29,8 @@ export interface Me {
   administers?: { id: number; name: string }[];
   operator?: boolean;
   notice?: string;
+  /** The server shows remote images on request (remote_images = on). */
+  remote_images?: boolean;
 }
 
 export interface SignInAnswer {

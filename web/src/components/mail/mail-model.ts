@@ -317,6 +317,18 @@ export function handlingLines(list: HandlingEntry[] | null | undefined): string[
     });
 }
 
+/**
+ * What the reader says of a message's remote images, blocked by default: nothing
+ * when it has none, else the notice, with « Afficher les images » only when the
+ * server shows them (GET /api/me remote_images; off, the proxy refuses them all).
+ */
+export function remoteImagesNotice(blocked: number, serverShowsThem: boolean): { text: string; offer: boolean } | null {
+  if (blocked <= 0) return null;
+  return serverShowsThem
+    ? { text: 'Les images distantes de ce message sont bloquées.', offer: true }
+    : { text: 'Les images distantes de ce message sont bloquées : ce serveur ne les affiche pas.', offer: false };
+}
+
 /** The short mark of the list: the latest answer or move, else the latest opening. */
 export function handlingMark(list: HandlingEntry[] | null | undefined): string {
   if (!list?.length) return '';

@@ -12,10 +12,11 @@
 // -painted) that tests/e2e/mail-perf.mjs reads.
 import { html, nothing } from 'lit';
 import { jmap } from '../../lib/jmap';
+import { store } from '../../lib/store';
 import { formatSize } from '../../lib/jmap';
 import { Light } from '../light';
 import { SUMMARY_PROPS } from './email-list';
-import { displayName, formatAddressList, handlingLines, listDate, threadIdsToShow, type EmailSummary, type MailboxInfo } from './mail-model';
+import { displayName, formatAddressList, handlingLines, listDate, remoteImagesNotice, threadIdsToShow, type EmailSummary, type MailboxInfo } from './mail-model';
 import { isPdf } from './pdf-model';
 import { escapeHtml, frameDocument, htmlToText, IMAGE_PROXY, sanitizeHtml } from './sanitize';
 import frameCssUrl from './frame.css?url';
@@ -413,6 +414,7 @@ class MessageReader extends Light {
     if (!e) return html`<p class="muted" role="status">Ouverture du message…</p>`;
     const seen = !!e.keywords?.$seen;
     const flagged = !!e.keywords?.$flagged;
+    const notice = remoteImagesNotice(blocked, store.me?.remote_images !== false);
     const moveTargets = this.folders.filter((f) => !e.mailboxIds?.[f.id] && f.role !== 'drafts');
     const handled = this.handling ? handlingLines(e.handledBy) : [];
     return html`<div class="reader-toolbar" role="toolbar" aria-label="Actions sur le message">
@@ -470,10 +472,12 @@ class MessageReader extends Light {
             </ol>
           </nav>`
         : nothing}
-      ${blocked && !this.showImages
+      ${notice && !this.showImages
         ? html`<div class="images-blocked" role="status">
-            Les images distantes de ce message sont bloquées.
-            <button class="small" @click=${() => (this.showImages = true)}>Afficher les images</button>
+            ${notice.text}
+            ${notice.offer
+              ? html`<button class="small" @click=${() => (this.showImages = true)}>Afficher les images</button>`
+              : nothing}
           </div>`
         : nothing}
       ${this.showImages && this.imageFailures
