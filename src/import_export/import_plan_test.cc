@@ -645,6 +645,39 @@ TEST_F(BulkApplyTest, AnAddressRepeatedAfterAccountsWentToTheStoreStartsOverAsTh
   EXPECT_EQ(bulk.indexes, reference.indexes);
 }
 
+TEST_F(BulkApplyTest, AStoreFailureOnTheWriterThreadStopsTheImportAndWritesNothing) {
+  // The store refuses one trail entry, then one account, each written by the
+  // writer thread while the rows are still being planned (the first 1,024 of
+  // each go to it before the 1,500 rows are all planned), as a full disk would:
+  // the import fails with the store's error and the database is as before.
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1500; ++i) {
+    lines.push_back(MedRow("f" + std::to_string(i) + "@chu.fr", "Nom", "Prénom"));
+  }
+  std::string path = WriteCsv("f.csv", lines);
+  auto exec = [&](const std::string& sql) {
+    auto tx = *db_->Begin(storage::TxMode::kWrite);
+    ASSERT_OK(store_sqlite::SqliteTx::ConnOf(*tx).Exec(sql));
+    ASSERT_OK(tx->Commit());
+  };
+  for (const char* trigger :
+       {"CREATE TRIGGER refuse_one BEFORE INSERT ON audit WHEN NEW.detail LIKE "
+        "'%\"f500@chu.fr\"%' BEGIN SELECT RAISE(ABORT, 'disque plein'); END",
+        "CREATE TRIGGER refuse_one BEFORE INSERT ON accounts WHEN NEW.address = "
+        "'f700@chu.fr' BEGIN SELECT RAISE(ABORT, 'disque plein'); END"}) {
+    exec(trigger);
+    std::string before = DumpTables(*db_);
+    Result<ImportReport> r = Import(path);
+    ASSERT_FALSE(r.ok()) << trigger;
+    EXPECT_THAT(r.status().message(), ::testing::HasSubstr("disque plein")) << trigger;
+    EXPECT_EQ(DumpTables(*db_), before) << trigger;
+    EXPECT_EQ(Column(*db_, "PRAGMA integrity_check"), "ok\n");
+    exec("DROP TRIGGER refuse_one");
+  }
+  ASSERT_OK_AND_ASSIGN(ImportReport again, Import(path));
+  EXPECT_EQ(again.created, 1500);
+}
+
 TEST_F(BulkApplyTest, AKillOnceThePlanIsWrittenButNotCommittedLeavesTheDatabaseAsBefore) {
   // Enough rows for trail entries to be appended while the rows are planned; the
   // child is killed when the plan is written, before the commit.
