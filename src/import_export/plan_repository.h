@@ -52,6 +52,13 @@ class PlanRepository final : public directory::DirectoryRepository {
   // `base` is read in the caller's transactions and never written.
   explicit PlanRepository(directory::DirectoryRepository& base) : base_(base) {}
 
+  // Room for about `accounts` new or changed accounts, made at once rather than by
+  // growing the plan's tables (each growth rehashes every entry).
+  void Reserve(size_t accounts) {
+    accounts_.reserve(accounts);
+    addresses_.reserve(accounts);
+  }
+
   // A point the plan can come back to: RollbackTo(mark) undoes every write made
   // since Mark() returned it. REQUIRES: marks are rolled back in reverse order.
   size_t Mark() const { return undo_.size(); }
