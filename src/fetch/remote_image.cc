@@ -103,7 +103,33 @@ struct Transfer {
   bool too_large = false;
   bool refused = false;
   sockaddr_in test_origin{};  // sin_port 0: none
+  // The answer's header fields a shared cache obeys ("" when absent).
+  std::string cache_control;
+  std::string expires;
 };
+
+// libcurl's header callback: keeps Cache-Control (every occurrence) and Expires.
+size_t OnHeader(char* buffer, size_t size, size_t count, void* data) {
+  auto* t = static_cast<Transfer*>(data);
+  const size_t n = size * count;
+  std::string_view line(buffer, n);
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return n;  // the status line, the blank line
+  std::string name(line.substr(0, colon));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  if (name == "cache-control") {
+    if (!t->cache_control.empty()) t->cache_control += ", ";
+    t->cache_control += value;
+  } else if (name == "expires") {
+    t->expires = std::string(value);
+  }
+  return n;
+}
 
 // "127.0.0.1:PORT" → its address; sin_port 0 when `text` is not of that form.
 sockaddr_in ParseTestOrigin(std::string_view text) {
@@ -232,6 +258,50 @@ bool IsPublicAddressText(std::string_view text) {
 }
 
 bool IsAllowedPort(long port) { return port == 80 || port == 443; }
+
+std::optional<std::chrono::seconds> CacheLifetime(std::string_view cache_control,
+                                                  std::string_view expires,
+                                                  std::chrono::system_clock::time_point now) {
+  constexpr int64_t kYear = 365LL * 24 * 3600;  // longer means the same here
+  std::optional<int64_t> max_age, s_maxage;
+  size_t at = 0;
+  while (at <= cache_control.size()) {
+    size_t comma = cache_control.find(',', at);
+    if (comma == std::string_view::npos) comma = cache_control.size();
+    std::string_view d = cache_control.substr(at, comma - at);
+    at = comma + 1;
+    while (!d.empty() && (d.front() == ' ' || d.front() == '\t')) d.remove_prefix(1);
+    while (!d.empty() && (d.back() == ' ' || d.back() == '\t')) d.remove_suffix(1);
+    if (d.empty()) continue;
+    size_t eq = d.find('=');
+    std::string name(d.substr(0, eq));
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string_view value = eq == std::string_view::npos ? std::string_view() : d.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (name == "no-store" || name == "no-cache" || name == "private") {
+      return std::chrono::seconds(0);
+    }
+    if (name == "max-age" || name == "s-maxage") {
+      // Not a number of seconds: stale at once (RFC 9111 §1.2.2, §4.2.1).
+      int64_t seconds = 0;
+      bool digits = !value.empty() && value.size() <= 18;
+      for (char c : value) digits = digits && c >= '0' && c <= '9';
+      if (digits) seconds = std::min<int64_t>(std::strtoll(std::string(value).c_str(), nullptr, 10), kYear);
+      (name == "max-age" ? max_age : s_maxage) = seconds;
+    }
+  }
+  if (s_maxage) return std::chrono::seconds(*s_maxage);
+  if (max_age) return std::chrono::seconds(*max_age);
+  if (!expires.empty()) {
+    time_t when = curl_getdate(std::string(expires).c_str(), nullptr);
+    if (when < 0) return std::chrono::seconds(0);  // not a date: already expired
+    int64_t left = static_cast<int64_t>(when) - std::chrono::system_clock::to_time_t(now);
+    return std::chrono::seconds(std::clamp<int64_t>(left, 0, kYear));
+  }
+  return std::nullopt;
+}
 
 bool CheckUrl(std::string_view url, bool allow_private, std::string* canonical,
               FetchError* error, std::string* message, std::string_view test_origin) {
@@ -386,6 +456,8 @@ FetchedImage RemoteImageFetcher::FetchUncached(const std::string& canonical) {
   curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, &OnOpenSocket);
   curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &t);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
   // No cookie engine, no Referer, no Accept-Encoding: nothing about the reader leaves.
 
   const auto deadline = SteadyClock::now() + options_.timeout;
@@ -402,6 +474,8 @@ FetchedImage RemoteImageFetcher::FetchUncached(const std::string& canonical) {
     t.body.clear();
     t.too_large = false;
     t.refused = false;
+    t.cache_control.clear();
+    t.expires.clear();
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
       if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -464,6 +538,8 @@ FetchedImage RemoteImageFetcher::FetchUncached(const std::string& canonical) {
     FetchedImage image;
     image.content_type = std::string(type);
     image.bytes = std::make_shared<const std::string>(std::move(t.body));
+    image.origin_lifetime =
+        CacheLifetime(t.cache_control, t.expires, std::chrono::system_clock::now());
     return image;
   }
 }
@@ -489,6 +565,11 @@ bool RemoteImageFetcher::CacheGet(const std::string& key, FetchedImage* out) {
 void RemoteImageFetcher::CachePut(const std::string& key, const FetchedImage& image) {
   std::size_t size = image.bytes->size();
   if (options_.cache_bytes == 0 || size > options_.cache_bytes / 2) return;
+  // Kept no longer than the origin allows a shared cache to (not at all: no-store,
+  // private, no-cache, an Expires in the past).
+  std::chrono::seconds lifetime = options_.cache_ttl;
+  if (image.origin_lifetime) lifetime = std::min(lifetime, *image.origin_lifetime);
+  if (lifetime.count() <= 0) return;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = cache_.find(key);
   if (it != cache_.end()) {
@@ -497,8 +578,8 @@ void RemoteImageFetcher::CachePut(const std::string& key, const FetchedImage& im
     cache_.erase(it);
   }
   lru_.push_front(key);
-  cache_.emplace(key, CacheEntry{image.content_type, image.bytes,
-                                 SteadyClock::now() + options_.cache_ttl, lru_.begin()});
+  cache_.emplace(key, CacheEntry{image.content_type, image.bytes, SteadyClock::now() + lifetime,
+                                 lru_.begin()});
   cached_bytes_ += size;
   while (cached_bytes_ > options_.cache_bytes && !lru_.empty()) {
     auto victim = cache_.find(lru_.back());

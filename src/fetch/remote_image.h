@@ -35,6 +35,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,7 +57,8 @@ struct RemoteImageOptions {
   // addresses from a real server while every other address stays guarded.
   std::string test_origin;
   // The in-memory cache of fetched images (least recently used dropped first),
-  // shared by every reader: 0 turns it off.
+  // shared by every reader: 0 turns it off. An image is kept for cache_ttl at
+  // most, less when its origin says so (CacheLifetime below).
   std::size_t cache_bytes = 32 * 1024 * 1024;
   std::chrono::seconds cache_ttl{3600};
   std::string user_agent = "caduce-image-proxy";
@@ -84,6 +86,9 @@ struct FetchedImage {
   std::string content_type;  // "image/png" …, from the bytes
   std::shared_ptr<const std::string> bytes;
   bool from_cache = false;
+  // How long the origin lets a shared cache keep it (CacheLifetime); nullopt: it
+  // said nothing, the fetcher's cache_ttl applies.
+  std::optional<std::chrono::seconds> origin_lifetime;
 
   bool ok() const { return error == FetchError::kNone; }
 };
@@ -105,6 +110,15 @@ bool IsPublicAddressText(std::string_view text);
 // usual ports; any other port would let a sender make caduce knock on services
 // that are not web servers (SMTP, databases) of public hosts.
 bool IsAllowedPort(long port);
+
+// How long the origin's answer may be kept by a shared cache (the fetcher's cache
+// serves every reader: RFC 9111 §3 and §5.2.2), from its Cache-Control and Expires
+// header values (each "" when absent): 0 for no-store, no-cache or private (not
+// kept); s-maxage, else max-age, in seconds; else Expires minus `now` (0 when
+// past or not a date); nullopt when the origin says nothing.
+std::optional<std::chrono::seconds> CacheLifetime(std::string_view cache_control,
+                                                  std::string_view expires,
+                                                  std::chrono::system_clock::time_point now);
 
 // Checks an absolute URL and gives its canonical form (fragment dropped), which
 // is also the cache key. kBadUrl or kRefused (*error, *message in French).

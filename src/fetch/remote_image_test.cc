@@ -101,6 +101,30 @@ TEST(RemoteImageTest, GoodUrlsAreCanonical) {
   EXPECT_EQ(canonical, "http://127.0.0.1:4567/a.png");
 }
 
+// The fetcher's cache serves every reader: it keeps an image only as long as the
+// origin lets a shared cache keep it.
+TEST(RemoteImageTest, TheOriginsCacheDirectivesBoundHowLongAnImageIsKept) {
+  using std::chrono::seconds;
+  const auto now = std::chrono::system_clock::from_time_t(1795770000);  // 2026-11-27 09:00Z
+  EXPECT_EQ(CacheLifetime("", "", now), std::nullopt);
+  EXPECT_EQ(CacheLifetime("public", "", now), std::nullopt);
+  EXPECT_EQ(CacheLifetime("max-age=600", "", now), seconds(600));
+  EXPECT_EQ(CacheLifetime("public, Max-Age=\"60\"", "", now), seconds(60));
+  EXPECT_EQ(CacheLifetime("max-age=600, s-maxage=30", "", now), seconds(30));
+  EXPECT_EQ(CacheLifetime("s-maxage=30, max-age=600", "", now), seconds(30));
+  for (const char* never : {"no-store", "no-cache", "private", "max-age=600, private",
+                            "private=\"set-cookie\", max-age=600", "NO-STORE", "max-age=0",
+                            "max-age=soon", "max-age=-5"}) {
+    EXPECT_EQ(CacheLifetime(never, "", now), seconds(0)) << never;
+  }
+  EXPECT_EQ(CacheLifetime("max-age=99999999999999", "", now), seconds(365LL * 24 * 3600));
+  // Expires counts only without max-age; in the past or not a date: not kept.
+  EXPECT_EQ(CacheLifetime("", "Fri, 27 Nov 2026 09:10:00 GMT", now), seconds(600));
+  EXPECT_EQ(CacheLifetime("", "Thu, 26 Nov 2026 09:00:00 GMT", now), seconds(0));
+  EXPECT_EQ(CacheLifetime("", "0", now), seconds(0));
+  EXPECT_EQ(CacheLifetime("max-age=60", "Fri, 27 Nov 2026 10:00:00 GMT", now), seconds(60));
+}
+
 TEST(RemoteImageTest, ImagesAreKnownByTheirFirstBytes) {
   EXPECT_EQ(SniffImageType("\x89PNG\r\n\x1a\n\0\0\0\rIHDR"s), "image/png");
   EXPECT_EQ(SniffImageType("\xff\xd8\xff\xe0\0\x10JFIF"s), "image/jpeg");

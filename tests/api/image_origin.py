@@ -2,7 +2,8 @@
 """The remote web server of the image proxy tests (tests/api/image_proxy_test.cc).
 
 Listens on 127.0.0.1:--port and serves what a message's sender could put behind
-an <img src>: a real PNG, the same PNG under a lying Content-Type, an SVG, an HTML
+an <img src>: a real PNG (also with cache directives: no-store, private, an
+Expires in the past, max-age), the same PNG under a lying Content-Type, an SVG, an HTML
 page (one of them claiming to be a PNG), a 6 MiB file announced and one streamed
 without a length, a slow answer, a 404, redirects (to any URL, and chains), and
 /last-headers: the header fields of the last other request, as JSON, so that a
@@ -71,6 +72,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             last_headers["path"] = self.path
         if url.path == "/pixel.png":
             return self.send(200, PNG, "image/png")
+        if url.path == "/no-store.png":  # a shared cache must not keep it
+            return self.send(200, PNG, "image/png", extra=[("Cache-Control", "no-store")])
+        if url.path == "/private.png":
+            return self.send(200, PNG, "image/png", extra=[("Cache-Control", "private, max-age=600")])
+        if url.path == "/expired.png":
+            return self.send(200, PNG, "image/png",
+                             extra=[("Expires", "Thu, 01 Jan 1998 00:00:00 GMT")])
+        if url.path == "/cacheable.png":
+            return self.send(200, PNG, "image/png", extra=[("Cache-Control", "public, max-age=600")])
         if url.path == "/pixel-as-text":
             return self.send(200, PNG, "text/html")
         if url.path == "/logo.svg":

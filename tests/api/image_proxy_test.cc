@@ -419,6 +419,23 @@ TEST_F(ImageProxyTest, ACachedImageIsServedWithoutAskingAgain) {
   EXPECT_EQ(Image(origin_.Url("/pixel.png?v=2"), cookie).status, 502);
 }
 
+// The cache serves every reader: what the origin forbids a shared cache to keep
+// is asked again each time (here: the origin is gone, so the second ask fails).
+TEST_F(ImageProxyTest, AnImageTheOriginForbidsToKeepIsNotCached) {
+  ServeGuarded();
+  std::string cookie = SignedIn(nurse_);
+  for (const char* path : {"/no-store.png", "/private.png", "/expired.png", "/cacheable.png"}) {
+    ASSERT_EQ(Image(origin_.Url(path), cookie).status, 200) << path;
+  }
+  origin_.Stop();
+  for (const char* path : {"/no-store.png", "/private.png", "/expired.png"}) {
+    EXPECT_EQ(Image(origin_.Url(path), cookie).status, 502) << path;
+  }
+  HttpResponse kept = Image(origin_.Url("/cacheable.png"), cookie);
+  EXPECT_EQ(kept.status, 200) << kept.body;
+  EXPECT_EQ(kept.Header("Content-Type"), "image/png");
+}
+
 TEST_F(ImageProxyTest, TurnedOffTheImagesStayBlocked) {
   Serve(nullptr);
   std::string cookie = SignedIn(nurse_);
