@@ -16,6 +16,8 @@
 #include <string>
 #include <utility>
 
+#include "base/text.h"
+
 namespace caduce::fetch {
 namespace {
 
@@ -115,13 +117,8 @@ size_t OnHeader(char* buffer, size_t size, size_t count, void* data) {
   std::string_view line(buffer, n);
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;  // the status line, the blank line
-  std::string name(line.substr(0, colon));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string_view value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-    value.remove_suffix(1);
-  }
+  std::string name = text::ToLowerAscii(line.substr(0, colon));
+  std::string_view value = text::Trim(line.substr(colon + 1));
   if (name == "cache-control") {
     if (!t->cache_control.empty()) t->cache_control += ", ";
     t->cache_control += value;
@@ -268,14 +265,11 @@ std::optional<std::chrono::seconds> CacheLifetime(std::string_view cache_control
   while (at <= cache_control.size()) {
     size_t comma = cache_control.find(',', at);
     if (comma == std::string_view::npos) comma = cache_control.size();
-    std::string_view d = cache_control.substr(at, comma - at);
+    std::string_view d = text::Trim(cache_control.substr(at, comma - at));
     at = comma + 1;
-    while (!d.empty() && (d.front() == ' ' || d.front() == '\t')) d.remove_prefix(1);
-    while (!d.empty() && (d.back() == ' ' || d.back() == '\t')) d.remove_suffix(1);
     if (d.empty()) continue;
     size_t eq = d.find('=');
-    std::string name(d.substr(0, eq));
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string name = text::ToLowerAscii(d.substr(0, eq));
     std::string_view value = eq == std::string_view::npos ? std::string_view() : d.substr(eq + 1);
     if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
       value = value.substr(1, value.size() - 2);
