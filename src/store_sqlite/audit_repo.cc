@@ -119,20 +119,10 @@ Status SqliteAuditRepository::Insert(storage::Tx& tx, const audit::Entry& e) {
 // The statement inserting `n` entries (1 <= n <= kEntriesPerInsert), 11 values each.
 constexpr size_t kEntriesPerInsert = 32;
 const std::string& InsertManySql(size_t n) {
-  static const std::vector<std::string> sql = [] {
-    std::vector<std::string> all(kEntriesPerInsert + 1);
-    for (size_t k = 1; k <= kEntriesPerInsert; ++k) {
-      std::string& q = all[k];
-      q = "INSERT INTO audit(seq, at, actor_person_id, actor, mailbox_id, action, object, ip, "
-          "detail, prev_hash, hash) VALUES ";
-      for (size_t i = 0; i < k; ++i) {
-        q += i ? ", (" : "(";
-        for (size_t c = 1; c <= 11; ++c) q += fmt::format("{}?{}", c > 1 ? ", " : "", 11 * i + c);
-        q += ")";
-      }
-    }
-    return all;
-  }();
+  static const std::vector<std::string> sql = ManyRowsInsertSql(
+      "INSERT INTO audit(seq, at, actor_person_id, actor, mailbox_id, action, object, ip, "
+      "detail, prev_hash, hash) VALUES ",
+      11, kEntriesPerInsert);
   return sql[n];
 }
 

@@ -31,4 +31,20 @@ Status RequireWrite(storage::Tx& tx, std::string_view what) {
   return FailedPreconditionError(fmt::format("{} needs a write transaction", what));
 }
 
+std::vector<std::string> ManyRowsInsertSql(std::string_view head, int columns, size_t max_rows) {
+  std::vector<std::string> all(max_rows + 1);
+  for (size_t rows = 1; rows <= max_rows; ++rows) {
+    std::string& sql = all[rows];
+    sql = head;
+    for (size_t r = 0; r < rows; ++r) {
+      sql += r ? ", (" : "(";
+      for (int c = 1; c <= columns; ++c) {
+        sql += fmt::format("{}?{}", c > 1 ? ", " : "", static_cast<int>(r) * columns + c);
+      }
+      sql += ")";
+    }
+  }
+  return all;
+}
+
 }  // namespace caduce::store_sqlite

@@ -130,25 +130,12 @@ int BindAccount(Stmt& st, const Account& a, int offset = 0) {
 // (each row binds BindAccount's parameters, then created_at).
 const std::string& InsertManySql(size_t rows) {
   static const std::vector<std::string> sql = [] {
-    std::vector<std::string> all(kAccountsPerInsert + 1);
     const std::string& one = Sql().insert;
     size_t values = one.find(" VALUES ");
-    std::string head = one.substr(0, values + 8);
-    std::string row = one.substr(values + 8);  // "(?1, ?2, … ?n)"
-    int per_row = 0;
-    for (char c : row) per_row += c == '?' ? 1 : 0;
-    for (size_t k = 1; k <= kAccountsPerInsert; ++k) {
-      std::string text = head;
-      for (size_t r = 0; r < k; ++r) {
-        text += r ? ", (" : "(";
-        for (int p = 1; p <= per_row; ++p) {
-          text += fmt::format("{}?{}", p > 1 ? ", " : "", static_cast<int>(r) * per_row + p);
-        }
-        text += ")";
-      }
-      all[k] = std::move(text);
-    }
-    return all;
+    std::string_view row = std::string_view(one).substr(values + 8);  // "(?1, ?2, … ?n)"
+    int per_row = static_cast<int>(std::count(row.begin(), row.end(), '?'));
+    return ManyRowsInsertSql(std::string_view(one).substr(0, values + 8), per_row,
+                             kAccountsPerInsert);
   }();
   return sql[rows];
 }
@@ -272,14 +259,14 @@ Status DeleteSearchTerms(Connection& conn, int64_t id) {
   return OkStatus();
 }
 
-// The statement inserting `n` terms of one account (1 <= n <= 5, though
-// SearchTerms now gives at most 3): ?1 account,
+// The statement inserting `n` terms of one account (1 <= n <= 3, what
+// SearchTerms gives): ?1 account,
 // ?2 structure, ?3 visible, ?4 nominative, then the terms from ?5. One statement
 // per account rather than one per term: a bulk import writes 100,000 accounts.
 const std::string& InsertTermsSql(size_t n) {
   static const std::vector<std::string> sql = [] {
-    std::vector<std::string> all(6);
-    for (size_t k = 1; k <= 5; ++k) {
+    std::vector<std::string> all(4);
+    for (size_t k = 1; k <= 3; ++k) {
       all[k] = "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) "
                "VALUES ";
       for (size_t i = 0; i < k; ++i) {
@@ -681,39 +668,25 @@ class SqliteAccountBulkInsert final : public directory::DirectoryRepository::Acc
       int c = term_of(x).compare(term_of(y));
       return c != 0 ? c < 0 : x.account < y.account;
     });
-    // kTermsPerInsert terms a statement, then the rest one by one.
+    // kTermsPerInsert terms a statement, the last statement with the rest; the
+    // terms' text outlives the statements: bound without a copy.
     constexpr size_t kTermsPerInsert = 32;
-    static const std::string many = [] {
-      std::string sql =
-          "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) "
-          "VALUES ";
-      for (size_t i = 0; i < kTermsPerInsert; ++i) {
-        sql += fmt::format("{}(?{}, ?{}, ?{}, ?{}, ?{})", i ? ", " : "", 5 * i + 1, 5 * i + 2,
-                           5 * i + 3, 5 * i + 4, 5 * i + 5);
+    static const std::vector<std::string> sql = ManyRowsInsertSql(
+        "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) "
+        "VALUES ",
+        5, kTermsPerInsert);
+    for (size_t start = 0; start < terms_.size(); start += kTermsPerInsert) {
+      const size_t n = std::min(kTermsPerInsert, terms_.size() - start);
+      Stmt ins(conn_, sql[n]);
+      for (size_t k = 0; k < n; ++k) {
+        const Term& t = terms_[start + k];
+        const int at = static_cast<int>(5 * k);
+        ins.BindStatic(at + 1, term_of(t))
+            .Bind(at + 2, first_ + static_cast<int64_t>(t.account))
+            .Bind(at + 3, structure_of_[t.account])
+            .Bind(at + 4, int64_t{flags_of_[t.account] & 1})
+            .Bind(at + 5, int64_t{(flags_of_[t.account] >> 1) & 1});
       }
-      return sql;
-    }();
-    // The terms' text outlives the statements: bound without a copy.
-    auto bind = [&](Stmt& st, int at, const Term& t) {
-      st.BindStatic(at, term_of(t))
-          .Bind(at + 1, first_ + static_cast<int64_t>(t.account))
-          .Bind(at + 2, structure_of_[t.account])
-          .Bind(at + 3, int64_t{flags_of_[t.account] & 1})
-          .Bind(at + 4, int64_t{(flags_of_[t.account] >> 1) & 1});
-    };
-    static const std::string one = many.substr(0, many.find("), (") + 1);
-    size_t i = 0;
-    for (; i + kTermsPerInsert <= terms_.size(); i += kTermsPerInsert) {
-      Stmt ins(conn_, many);
-      for (size_t k = 0; k < kTermsPerInsert; ++k) {
-        bind(ins, static_cast<int>(5 * k + 1), terms_[i + k]);
-      }
-      Status run = ins.Run();
-      if (!run.ok()) return run.WithContext("index the new accounts");
-    }
-    for (; i < terms_.size(); ++i) {
-      Stmt ins(conn_, one);
-      bind(ins, 1, terms_[i]);
       Status run = ins.Run();
       if (!run.ok()) return run.WithContext("index the new accounts");
     }
@@ -778,18 +751,9 @@ Status SqliteDirectoryRepository::InsertRights(storage::Tx& tx,
   // kPerInsert rights a statement, the last statement with the rest; `rights`
   // outlives the statements: their texts are bound without a copy.
   constexpr size_t kPerInsert = 32;
-  static const std::vector<std::string> sql = [] {
-    std::vector<std::string> all(kPerInsert + 1);
-    for (size_t k = 1; k <= kPerInsert; ++k) {
-      std::string& q = all[k];
-      q = "INSERT INTO connection_rights (mailbox_id, person_id, created_at, created_by) VALUES ";
-      for (size_t i = 0; i < k; ++i) {
-        q += fmt::format("{}(?{}, ?{}, ?{}, ?{})", i ? ", " : "", 4 * i + 1, 4 * i + 2,
-                         4 * i + 3, 4 * i + 4);
-      }
-    }
-    return all;
-  }();
+  static const std::vector<std::string> sql = ManyRowsInsertSql(
+      "INSERT INTO connection_rights (mailbox_id, person_id, created_at, created_by) VALUES ", 4,
+      kPerInsert);
   for (size_t start = 0; start < rights.size(); start += kPerInsert) {
     const size_t n = std::min(kPerInsert, rights.size() - start);
     Stmt st(conn, sql[n]);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "directory/fields.h"
+#include "store_sqlite/columns.h"
 #include "store_sqlite/db.h"
 #include "store_sqlite/migrations.h"
 #include "testing/directory_contract.h"
@@ -423,6 +424,16 @@ TEST_F(SqliteDirectoryTest, BulkInsertGivesConsecutiveIdsAndIndexesEveryAccountF
   ASSERT_OK_AND_ASSIGN(auto read, db->Begin(TxMode::kRead));
   ASSERT_OK_AND_ASSIGN(auto none, repo.FindAccountByAddress(*read, "nouveau@chu.fr"));
   EXPECT_FALSE(none.has_value());
+}
+
+// The bulk paths (accounts, search terms, rights, the trail) write many rows a
+// statement, each row's parameters numbered after the previous row's.
+TEST(ManyRowsInsertSqlTest, NumbersEachRowsParametersAfterThePreviousRows) {
+  std::vector<std::string> sql = ManyRowsInsertSql("INSERT INTO t (a, b, c) VALUES ", 3, 3);
+  ASSERT_EQ(sql.size(), 4u);
+  EXPECT_EQ(sql[0], "");
+  EXPECT_EQ(sql[1], "INSERT INTO t (a, b, c) VALUES (?1, ?2, ?3)");
+  EXPECT_EQ(sql[3], "INSERT INTO t (a, b, c) VALUES (?1, ?2, ?3), (?4, ?5, ?6), (?7, ?8, ?9)");
 }
 
 TEST_F(SqliteDirectoryTest, BulkRightsAreSortedAndARightThatExistsIsRefused) {
