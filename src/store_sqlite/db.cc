@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "store_sqlite/migrations.h"
@@ -179,7 +180,93 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const Options& opti
   return db;
 }
 
-SqliteDatabase::~SqliteDatabase() = default;
+SqliteDatabase::~SqliteDatabase() {
+  {
+    std::lock_guard<std::mutex> lock(ckpt_mu_);
+    ckpt_stop_ = true;
+  }
+  ckpt_cv_.notify_all();
+  // A checkpoint under way finishes; the last connection's close checkpoints what
+  // remains, as SQLite does for every database.
+  if (ckpt_thread_.joinable()) ckpt_thread_.join();
+}
+
+int SqliteDatabase::OnCommit(void* self, sqlite3*, const char*, int frames) {
+  auto* db = static_cast<SqliteDatabase*>(self);
+  if (frames >= db->options_.checkpoint_frames) db->AskCheckpoint(frames);
+  return SQLITE_OK;
+}
+
+void SqliteDatabase::AskCheckpoint(int frames) {
+  std::unique_lock<std::mutex> lock(ckpt_mu_);
+  if (ckpt_stop_) return;
+  // The log keeps its length after a checkpoint until a writer starts it over: a
+  // round is asked for once `checkpoint_frames` frames came after the last one's.
+  if (frames < ckpt_copied_) ckpt_copied_ = 0;  // the log started over
+  if (frames - ckpt_copied_ < options_.checkpoint_frames) return;
+  ckpt_asked_ = true;
+  if (!ckpt_thread_.joinable()) ckpt_thread_ = std::thread([this] { CheckpointLoop(); });
+  ckpt_cv_.notify_one();
+  // Writers outrunning the copy: this one waits for the running checkpoint (which
+  // cannot take frames committed after it began), then lets the next one start.
+  if (frames >= options_.checkpoint_wait_frames && ckpt_running_) {
+    int64_t round = ckpt_rounds_;
+    ckpt_done_cv_.wait(lock, [&] { return ckpt_rounds_ != round || ckpt_stop_; });
+  }
+}
+
+void SqliteDatabase::CheckpointLoop() {
+  std::unique_ptr<Connection> conn;
+  std::unique_lock<std::mutex> lock(ckpt_mu_);
+  for (;;) {
+    ckpt_cv_.wait(lock, [&] { return ckpt_asked_ || ckpt_stop_; });
+    if (ckpt_stop_) break;
+    ckpt_asked_ = false;
+    ckpt_running_ = true;
+    lock.unlock();
+    Status st;
+    int copied = 0;
+    if (options_.before_checkpoint) options_.before_checkpoint();
+    if (conn == nullptr) {
+      Result<std::unique_ptr<Connection>> opened = OpenConnection();
+      if (opened.ok()) conn = std::move(*opened);
+      else st = opened.status();
+    }
+    if (conn != nullptr) {
+      // PASSIVE: copies what no reader still needs, never waits for a reader or a
+      // writer, never blocks one.
+      int log = 0;
+      int rc = sqlite3_wal_checkpoint_v2(conn->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                         &log, &copied);
+      if (rc != SQLITE_OK && (rc & 0xFF) != SQLITE_BUSY) st = conn->LastError("checkpoint");
+    }
+    lock.lock();
+    ckpt_copied_ = std::max(copied, 0);
+    ckpt_running_ = false;
+    ++ckpt_rounds_;
+    if (!st.ok()) ckpt_error_ = st;
+    ckpt_done_cv_.notify_all();
+  }
+  ckpt_running_ = false;
+  ckpt_done_cv_.notify_all();
+  lock.unlock();
+  conn.reset();
+}
+
+void SqliteDatabase::WaitForCheckpoints() {
+  std::unique_lock<std::mutex> lock(ckpt_mu_);
+  ckpt_done_cv_.wait(lock, [&] { return (!ckpt_asked_ && !ckpt_running_) || ckpt_stop_; });
+}
+
+int64_t SqliteDatabase::checkpoints() const {
+  std::lock_guard<std::mutex> lock(ckpt_mu_);
+  return ckpt_rounds_;
+}
+
+Status SqliteDatabase::last_checkpoint_error() const {
+  std::lock_guard<std::mutex> lock(ckpt_mu_);
+  return ckpt_error_;
+}
 
 Result<std::unique_ptr<Connection>> SqliteDatabase::OpenConnection() {
   sqlite3* handle = nullptr;
@@ -203,6 +290,10 @@ Result<std::unique_ptr<Connection>> SqliteDatabase::OpenConnection() {
     Status st = conn->Exec(pragma);
     if (!st.ok()) return st.WithContext(fmt::format("open database {}", options_.path));
   }
+  Status st = conn->Exec(fmt::format("PRAGMA journal_size_limit={}", options_.journal_size_limit));
+  if (!st.ok()) return st.WithContext(fmt::format("open database {}", options_.path));
+  // Replaces SQLite's automatic checkpoint (see db.h).
+  sqlite3_wal_hook(handle, &SqliteDatabase::OnCommit, this);
   return conn;
 }
 

@@ -5,16 +5,28 @@
 // colliding writers wait instead of failing, and versioned migrations applied at
 // open. Connections come from a small pool; each Tx holds one for its lifetime.
 // Statements are prepared once per connection and cached (Stmt below).
+//
+// Checkpoints run on a background thread of their own: a commit that leaves the
+// write-ahead log over `checkpoint_frames` frames wakes it, instead of copying the
+// log into the database itself as SQLite's automatic checkpoint would (a mail
+// delivery or an import answers without that copy; the copy uses the other core).
+// A committer waits only when the log has grown past `checkpoint_wait_frames` while
+// a checkpoint is already running (writers faster than the copy), so the log stays
+// bounded. After a checkpoint, the log file is cut back to `journal_size_limit`
+// bytes when SQLite next starts it over.
 #ifndef CADUCE_STORE_SQLITE_DB_H_
 #define CADUCE_STORE_SQLITE_DB_H_
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +40,13 @@ struct Options {
   int busy_timeout_ms = 10000;   // how long a writer waits for the lock
   int max_connections = 8;
   bool synchronous_full = true;  // false only for throwaway benchmark files
+  // The background checkpoints (see above). SQLite's own automatic checkpoint,
+  // in the committing thread, is 1,000 frames.
+  int checkpoint_frames = 1000;
+  int checkpoint_wait_frames = 64000;
+  int64_t journal_size_limit = 64 << 20;
+  // Tests only: run by the checkpoint thread before each checkpoint.
+  std::function<void()> before_checkpoint;
 };
 
 class Connection;
@@ -114,6 +133,13 @@ class SqliteDatabase final : public storage::Database {
   Result<int> SchemaVersion();
   const Options& options() const { return options_; }
 
+  // Returns once no checkpoint is asked for or running: what was committed before
+  // the call is then in the database file itself. Checkpoints completed so far, and
+  // the last error of one (OK when none failed; a busy database is not an error).
+  void WaitForCheckpoints();
+  int64_t checkpoints() const;
+  Status last_checkpoint_error() const;
+
  private:
   friend class SqliteTx;
   explicit SqliteDatabase(Options options) : options_(std::move(options)) {}
@@ -122,9 +148,27 @@ class SqliteDatabase final : public storage::Database {
   void Release(std::unique_ptr<Connection> conn);
   Status Migrate();
 
+  // The write-ahead log hook of every connection: `frames` is the log's length
+  // after a commit.
+  static int OnCommit(void* self, sqlite3* handle, const char* schema, int frames);
+  void AskCheckpoint(int frames);
+  void CheckpointLoop();
+
   Options options_;
   std::mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_;  // GUARDED_BY(mu_)
+
+  // The checkpoint thread, started by the first commit that needs it.
+  mutable std::mutex ckpt_mu_;
+  std::condition_variable ckpt_cv_;       // wakes the thread
+  std::condition_variable ckpt_done_cv_;  // wakes committers and WaitForCheckpoints
+  bool ckpt_asked_ = false;               // GUARDED_BY(ckpt_mu_)
+  bool ckpt_running_ = false;             // GUARDED_BY(ckpt_mu_)
+  bool ckpt_stop_ = false;                // GUARDED_BY(ckpt_mu_)
+  int64_t ckpt_rounds_ = 0;               // GUARDED_BY(ckpt_mu_)
+  int ckpt_copied_ = 0;                   // GUARDED_BY(ckpt_mu_): frames the last round copied
+  Status ckpt_error_;                     // GUARDED_BY(ckpt_mu_)
+  std::thread ckpt_thread_;
 };
 
 // The SQLite Tx; repositories downcast the storage::Tx they are given to reach the

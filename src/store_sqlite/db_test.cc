@@ -1,0 +1,216 @@
+// Tests of the SQLite database's background checkpoints (db.h): what a commit
+// writes reaches the database file without the committer copying it, a writer
+// waits only when the log outruns the copy, and the log file is cut back after a
+// large transaction. "In the database file" is checked the way a backup of that
+// file alone would see it: a copy of the file without its write-ahead log.
+#include "store_sqlite/db.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace caduce::store_sqlite {
+namespace {
+
+using caduce::testing::IsOk;
+using caduce::testing::TempDir;
+using storage::TxMode;
+using namespace std::chrono_literals;
+
+// A gate the checkpoint thread stops at, once armed, until the test opens it (or
+// 30 s pass: a failing test ends instead of hanging).
+class Gate {
+ public:
+  void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = true;
+  }
+  // Run by the checkpoint thread.
+  void Pass() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!armed_) return;
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait_for(lock, std::chrono::seconds(30), [&] { return open_; });
+  }
+  bool WaitEntered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false;
+  bool entered_ = false;
+  bool open_ = false;
+};
+
+class CheckpointTest : public ::testing::Test {
+ protected:
+  void Open(Options options) {
+    options.path = dir_.File("caduce.db");
+    auto db = SqliteDatabase::Open(options);
+    ASSERT_THAT(db.status(), IsOk());
+    db_ = std::move(*db);
+    auto tx = db_->Begin(TxMode::kWrite);
+    ASSERT_THAT(tx.status(), IsOk());
+    ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)"),
+                IsOk());
+    ASSERT_THAT((*tx)->Commit(), IsOk());
+    db_->WaitForCheckpoints();
+    // The schema and the empty table in the file itself, whatever the threshold.
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(options.path.c_str(), &h, SQLITE_OPEN_READWRITE, nullptr),
+              SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(h, "PRAGMA wal_checkpoint(FULL)", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close_v2(h);
+    ASSERT_EQ(RowsInTheFileAlone(), 0);
+  }
+
+  // Commits `rows` rows of 1 KiB: about one log frame (a 4 KiB page) for each 3 rows.
+  Status Write(int rows) {
+    CADUCE_TRY(auto tx, db_->Begin(TxMode::kWrite));
+    for (int i = 0; i < rows; ++i) {
+      Stmt st(SqliteTx::ConnOf(*tx), "INSERT INTO notes(body) VALUES (?1)");
+      st.Bind(1, std::string(1024, 'a' + i % 26));
+      CADUCE_RETURN_IF_ERROR(st.Run());
+    }
+    return tx->Commit();
+  }
+
+  // The rows a copy of the database file alone holds.
+  int64_t RowsInTheFileAlone() {
+    std::string copy = dir_.File("copy.db");
+    std::filesystem::remove(copy);
+    std::filesystem::remove(copy + "-wal");
+    std::filesystem::remove(copy + "-shm");
+    std::filesystem::copy_file(dir_.File("caduce.db"), copy);
+    sqlite3* h = nullptr;
+    int64_t n = -1;
+    if (sqlite3_open_v2(copy.c_str(), &h, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_prepare_v2(h, "SELECT count(*) FROM notes", -1, &st, nullptr) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+      } else {
+        ADD_FAILURE() << sqlite3_errmsg(h);
+      }
+      sqlite3_finalize(st);
+    }
+    sqlite3_close_v2(h);
+    return n;
+  }
+
+  int64_t LogBytes() {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(dir_.File("caduce.db-wal"), ec);
+    return ec ? 0 : static_cast<int64_t>(size);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SqliteDatabase> db_;
+};
+
+TEST_F(CheckpointTest, WhatACommitWritesReachesTheDatabaseFileInTheBackground) {
+  Options o;
+  o.checkpoint_frames = 10;
+  Open(o);
+  int64_t before = db_->checkpoints();
+  ASSERT_THAT(Write(300), IsOk());  // ~100 frames: over the threshold
+  db_->WaitForCheckpoints();
+  EXPECT_GT(db_->checkpoints(), before);
+  EXPECT_EQ(RowsInTheFileAlone(), 300);
+  EXPECT_THAT(db_->last_checkpoint_error(), IsOk());
+}
+
+TEST_F(CheckpointTest, ASmallCommitStaysInTheLogUntilTheThresholdIsReached) {
+  Options o;
+  o.checkpoint_frames = 200;
+  Open(o);
+  ASSERT_THAT(Write(30), IsOk());  // ~10 frames
+  db_->WaitForCheckpoints();
+  EXPECT_EQ(RowsInTheFileAlone(), 0);
+  ASSERT_THAT(Write(600), IsOk());  // the log passes 200 frames
+  db_->WaitForCheckpoints();
+  EXPECT_EQ(RowsInTheFileAlone(), 630);
+}
+
+TEST_F(CheckpointTest, ACommitReturnsWithoutWaitingForItsCheckpoint) {
+  Gate gate;
+  Options o;
+  o.checkpoint_frames = 10;
+  o.before_checkpoint = [&gate] { gate.Pass(); };
+  Open(o);
+  gate.Arm();
+  auto commit = std::async(std::launch::async, [&] { return Write(300); });
+  ASSERT_EQ(commit.wait_for(20s), std::future_status::ready)
+      << "the commit waited for the checkpoint";
+  ASSERT_THAT(commit.get(), IsOk());
+  ASSERT_TRUE(gate.WaitEntered()) << "no checkpoint began";
+  EXPECT_EQ(RowsInTheFileAlone(), 0);  // committed, in the log, not copied yet
+  gate.Open();
+  db_->WaitForCheckpoints();
+  EXPECT_EQ(RowsInTheFileAlone(), 300);
+}
+
+TEST_F(CheckpointTest, AWriterWaitsWhenTheLogOutrunsARunningCheckpoint) {
+  Gate gate;
+  Options o;
+  o.checkpoint_frames = 10;
+  o.checkpoint_wait_frames = 150;
+  o.before_checkpoint = [&gate] { gate.Pass(); };
+  Open(o);
+  gate.Arm();
+  ASSERT_THAT(Write(60), IsOk());  // ~20 frames: wakes the checkpoint, which stops at the gate
+  ASSERT_TRUE(gate.WaitEntered()) << "no checkpoint began";
+  // The log passes 150 frames while the checkpoint runs: this writer waits for it.
+  auto commit = std::async(std::launch::async, [&] { return Write(600); });
+  EXPECT_EQ(commit.wait_for(300ms), std::future_status::timeout);
+  gate.Open();
+  ASSERT_EQ(commit.wait_for(20s), std::future_status::ready);
+  EXPECT_THAT(commit.get(), IsOk());
+  db_->WaitForCheckpoints();
+  EXPECT_EQ(RowsInTheFileAlone(), 660);
+}
+
+TEST_F(CheckpointTest, TheLogFileIsCutBackAfterALargeTransaction) {
+  Options o;
+  o.journal_size_limit = 64 << 10;
+  Open(o);
+  ASSERT_THAT(Write(6000), IsOk());  // ~8 MiB of log
+  EXPECT_GT(LogBytes(), 4 << 20);
+  db_->WaitForCheckpoints();
+  ASSERT_THAT(Write(1), IsOk());  // starts the log over, cut back to the limit
+  EXPECT_LE(LogBytes(), (64 << 10) + 2 * 4096 + 64);
+  EXPECT_EQ(RowsInTheFileAlone(), 6000);
+}
+
+TEST_F(CheckpointTest, ClosingTheDatabaseLeavesEverythingInTheFile) {
+  Options o;
+  o.checkpoint_frames = 10;
+  Open(o);
+  ASSERT_THAT(Write(3000), IsOk());
+  db_.reset();  // a checkpoint may still be running: the close waits for it
+  EXPECT_EQ(RowsInTheFileAlone(), 3000);
+  EXPECT_EQ(LogBytes(), 0);
+}
+
+}  // namespace
+}  // namespace caduce::store_sqlite
