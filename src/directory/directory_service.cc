@@ -967,9 +967,11 @@ Result<FieldValues> DirectoryService::RowOf(Tx& tx, const Account& account) {
   if (IsSharedMailbox(account.type)) {
     CADUCE_TRY(std::vector<ConnectionRight> rights, repo_.RightsOnMailbox(tx, account.id));
     std::vector<std::string> addresses;
+    addresses.reserve(rights.size());
     for (const ConnectionRight& r : rights) {
-      CADUCE_TRY(std::optional<Account> p, repo_.FindAccount(tx, r.person_id));
-      if (p) addresses.push_back(p->address());
+      // The address is all the cell needs: the brief, not the 44 columns.
+      CADUCE_TRY(std::optional<AccountBrief> p, repo_.FindAccountBrief(tx, r.person_id));
+      if (p) addresses.push_back(std::move(p->address));
     }
     std::sort(addresses.begin(), addresses.end());
     std::string joined;
