@@ -250,8 +250,9 @@ Result<ExportStats> ExportAccounts(directory::DirectoryService& service,
   auto address_of = [&](int64_t id) -> Result<std::string> {
     auto it = addresses.find(id);
     if (it != addresses.end()) return it->second;
-    CADUCE_TRY(std::optional<Account> a, service.repo().FindAccount(*tx, id));
-    std::string addr = a ? a->address() : "";
+    CADUCE_TRY(std::optional<directory::AccountBrief> a,
+               service.repo().FindAccountBrief(*tx, id));
+    std::string addr = a ? std::move(a->address) : "";
     addresses.emplace(id, addr);
     return addr;
   };

@@ -70,8 +70,9 @@ class CheckpointTest : public ::testing::Test {
     db_ = std::move(*db);
     auto tx = db_->Begin(TxMode::kWrite);
     ASSERT_THAT(tx.status(), IsOk());
-    ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)"),
-                IsOk());
+    ASSERT_THAT(
+        SqliteTx::ConnOf(**tx).Exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)"),
+        IsOk());
     ASSERT_THAT((*tx)->Commit(), IsOk());
     db_->WaitForCheckpoints();
     // The schema and the empty table in the file itself, whatever the threshold.
