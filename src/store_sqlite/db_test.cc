@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -85,6 +86,13 @@ class CheckpointTest : public ::testing::Test {
     ASSERT_EQ(RowsInTheFileAlone(), 0);
   }
 
+  // Open() with the checkpoint thread stopping at gate_ from then on.
+  void OpenGated(Options options) {
+    options.before_checkpoint = [this] { gate_.Pass(); };
+    Open(std::move(options));
+    gate_.Arm();
+  }
+
   // Commits `rows` rows of 1 KiB: about one log frame (a 4 KiB page) for each 3 rows.
   Status Write(int rows) {
     CADUCE_TRY(auto tx, db_->Begin(TxMode::kWrite));
@@ -126,6 +134,7 @@ class CheckpointTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  Gate gate_;  // outlives db_, whose checkpoint thread may be at it
   std::unique_ptr<SqliteDatabase> db_;
 };
 
@@ -154,37 +163,31 @@ TEST_F(CheckpointTest, ASmallCommitStaysInTheLogUntilTheThresholdIsReached) {
 }
 
 TEST_F(CheckpointTest, ACommitReturnsWithoutWaitingForItsCheckpoint) {
-  Gate gate;
   Options o;
   o.checkpoint_frames = 10;
-  o.before_checkpoint = [&gate] { gate.Pass(); };
-  Open(o);
-  gate.Arm();
+  OpenGated(o);
   auto commit = std::async(std::launch::async, [&] { return Write(300); });
   ASSERT_EQ(commit.wait_for(20s), std::future_status::ready)
       << "the commit waited for the checkpoint";
   ASSERT_THAT(commit.get(), IsOk());
-  ASSERT_TRUE(gate.WaitEntered()) << "no checkpoint began";
+  ASSERT_TRUE(gate_.WaitEntered()) << "no checkpoint began";
   EXPECT_EQ(RowsInTheFileAlone(), 0);  // committed, in the log, not copied yet
-  gate.Open();
+  gate_.Open();
   db_->WaitForCheckpoints();
   EXPECT_EQ(RowsInTheFileAlone(), 300);
 }
 
 TEST_F(CheckpointTest, AWriterWaitsWhenTheLogOutrunsARunningCheckpoint) {
-  Gate gate;
   Options o;
   o.checkpoint_frames = 10;
   o.checkpoint_wait_frames = 150;
-  o.before_checkpoint = [&gate] { gate.Pass(); };
-  Open(o);
-  gate.Arm();
+  OpenGated(o);
   ASSERT_THAT(Write(60), IsOk());  // ~20 frames: wakes the checkpoint, which stops at the gate
-  ASSERT_TRUE(gate.WaitEntered()) << "no checkpoint began";
+  ASSERT_TRUE(gate_.WaitEntered()) << "no checkpoint began";
   // The log passes 150 frames while the checkpoint runs: this writer waits for it.
   auto commit = std::async(std::launch::async, [&] { return Write(600); });
   EXPECT_EQ(commit.wait_for(300ms), std::future_status::timeout);
-  gate.Open();
+  gate_.Open();
   ASSERT_EQ(commit.wait_for(20s), std::future_status::ready);
   EXPECT_THAT(commit.get(), IsOk());
   db_->WaitForCheckpoints();
