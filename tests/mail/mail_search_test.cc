@@ -305,8 +305,6 @@ TEST_P(MailSearchTest, TheIndexTakesStoredMessagesAfterwardsAndASearchNeverMisse
               caduce::testing::IsOk());
 }
 
-// The default sizes (few matches at this scale: every match checked by its id), and
-// sizes so small that the walk by date and the spread snippets are taken.
 // The number of segments of the full-text index, from its structure record
 // (FTS5's %_data row 10: a 4-byte cookie, in newer versions a 4-byte version mark,
 // then varints: levels, segments, ...).
@@ -370,6 +368,8 @@ TEST_P(MailIndexTest, TheIndexStaysMergedAfterManySmallIndexTransactions) {
 INSTANTIATE_TEST_SUITE_P(DefaultTuning, MailIndexTest,
                          ::testing::Values(store_sqlite::SqliteMailRepository::SearchTuning{}));
 
+// The default sizes (few matches at this scale: every match checked by its id), and
+// sizes so small that the walk by date and the spread snippets are taken.
 INSTANTIATE_TEST_SUITE_P(
     Tunings, MailSearchTest,
     ::testing::Values(store_sqlite::SqliteMailRepository::SearchTuning{},
