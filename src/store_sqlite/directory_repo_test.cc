@@ -95,12 +95,22 @@ class SqliteDirectoryTest : public ::testing::Test {
     return a;
   }
 
-  // The shared mailbox of the rights tests.
-  static Result<int64_t> InsertSecretariat(SqliteDirectoryRepository& repo, storage::Tx& tx,
-                                           int64_t structure_id) {
-    Account org = Person(structure_id, "secretariat@chu.fr");
+  // What the rights tests start from: a database, a write transaction, structure
+  // "CHU" and its shared mailbox.
+  struct RightsSetup {
+    std::unique_ptr<SqliteDatabase> db;
+    SqliteDirectoryRepository repo;
+    std::unique_ptr<storage::Tx> tx;
+    int64_t structure = 0;
+    int64_t mailbox = 0;
+  };
+  void SetUpRights(RightsSetup* r) {
+    ASSERT_OK_AND_ASSIGN(r->db, Open());
+    ASSERT_OK_AND_ASSIGN(r->structure, AddStructure(*r->db, "CHU"));
+    ASSERT_OK_AND_ASSIGN(r->tx, r->db->Begin(TxMode::kWrite));
+    Account org = Person(r->structure, "secretariat@chu.fr");
     org.type = AccountType::kOrg;
-    return repo.InsertAccount(tx, org);
+    ASSERT_OK_AND_ASSIGN(r->mailbox, r->repo.InsertAccount(*r->tx, org));
   }
 
   static Result<int64_t> AddStructure(SqliteDatabase& db, const std::string& name) {
@@ -437,11 +447,9 @@ TEST(ManyRowsInsertSqlTest, NumbersEachRowsParametersAfterThePreviousRows) {
 }
 
 TEST_F(SqliteDirectoryTest, BulkRightsAreSortedAndARightThatExistsIsRefused) {
-  ASSERT_OK_AND_ASSIGN(auto db, Open());
-  ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "CHU"));
-  SqliteDirectoryRepository repo;
-  ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
-  ASSERT_OK_AND_ASSIGN(int64_t mailbox, InsertSecretariat(repo, *tx, sid));
+  RightsSetup setup;
+  ASSERT_NO_FATAL_FAILURE(SetUpRights(&setup));
+  auto& [db, repo, tx, sid, mailbox] = setup;
   ASSERT_OK_AND_ASSIGN(int64_t a, repo.InsertAccount(*tx, Person(sid, "a@chu.fr")));
   ASSERT_OK_AND_ASSIGN(int64_t b, repo.InsertAccount(*tx, Person(sid, "b@chu.fr")));
   ASSERT_OK(repo.InsertRights(*tx, {{mailbox, b, 1, "test"}, {mailbox, a, 1, "test"}}));
@@ -455,11 +463,9 @@ TEST_F(SqliteDirectoryTest, BulkRightsAreSortedAndARightThatExistsIsRefused) {
 
 TEST_F(SqliteDirectoryTest, BulkRightsOverSeveralStatementsAreAllWrittenWithTheirAuthor) {
   // 70 rights: written 32 to a statement, the last one with the 6 left.
-  ASSERT_OK_AND_ASSIGN(auto db, Open());
-  ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "CHU"));
-  SqliteDirectoryRepository repo;
-  ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
-  ASSERT_OK_AND_ASSIGN(int64_t mailbox, InsertSecretariat(repo, *tx, sid));
+  RightsSetup setup;
+  ASSERT_NO_FATAL_FAILURE(SetUpRights(&setup));
+  auto& [db, repo, tx, sid, mailbox] = setup;
   std::vector<directory::ConnectionRight> rights;
   for (int i = 0; i < 70; ++i) {
     ASSERT_OK_AND_ASSIGN(int64_t p, repo.InsertAccount(*tx, Person(sid, "p" + std::to_string(i) +
