@@ -116,45 +116,37 @@ Status SqliteAuditRepository::Insert(storage::Tx& tx, const audit::Entry& e) {
   return OkStatus();
 }
 
-// The statement inserting `n` entries (1 <= n <= kEntriesPerInsert), 11 values each.
+// Entries written at once by InsertAll.
 constexpr size_t kEntriesPerInsert = 32;
-const std::string& InsertManySql(size_t n) {
-  static const std::vector<std::string> sql = ManyRowsInsertSql(
-      "INSERT INTO audit(seq, at, actor_person_id, actor, mailbox_id, action, object, ip, "
-      "detail, prev_hash, hash) VALUES ",
-      11, kEntriesPerInsert);
-  return sql[n];
-}
 
 Status SqliteAuditRepository::InsertAll(storage::Tx& tx, const std::vector<audit::Entry>& entries) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "inserting audit entries"));
   Connection& conn = SqliteTx::ConnOf(tx);
-  for (size_t start = 0; start < entries.size(); start += kEntriesPerInsert) {
-    const size_t n = std::min(kEntriesPerInsert, entries.size() - start);
-    Stmt st(conn, InsertManySql(n));
-    // `entries` outlives the statement: its texts are bound without a copy.
-    for (size_t i = 0; i < n; ++i) {
-      const audit::Entry& e = entries[start + i];
-      const int at = static_cast<int>(11 * i);
-      st.Bind(at + 1, e.seq)
-          .Bind(at + 2, e.at)
-          .Bind(at + 3, e.event.actor_person_id)
-          .BindStatic(at + 4, e.event.actor)
-          .Bind(at + 5, e.event.mailbox_id)
-          .BindStatic(at + 6, e.event.action)
-          .BindStatic(at + 7, e.event.object)
-          .BindStatic(at + 8, e.event.ip)
-          .BindStatic(at + 9, e.event.detail)
-          .BindBlobStatic(at + 10, e.prev_hash.data(), e.prev_hash.size())
-          .BindBlobStatic(at + 11, e.hash.data(), e.hash.size());
-    }
-    Status s = st.Run();
-    if (!s.ok()) {
-      return s.WithContext(fmt::format("insert audit entries {} to {}", entries[start].seq,
-                                       entries[start + n - 1].seq));
-    }
-  }
-  return OkStatus();
+  static const std::vector<std::string> sql = ManyRowsInsertSql(
+      "INSERT INTO audit(seq, at, actor_person_id, actor, mailbox_id, action, object, ip, "
+      "detail, prev_hash, hash) VALUES ",
+      11, kEntriesPerInsert);
+  // `entries` outlives the statements: their texts are bound without a copy.
+  return InsertManyRows(
+      conn, sql, 11, entries.size(),
+      [&](Stmt& st, size_t row, int at) {
+        const audit::Entry& e = entries[row];
+        st.Bind(at + 1, e.seq)
+            .Bind(at + 2, e.at)
+            .Bind(at + 3, e.event.actor_person_id)
+            .BindStatic(at + 4, e.event.actor)
+            .Bind(at + 5, e.event.mailbox_id)
+            .BindStatic(at + 6, e.event.action)
+            .BindStatic(at + 7, e.event.object)
+            .BindStatic(at + 8, e.event.ip)
+            .BindStatic(at + 9, e.event.detail)
+            .BindBlobStatic(at + 10, e.prev_hash.data(), e.prev_hash.size())
+            .BindBlobStatic(at + 11, e.hash.data(), e.hash.size());
+      },
+      [&](Status st, size_t first, size_t last) {
+        return st.WithContext(fmt::format("insert audit entries {} to {}", entries[first].seq,
+                                          entries[last].seq));
+      });
 }
 
 Status SqliteAuditRepository::Scan(storage::Tx& tx,

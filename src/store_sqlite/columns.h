@@ -8,6 +8,7 @@
 #ifndef CADUCE_STORE_SQLITE_COLUMNS_H_
 #define CADUCE_STORE_SQLITE_COLUMNS_H_
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "base/status.h"
 #include "directory/model.h"
 #include "storage/database.h"
+#include "store_sqlite/db.h"
 
 namespace caduce::store_sqlite {
 
@@ -32,6 +34,24 @@ Status RequireWrite(storage::Tx& tx, std::string_view what);
 // parameters a row, numbered in order (row r's column c is ?(r * columns + c)).
 // The bulk paths make them once (a static) and write many rows a statement.
 std::vector<std::string> ManyRowsInsertSql(std::string_view head, int columns, size_t max_rows);
+
+// Writes rows 0 to `rows` - 1 with those statements, as many a statement as `sql`
+// has (the last statement with the rest): bind(st, row, at) binds row `row`'s
+// columns from parameter `at` + 1. A failed statement's status goes through
+// fail(status, first_row, last_row), which names those rows.
+template <typename Bind, typename Fail>
+Status InsertManyRows(Connection& conn, const std::vector<std::string>& sql, int columns,
+                      size_t rows, Bind bind, Fail fail) {
+  const size_t per = sql.size() - 1;
+  for (size_t start = 0; start < rows; start += per) {
+    const size_t n = std::min(per, rows - start);
+    Stmt st(conn, sql[n]);
+    for (size_t k = 0; k < n; ++k) bind(st, start + k, static_cast<int>(columns * k));
+    Status run = st.Run();
+    if (!run.ok()) return fail(std::move(run), start, start + n - 1);
+  }
+  return OkStatus();
+}
 
 }  // namespace caduce::store_sqlite
 

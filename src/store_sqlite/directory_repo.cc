@@ -675,21 +675,17 @@ class SqliteAccountBulkInsert final : public directory::DirectoryRepository::Acc
         "INSERT INTO account_search (term, account_id, structure_id, visible, nominative) "
         "VALUES ",
         5, kTermsPerInsert);
-    for (size_t start = 0; start < terms_.size(); start += kTermsPerInsert) {
-      const size_t n = std::min(kTermsPerInsert, terms_.size() - start);
-      Stmt ins(conn_, sql[n]);
-      for (size_t k = 0; k < n; ++k) {
-        const Term& t = terms_[start + k];
-        const int at = static_cast<int>(5 * k);
-        ins.BindStatic(at + 1, term_of(t))
-            .Bind(at + 2, first_ + static_cast<int64_t>(t.account))
-            .Bind(at + 3, structure_of_[t.account])
-            .Bind(at + 4, int64_t{flags_of_[t.account] & 1})
-            .Bind(at + 5, int64_t{(flags_of_[t.account] >> 1) & 1});
-      }
-      Status run = ins.Run();
-      if (!run.ok()) return run.WithContext("index the new accounts");
-    }
+    CADUCE_RETURN_IF_ERROR(InsertManyRows(
+        conn_, sql, 5, terms_.size(),
+        [&](Stmt& ins, size_t row, int at) {
+          const Term& t = terms_[row];
+          ins.BindStatic(at + 1, term_of(t))
+              .Bind(at + 2, first_ + static_cast<int64_t>(t.account))
+              .Bind(at + 3, structure_of_[t.account])
+              .Bind(at + 4, int64_t{flags_of_[t.account] & 1})
+              .Bind(at + 5, int64_t{(flags_of_[t.account] >> 1) & 1});
+        },
+        [](Status st, size_t, size_t) { return st.WithContext("index the new accounts"); }));
     CADUCE_RETURN_IF_ERROR(deferred_.Build(counts_));
     return first_;
   }
@@ -754,30 +750,25 @@ Status SqliteDirectoryRepository::InsertRights(storage::Tx& tx,
   static const std::vector<std::string> sql = ManyRowsInsertSql(
       "INSERT INTO connection_rights (mailbox_id, person_id, created_at, created_by) VALUES ", 4,
       kPerInsert);
-  for (size_t start = 0; start < rights.size(); start += kPerInsert) {
-    const size_t n = std::min(kPerInsert, rights.size() - start);
-    Stmt st(conn, sql[n]);
-    for (size_t i = 0; i < n; ++i) {
-      const ConnectionRight& r = rights[start + i];
-      const int at = static_cast<int>(4 * i);
-      st.Bind(at + 1, r.mailbox_id)
-          .Bind(at + 2, r.person_id)
-          .Bind(at + 3, r.created_at)
-          .BindStatic(at + 4, std::string_view(r.created_by));
-    }
-    Status run = st.Run();
-    if (!run.ok()) {
-      const ConnectionRight& a = rights[start];
-      const ConnectionRight& b = rights[start + n - 1];
-      return Reword(run, "insert connection rights",
-                    fmt::format("a right among those of mailboxes {} to {} already exists",
-                                a.mailbox_id, b.mailbox_id),
-                    fmt::format("a mailbox or person among those of mailboxes {} to {} does "
-                                "not exist",
-                                a.mailbox_id, b.mailbox_id));
-    }
-  }
-  return OkStatus();
+  return InsertManyRows(
+      conn, sql, 4, rights.size(),
+      [&](Stmt& st, size_t row, int at) {
+        const ConnectionRight& r = rights[row];
+        st.Bind(at + 1, r.mailbox_id)
+            .Bind(at + 2, r.person_id)
+            .Bind(at + 3, r.created_at)
+            .BindStatic(at + 4, std::string_view(r.created_by));
+      },
+      [&](Status st, size_t first, size_t last) {
+        const ConnectionRight& a = rights[first];
+        const ConnectionRight& b = rights[last];
+        return Reword(st, "insert connection rights",
+                      fmt::format("a right among those of mailboxes {} to {} already exists",
+                                  a.mailbox_id, b.mailbox_id),
+                      fmt::format("a mailbox or person among those of mailboxes {} to {} does "
+                                  "not exist",
+                                  a.mailbox_id, b.mailbox_id));
+      });
 }
 
 Status SqliteDirectoryRepository::UpdateAccount(storage::Tx& tx, const Account& a) {
