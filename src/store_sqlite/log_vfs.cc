@@ -1,0 +1,247 @@
+// The VFS that gathers a write-ahead log's writes (see log_vfs.h).
+#include "store_sqlite/log_vfs.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstring>
+#include <mutex>
+
+namespace caduce::store_sqlite {
+namespace {
+
+constexpr char kName[] = "caduce-buffered-log";
+// The unix VFS writes at most 128 KiB - 1 bytes a call (os_unix.c, seekAndWriteFd):
+// 30 frames of 4 KiB pages a write.
+constexpr size_t kBuffer = 120 * 1024;
+
+sqlite3_vfs* g_root = nullptr;  // the platform's VFS, set once before registering
+std::atomic<int64_t> g_log_writes{0};
+
+// Our part of an open file; the platform's file follows it in the same block.
+struct LogFile {
+  sqlite3_file base;
+  sqlite3_file* real;
+  bool log;
+  // The bytes [off, off + len) of the log, not yet written.
+  char* buf;  // kBuffer bytes, allocated at the first buffered write
+  sqlite3_int64 off;
+  size_t len;
+};
+
+constexpr size_t kHeader = (sizeof(LogFile) + 15) & ~size_t{15};
+
+LogFile* Of(sqlite3_file* f) { return reinterpret_cast<LogFile*>(f); }
+const sqlite3_io_methods* Real(LogFile* f) { return f->real->pMethods; }
+
+int WriteReal(LogFile* f, const void* data, int amt, sqlite3_int64 off) {
+  g_log_writes.fetch_add(1, std::memory_order_relaxed);
+  return Real(f)->xWrite(f->real, data, amt, off);
+}
+
+int Flush(LogFile* f) {
+  if (f->len == 0) return SQLITE_OK;
+  int rc = WriteReal(f, f->buf, static_cast<int>(f->len), f->off);
+  f->len = 0;
+  return rc;
+}
+
+int Close(sqlite3_file* file) {
+  LogFile* f = Of(file);
+  int flushed = Flush(f);
+  int rc = Real(f)->xClose(f->real);
+  delete[] f->buf;
+  f->buf = nullptr;
+  return flushed != SQLITE_OK ? flushed : rc;
+}
+
+int Read(sqlite3_file* file, void* data, int amt, sqlite3_int64 off) {
+  LogFile* f = Of(file);
+  if (f->len > 0 && off < f->off + static_cast<sqlite3_int64>(f->len) && off + amt > f->off) {
+    if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  }
+  return Real(f)->xRead(f->real, data, amt, off);
+}
+
+int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
+  LogFile* f = Of(file);
+  if (!f->log) return Real(f)->xWrite(f->real, data, amt, off);
+  const auto size = static_cast<sqlite3_int64>(amt);
+  if (f->len > 0) {
+    const sqlite3_int64 end = f->off + static_cast<sqlite3_int64>(f->len);
+    if (off >= f->off && off <= end && off + size <= f->off + static_cast<sqlite3_int64>(kBuffer)) {
+      // An append, or a frame of this transaction written again: in the buffer.
+      std::memcpy(f->buf + (off - f->off), data, static_cast<size_t>(amt));
+      f->len = std::max(f->len, static_cast<size_t>(off + size - f->off));
+      return SQLITE_OK;
+    }
+    const bool overlaps = off < end && off + size > f->off;
+    if (!overlaps && off != end) return WriteReal(f, data, amt, off);  // elsewhere in the log
+    if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  }
+  if (static_cast<size_t>(amt) >= kBuffer) return WriteReal(f, data, amt, off);
+  if (f->buf == nullptr) f->buf = new char[kBuffer];
+  std::memcpy(f->buf, data, static_cast<size_t>(amt));
+  f->off = off;
+  f->len = static_cast<size_t>(amt);
+  return SQLITE_OK;
+}
+
+int Truncate(sqlite3_file* file, sqlite3_int64 size) {
+  LogFile* f = Of(file);
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  return Real(f)->xTruncate(f->real, size);
+}
+
+int Sync(sqlite3_file* file, int flags) {
+  LogFile* f = Of(file);
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  return Real(f)->xSync(f->real, flags);
+}
+
+int FileSize(sqlite3_file* file, sqlite3_int64* size) {
+  LogFile* f = Of(file);
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  return Real(f)->xFileSize(f->real, size);
+}
+
+int Lock(sqlite3_file* file, int level) { return Real(Of(file))->xLock(Of(file)->real, level); }
+int Unlock(sqlite3_file* file, int level) {
+  return Real(Of(file))->xUnlock(Of(file)->real, level);
+}
+int CheckReservedLock(sqlite3_file* file, int* out) {
+  return Real(Of(file))->xCheckReservedLock(Of(file)->real, out);
+}
+
+int FileControl(sqlite3_file* file, int op, void* arg) {
+  LogFile* f = Of(file);
+  // Whatever the control does to the file (a size hint, a chunk size), it sees
+  // every byte written so far.
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  return Real(f)->xFileControl(f->real, op, arg);
+}
+
+int SectorSize(sqlite3_file* file) { return Real(Of(file))->xSectorSize(Of(file)->real); }
+int DeviceCharacteristics(sqlite3_file* file) {
+  return Real(Of(file))->xDeviceCharacteristics(Of(file)->real);
+}
+
+int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile** out) {
+  return Real(Of(file))->xShmMap(Of(file)->real, region, size, extend, out);
+}
+int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
+  return Real(Of(file))->xShmLock(Of(file)->real, offset, n, flags);
+}
+void ShmBarrier(sqlite3_file* file) { Real(Of(file))->xShmBarrier(Of(file)->real); }
+int ShmUnmap(sqlite3_file* file, int remove) {
+  return Real(Of(file))->xShmUnmap(Of(file)->real, remove);
+}
+int Fetch(sqlite3_file* file, sqlite3_int64 off, int amt, void** out) {
+  return Real(Of(file))->xFetch(Of(file)->real, off, amt, out);
+}
+int Unfetch(sqlite3_file* file, sqlite3_int64 off, void* p) {
+  return Real(Of(file))->xUnfetch(Of(file)->real, off, p);
+}
+
+// One table per version, so that SQLite calls no method the platform's file lacks.
+constexpr sqlite3_io_methods MethodsOf(int version) {
+  return sqlite3_io_methods{version,     Close,      Read,         Write,      Truncate,
+                            Sync,        FileSize,   Lock,         Unlock,     CheckReservedLock,
+                            FileControl, SectorSize, DeviceCharacteristics,
+                            version >= 2 ? ShmMap : nullptr,
+                            version >= 2 ? ShmLock : nullptr,
+                            version >= 2 ? ShmBarrier : nullptr,
+                            version >= 2 ? ShmUnmap : nullptr,
+                            version >= 3 ? Fetch : nullptr,
+                            version >= 3 ? Unfetch : nullptr};
+}
+constexpr sqlite3_io_methods kMethods[] = {MethodsOf(1), MethodsOf(2), MethodsOf(3)};
+
+int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+  LogFile* f = Of(file);
+  f->base.pMethods = nullptr;
+  f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kHeader);
+  f->real->pMethods = nullptr;
+  int rc = g_root->xOpen(g_root, name, f->real, flags, out_flags);
+  if (f->real->pMethods == nullptr) return rc == SQLITE_OK ? SQLITE_CANTOPEN : rc;
+  if (rc != SQLITE_OK) {
+    f->real->pMethods->xClose(f->real);
+    return rc;
+  }
+  f->buf = nullptr;
+  f->log = (flags & SQLITE_OPEN_WAL) != 0;
+  f->off = 0;
+  f->len = 0;
+  const int version = std::clamp(f->real->pMethods->iVersion, 1, 3);
+  f->base.pMethods = &kMethods[version - 1];
+  return SQLITE_OK;
+}
+
+// The rest of the VFS is the platform's, called with its own object.
+int Delete(sqlite3_vfs*, const char* name, int sync_dir) {
+  return g_root->xDelete(g_root, name, sync_dir);
+}
+int Access(sqlite3_vfs*, const char* name, int flags, int* out) {
+  return g_root->xAccess(g_root, name, flags, out);
+}
+int FullPathname(sqlite3_vfs*, const char* name, int n, char* out) {
+  return g_root->xFullPathname(g_root, name, n, out);
+}
+void* DlOpen(sqlite3_vfs*, const char* name) { return g_root->xDlOpen(g_root, name); }
+void DlError(sqlite3_vfs*, int n, char* out) { g_root->xDlError(g_root, n, out); }
+void (*DlSym(sqlite3_vfs*, void* lib, const char* sym))(void) {
+  return g_root->xDlSym(g_root, lib, sym);
+}
+void DlClose(sqlite3_vfs*, void* lib) { g_root->xDlClose(g_root, lib); }
+int Randomness(sqlite3_vfs*, int n, char* out) { return g_root->xRandomness(g_root, n, out); }
+int Sleep(sqlite3_vfs*, int micros) { return g_root->xSleep(g_root, micros); }
+int CurrentTime(sqlite3_vfs*, double* out) { return g_root->xCurrentTime(g_root, out); }
+int GetLastError(sqlite3_vfs*, int n, char* out) {
+  return g_root->xGetLastError ? g_root->xGetLastError(g_root, n, out) : 0;
+}
+int CurrentTimeInt64(sqlite3_vfs*, sqlite3_int64* out) {
+  return g_root->xCurrentTimeInt64(g_root, out);
+}
+
+sqlite3_vfs g_vfs;
+
+}  // namespace
+
+const char* BufferedLogVfs() {
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] {
+    g_root = sqlite3_vfs_find(nullptr);
+    if (g_root == nullptr) return;
+    g_vfs = sqlite3_vfs{};
+    g_vfs.iVersion = std::min(g_root->iVersion, 2);
+    g_vfs.szOsFile = static_cast<int>(kHeader) + g_root->szOsFile;
+    g_vfs.mxPathname = g_root->mxPathname;
+    g_vfs.zName = kName;
+    g_vfs.xOpen = Open;
+    g_vfs.xDelete = Delete;
+    g_vfs.xAccess = Access;
+    g_vfs.xFullPathname = FullPathname;
+    g_vfs.xDlOpen = DlOpen;
+    g_vfs.xDlError = DlError;
+    g_vfs.xDlSym = DlSym;
+    g_vfs.xDlClose = DlClose;
+    g_vfs.xRandomness = Randomness;
+    g_vfs.xSleep = Sleep;
+    g_vfs.xCurrentTime = CurrentTime;
+    g_vfs.xGetLastError = GetLastError;
+    if (g_vfs.iVersion >= 2 && g_root->xCurrentTimeInt64 != nullptr) {
+      g_vfs.xCurrentTimeInt64 = CurrentTimeInt64;
+    } else {
+      g_vfs.iVersion = 1;
+    }
+    ok = sqlite3_vfs_register(&g_vfs, 0) == SQLITE_OK;
+  });
+  return ok ? kName : nullptr;
+}
+
+int64_t BufferedLogWrites() { return g_log_writes.load(std::memory_order_relaxed); }
+
+}  // namespace caduce::store_sqlite

@@ -1,0 +1,210 @@
+// Tests of the VFS that gathers the write-ahead log's writes (log_vfs.h): the
+// database reads and writes as with the platform's VFS (what another program
+// sees after a commit, a transaction larger than the page cache that reads its
+// own spilled pages back, a rollback), the log is written in few system calls,
+// and a process that dies before its commit leaves the database as it was while
+// one that dies right after it keeps the commit.
+#include "store_sqlite/log_vfs.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "store_sqlite/db.h"
+#include "testing/status_matchers.h"
+#include "testing/temp_dir.h"
+
+namespace caduce::store_sqlite {
+namespace {
+
+using caduce::testing::IsOk;
+using caduce::testing::TempDir;
+using storage::TxMode;
+
+// A connection of the platform's VFS: another program reading the file.
+class Plain {
+ public:
+  explicit Plain(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &h_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      sqlite3_close_v2(h_);
+      h_ = nullptr;
+    }
+  }
+  ~Plain() { sqlite3_close_v2(h_); }
+  Plain(const Plain&) = delete;
+  Plain& operator=(const Plain&) = delete;
+
+  // The first column of the first row, or "error: ...".
+  std::string One(const char* sql) {
+    if (h_ == nullptr) return "error: cannot open";
+    sqlite3_stmt* st = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(h_, sql, -1, &st, nullptr) != SQLITE_OK) {
+      out = std::string("error: ") + sqlite3_errmsg(h_);
+    } else if (sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* t = sqlite3_column_text(st, 0);
+      out = t != nullptr ? reinterpret_cast<const char*>(t) : "";
+    } else {
+      out = std::string("error: ") + sqlite3_errmsg(h_);
+    }
+    sqlite3_finalize(st);
+    return out;
+  }
+
+ private:
+  sqlite3* h_ = nullptr;
+};
+
+class LogVfsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(BufferedLogVfs(), nullptr);
+    path_ = dir_.File("caduce.db");
+    Options options;
+    options.path = path_;
+    auto db = SqliteDatabase::Open(options);
+    ASSERT_THAT(db.status(), IsOk());
+    db_ = std::move(*db);
+    ASSERT_THAT(Exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)"), IsOk());
+  }
+
+  Status Exec(const std::string& sql) {
+    CADUCE_TRY(auto tx, db_->Begin(TxMode::kWrite));
+    CADUCE_RETURN_IF_ERROR(SqliteTx::ConnOf(*tx).Exec(sql));
+    return tx->Commit();
+  }
+
+  // Adds `rows` rows of 1 KiB in `tx` (about one 4 KiB log frame per 3 rows).
+  static Status Add(storage::Tx& tx, int rows, char letter) {
+    for (int i = 0; i < rows; ++i) {
+      Stmt st(SqliteTx::ConnOf(tx), "INSERT INTO notes(body) VALUES (?1)");
+      st.Bind(1, std::string(1024, letter));
+      CADUCE_RETURN_IF_ERROR(st.Run());
+    }
+    return OkStatus();
+  }
+
+  TempDir dir_;
+  std::string path_;
+  std::unique_ptr<SqliteDatabase> db_;
+};
+
+TEST_F(LogVfsTest, ACommitIsInTheFileForAnotherProgram) {
+  auto tx = db_->Begin(TxMode::kWrite);
+  ASSERT_THAT(tx.status(), IsOk());
+  ASSERT_THAT(Add(**tx, 10, 'a'), IsOk());
+  ASSERT_THAT((*tx)->Commit(), IsOk());
+  // Read with the platform's VFS while caduce's connections stay open.
+  Plain other(path_);
+  EXPECT_EQ(other.One("SELECT count(*) FROM notes"), "10");
+  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(LogVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
+  const int64_t before = BufferedLogWrites();
+  auto tx = db_->Begin(TxMode::kWrite);
+  ASSERT_THAT(tx.status(), IsOk());
+  ASSERT_THAT(Add(**tx, 6000, 'b'), IsOk());  // ~2,000 frames, ~8 MiB of log
+  ASSERT_THAT((*tx)->Commit(), IsOk());
+  const int64_t calls = BufferedLogWrites() - before;
+  // SQLite alone: two calls a frame (its header, then the page).
+  EXPECT_GT(calls, 0);
+  EXPECT_LT(calls, 100);
+  Plain other(path_);
+  EXPECT_EQ(other.One("SELECT count(*) FROM notes WHERE length(body) = 1024 AND body NOT GLOB '*[^b]*'"),
+            "6000");
+}
+
+TEST_F(LogVfsTest, ATransactionLargerThanTheCacheReadsItsSpilledPagesBack) {
+  auto tx = db_->Begin(TxMode::kWrite);
+  ASSERT_THAT(tx.status(), IsOk());
+  Connection& conn = SqliteTx::ConnOf(**tx);
+  ASSERT_THAT(conn.Exec("PRAGMA cache_size = 50"), IsOk());  // 200 KiB: pages spill
+  ASSERT_THAT(Add(**tx, 3000, 'c'), IsOk());
+  // Every page written again, then read: the spilled ones come back from the log.
+  ASSERT_THAT(conn.Exec("UPDATE notes SET body = replace(hex(zeroblob(500)), '0', 'd')"), IsOk());
+  {
+    Stmt st(conn, "SELECT count(*), sum(length(body)) FROM notes WHERE body LIKE 'd%'");
+    ASSERT_TRUE(st.Step());
+    EXPECT_EQ(st.Int64(0), 3000);
+    EXPECT_EQ(st.Int64(1), 3000 * 1000);
+  }
+  ASSERT_THAT(conn.Exec("PRAGMA cache_size = -65536"), IsOk());
+  ASSERT_THAT((*tx)->Commit(), IsOk());
+  Plain other(path_);
+  EXPECT_EQ(other.One("SELECT sum(length(body)) FROM notes WHERE body LIKE 'd%'"), "3000000");
+  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(LogVfsTest, ARolledBackTransactionLeavesNothingAndTheNextOneCommits) {
+  {
+    auto tx = db_->Begin(TxMode::kWrite);
+    ASSERT_THAT(tx.status(), IsOk());
+    ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec("PRAGMA cache_size = 50"), IsOk());
+    ASSERT_THAT(Add(**tx, 2000, 'e'), IsOk());  // spilled into the log, then rolled back
+    ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec("PRAGMA cache_size = -65536"), IsOk());
+  }
+  auto tx = db_->Begin(TxMode::kWrite);
+  ASSERT_THAT(tx.status(), IsOk());
+  ASSERT_THAT(Add(**tx, 5, 'f'), IsOk());
+  ASSERT_THAT((*tx)->Commit(), IsOk());
+  Plain other(path_);
+  EXPECT_EQ(other.One("SELECT group_concat(DISTINCT substr(body, 1, 1)) || count(*) FROM notes"),
+            "f5");
+  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+}
+
+// Runs `body` in a child process that ends with _exit (no destructor, no close:
+// as if killed), and waits for it.
+template <typename Body>
+void InADyingChild(Body body) {
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    body();
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+}
+
+TEST_F(LogVfsTest, AProcessThatDiesMidTransactionLeavesTheDatabaseAsItWas) {
+  db_.reset();
+  InADyingChild([&] {
+    Options options;
+    options.path = path_;
+    auto db = SqliteDatabase::Open(options);
+    if (!db.ok()) _exit(2);
+    auto tx = (*db)->Begin(TxMode::kWrite);
+    if (!tx.ok() || !SqliteTx::ConnOf(**tx).Exec("PRAGMA cache_size = 50").ok()) _exit(3);
+    if (!Add(**tx, 6000, 'g').ok()) _exit(4);  // spilled: in the log, part in the buffer
+    _exit(0);
+  });
+  Plain other(path_);
+  EXPECT_EQ(other.One("SELECT count(*) FROM notes"), "0");
+  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(LogVfsTest, AProcessThatDiesRightAfterItsCommitKeepsIt) {
+  db_.reset();
+  InADyingChild([&] {
+    Options options;
+    options.path = path_;
+    auto db = SqliteDatabase::Open(options);
+    if (!db.ok()) _exit(2);
+    auto tx = (*db)->Begin(TxMode::kWrite);
+    if (!tx.ok() || !Add(**tx, 6000, 'h').ok() || !(*tx)->Commit().ok()) _exit(3);
+    _exit(0);  // no checkpoint, no close: the commit is in the log alone
+  });
+  Plain other(path_);
+  EXPECT_EQ(other.One("SELECT count(*) FROM notes WHERE body LIKE 'h%'"), "6000");
+  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+}
+
+}  // namespace
+}  // namespace caduce::store_sqlite
