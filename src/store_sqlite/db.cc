@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "store_sqlite/log_vfs.h"
+#include "store_sqlite/buffered_vfs.h"
 #include "store_sqlite/migrations.h"
 
 namespace caduce::store_sqlite {
@@ -271,10 +271,10 @@ Status SqliteDatabase::last_checkpoint_error() const {
 
 Result<std::unique_ptr<Connection>> SqliteDatabase::OpenConnection() {
   sqlite3* handle = nullptr;
-  // With synchronous=FULL, the log's writes may wait in a buffer (log_vfs.h).
+  // With synchronous=FULL, the log's writes may wait in a buffer (buffered_vfs.h).
   int rc = sqlite3_open_v2(options_.path.c_str(), &handle,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           options_.synchronous_full ? BufferedLogVfs() : nullptr);
+                           options_.synchronous_full ? BufferedVfs() : nullptr);
   if (rc != SQLITE_OK) {
     Status st = MapError(handle, rc, fmt::format("cannot open database {}", options_.path));
     sqlite3_close_v2(handle);

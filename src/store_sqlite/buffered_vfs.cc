@@ -1,5 +1,5 @@
-// The VFS that gathers a write-ahead log's writes (see log_vfs.h).
-#include "store_sqlite/log_vfs.h"
+// The VFS that gathers small writes to a log or a database (see buffered_vfs.h).
+#include "store_sqlite/buffered_vfs.h"
 
 #include <sqlite3.h>
 
@@ -12,20 +12,22 @@
 namespace caduce::store_sqlite {
 namespace {
 
-constexpr char kName[] = "caduce-buffered-log";
+constexpr char kName[] = "caduce-buffered";
 // The unix VFS writes at most 128 KiB - 1 bytes a call (os_unix.c, seekAndWriteFd):
 // 30 frames of 4 KiB pages a write.
 constexpr size_t kBuffer = 120 * 1024;
 
 sqlite3_vfs* g_root = nullptr;  // the platform's VFS, set once before registering
 std::atomic<int64_t> g_log_writes{0};
+std::atomic<int64_t> g_database_writes{0};
 
 // Our part of an open file; the platform's file follows it in the same block.
 struct LogFile {
   sqlite3_file base;
   sqlite3_file* real;
-  bool log;
-  // The bytes [off, off + len) of the log, not yet written.
+  bool log;       // a write-ahead log
+  bool database;  // a main database file
+  // The bytes [off, off + len) of the file, not yet written (a log or database).
   char* buf;  // kBuffer bytes, allocated at the first buffered write
   sqlite3_int64 off;
   size_t len;
@@ -37,14 +39,15 @@ LogFile* Of(sqlite3_file* f) { return reinterpret_cast<LogFile*>(f); }
 const sqlite3_io_methods* Real(LogFile* f) { return f->real->pMethods; }
 
 int WriteReal(LogFile* f, const void* data, int amt, sqlite3_int64 off) {
-  g_log_writes.fetch_add(1, std::memory_order_relaxed);
+  (f->log ? g_log_writes : g_database_writes).fetch_add(1, std::memory_order_relaxed);
   return Real(f)->xWrite(f->real, data, amt, off);
 }
 
+// Kept on failure: the error goes to the method that needed the bytes written.
 int Flush(LogFile* f) {
   if (f->len == 0) return SQLITE_OK;
   int rc = WriteReal(f, f->buf, static_cast<int>(f->len), f->off);
-  f->len = 0;
+  if (rc == SQLITE_OK) f->len = 0;
   return rc;
 }
 
@@ -67,18 +70,20 @@ int Read(sqlite3_file* file, void* data, int amt, sqlite3_int64 off) {
 
 int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
   LogFile* f = Of(file);
-  if (!f->log) return Real(f)->xWrite(f->real, data, amt, off);
+  if (!f->log && !f->database) return Real(f)->xWrite(f->real, data, amt, off);
   const auto size = static_cast<sqlite3_int64>(amt);
   if (f->len > 0) {
     const sqlite3_int64 end = f->off + static_cast<sqlite3_int64>(f->len);
     if (off >= f->off && off <= end && off + size <= f->off + static_cast<sqlite3_int64>(kBuffer)) {
-      // An append, or a frame of this transaction written again: in the buffer.
+      // What follows the buffer (a log's next frame, a checkpoint's next page), or
+      // a part of it written again (a frame of this transaction): in the buffer.
       std::memcpy(f->buf + (off - f->off), data, static_cast<size_t>(amt));
       f->len = std::max(f->len, static_cast<size_t>(off + size - f->off));
       return SQLITE_OK;
     }
-    const bool overlaps = off < end && off + size > f->off;
-    if (!overlaps && off != end) return WriteReal(f, data, amt, off);  // elsewhere in the log
+    // Before the buffer (an older frame spilled again): written alone, and the
+    // appends go on gathering. Over it, or past it: the buffer first.
+    if (off + size <= f->off) return WriteReal(f, data, amt, off);
     if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   }
   if (static_cast<size_t>(amt) >= kBuffer) return WriteReal(f, data, amt, off);
@@ -107,9 +112,18 @@ int FileSize(sqlite3_file* file, sqlite3_int64* size) {
   return Real(f)->xFileSize(f->real, size);
 }
 
-int Lock(sqlite3_file* file, int level) { return Real(Of(file))->xLock(Of(file)->real, level); }
+// A database's pages wait in its buffer only while its connection holds its
+// locks as they are: every lock change, of the file or of the log's shared
+// memory (a checkpoint lets readers back to the file by one), writes them first.
+int Lock(sqlite3_file* file, int level) {
+  LogFile* f = Of(file);
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  return Real(f)->xLock(f->real, level);
+}
 int Unlock(sqlite3_file* file, int level) {
-  return Real(Of(file))->xUnlock(Of(file)->real, level);
+  LogFile* f = Of(file);
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  return Real(f)->xUnlock(f->real, level);
 }
 int CheckReservedLock(sqlite3_file* file, int* out) {
   return Real(Of(file))->xCheckReservedLock(Of(file)->real, out);
@@ -132,14 +146,18 @@ int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile**
   return Real(Of(file))->xShmMap(Of(file)->real, region, size, extend, out);
 }
 int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
-  return Real(Of(file))->xShmLock(Of(file)->real, offset, n, flags);
+  LogFile* f = Of(file);
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  return Real(f)->xShmLock(f->real, offset, n, flags);
 }
 void ShmBarrier(sqlite3_file* file) { Real(Of(file))->xShmBarrier(Of(file)->real); }
 int ShmUnmap(sqlite3_file* file, int remove) {
   return Real(Of(file))->xShmUnmap(Of(file)->real, remove);
 }
 int Fetch(sqlite3_file* file, sqlite3_int64 off, int amt, void** out) {
-  return Real(Of(file))->xFetch(Of(file)->real, off, amt, out);
+  LogFile* f = Of(file);
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;  // a map shows the file
+  return Real(f)->xFetch(f->real, off, amt, out);
 }
 int Unfetch(sqlite3_file* file, sqlite3_int64 off, void* p) {
   return Real(Of(file))->xUnfetch(Of(file)->real, off, p);
@@ -172,6 +190,7 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
   }
   f->buf = nullptr;
   f->log = (flags & SQLITE_OPEN_WAL) != 0;
+  f->database = (flags & SQLITE_OPEN_MAIN_DB) != 0;
   f->off = 0;
   f->len = 0;
   const int version = std::clamp(f->real->pMethods->iVersion, 1, 3);
@@ -209,7 +228,7 @@ sqlite3_vfs g_vfs;
 
 }  // namespace
 
-const char* BufferedLogVfs() {
+const char* BufferedVfs() {
   static std::once_flag once;
   static bool ok = false;
   std::call_once(once, [] {
@@ -243,5 +262,6 @@ const char* BufferedLogVfs() {
 }
 
 int64_t BufferedLogWrites() { return g_log_writes.load(std::memory_order_relaxed); }
+int64_t BufferedDatabaseWrites() { return g_database_writes.load(std::memory_order_relaxed); }
 
 }  // namespace caduce::store_sqlite

@@ -1,16 +1,17 @@
-// Tests of the VFS that gathers the write-ahead log's writes (log_vfs.h): the
+// Tests of the VFS that gathers the write-ahead log's writes (buffered_vfs.h): the
 // database reads and writes as with the platform's VFS (what another program
 // sees after a commit, a transaction larger than the page cache that reads its
 // own spilled pages back, a rollback), the log is written in few system calls,
 // and a process that dies before its commit leaves the database as it was while
 // one that dies right after it keeps the commit.
-#include "store_sqlite/log_vfs.h"
+#include "store_sqlite/buffered_vfs.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -59,10 +60,10 @@ class Plain {
   sqlite3* h_ = nullptr;
 };
 
-class LogVfsTest : public ::testing::Test {
+class BufferedVfsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NE(BufferedLogVfs(), nullptr);
+    ASSERT_NE(BufferedVfs(), nullptr);
     path_ = dir_.File("caduce.db");
     Options options;
     options.path = path_;
@@ -93,7 +94,7 @@ class LogVfsTest : public ::testing::Test {
   std::unique_ptr<SqliteDatabase> db_;
 };
 
-TEST_F(LogVfsTest, ACommitIsInTheFileForAnotherProgram) {
+TEST_F(BufferedVfsTest, ACommitIsInTheFileForAnotherProgram) {
   auto tx = db_->Begin(TxMode::kWrite);
   ASSERT_THAT(tx.status(), IsOk());
   ASSERT_THAT(Add(**tx, 10, 'a'), IsOk());
@@ -104,7 +105,7 @@ TEST_F(LogVfsTest, ACommitIsInTheFileForAnotherProgram) {
   EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
 }
 
-TEST_F(LogVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
+TEST_F(BufferedVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
   const int64_t before = BufferedLogWrites();
   auto tx = db_->Begin(TxMode::kWrite);
   ASSERT_THAT(tx.status(), IsOk());
@@ -119,7 +120,28 @@ TEST_F(LogVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
             "6000");
 }
 
-TEST_F(LogVfsTest, ATransactionLargerThanTheCacheReadsItsSpilledPagesBack) {
+// The checkpoint copies the log into the database a page a call in SQLite; here
+// consecutive pages go out together, and the file alone (a copy without its log,
+// as a backup of that file would see it) holds every row once it is done.
+TEST_F(BufferedVfsTest, ACheckpointWritesTheDatabaseInFewCallsAndTheFileHoldsEverything) {
+  auto tx = db_->Begin(TxMode::kWrite);
+  ASSERT_THAT(tx.status(), IsOk());
+  ASSERT_THAT(Add(**tx, 6000, 'k'), IsOk());  // ~2,000 pages
+  const int64_t before = BufferedDatabaseWrites();
+  ASSERT_THAT((*tx)->Commit(), IsOk());
+  db_->WaitForCheckpoints();
+  ASSERT_GE(db_->checkpoints(), 1);
+  const int64_t calls = BufferedDatabaseWrites() - before;
+  EXPECT_GT(calls, 0);
+  EXPECT_LT(calls, 200);
+  const std::string copy = dir_.File("copy.db");
+  std::filesystem::copy_file(path_, copy);
+  Plain alone(copy);
+  EXPECT_EQ(alone.One("SELECT count(*) FROM notes WHERE body LIKE 'k%'"), "6000");
+  EXPECT_EQ(alone.One("PRAGMA integrity_check"), "ok");
+}
+
+TEST_F(BufferedVfsTest, ATransactionLargerThanTheCacheReadsItsSpilledPagesBack) {
   auto tx = db_->Begin(TxMode::kWrite);
   ASSERT_THAT(tx.status(), IsOk());
   Connection& conn = SqliteTx::ConnOf(**tx);
@@ -140,7 +162,7 @@ TEST_F(LogVfsTest, ATransactionLargerThanTheCacheReadsItsSpilledPagesBack) {
   EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
 }
 
-TEST_F(LogVfsTest, ARolledBackTransactionLeavesNothingAndTheNextOneCommits) {
+TEST_F(BufferedVfsTest, ARolledBackTransactionLeavesNothingAndTheNextOneCommits) {
   {
     auto tx = db_->Begin(TxMode::kWrite);
     ASSERT_THAT(tx.status(), IsOk());
@@ -173,7 +195,7 @@ void InADyingChild(Body body) {
   ASSERT_TRUE(WIFEXITED(status));
 }
 
-TEST_F(LogVfsTest, AProcessThatDiesMidTransactionLeavesTheDatabaseAsItWas) {
+TEST_F(BufferedVfsTest, AProcessThatDiesMidTransactionLeavesTheDatabaseAsItWas) {
   db_.reset();
   InADyingChild([&] {
     Options options;
@@ -190,7 +212,7 @@ TEST_F(LogVfsTest, AProcessThatDiesMidTransactionLeavesTheDatabaseAsItWas) {
   EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
 }
 
-TEST_F(LogVfsTest, AProcessThatDiesRightAfterItsCommitKeepsIt) {
+TEST_F(BufferedVfsTest, AProcessThatDiesRightAfterItsCommitKeepsIt) {
   db_.reset();
   InADyingChild([&] {
     Options options;

@@ -1,0 +1,47 @@
+// File: store_sqlite/buffered_vfs.h
+//
+// A SQLite VFS over the platform's own that gathers small writes into large ones.
+// SQLite writes each frame of the write-ahead log as two system calls (its 24-byte
+// header, then the page), and a checkpoint copies the log into the database one
+// page a call: a 100,000-account import writes ~37,000 frames and copies them
+// back, and on a virtual machine each call costs more than copying its 4 KiB.
+// Here consecutive writes to a log or a database file wait in a buffer of that
+// open file (120 KiB: the most the platform's VFS writes at once) and go out in
+// one call when the buffer is full or a write lands elsewhere, and before the file
+// is synced, read where the buffer lies, sized, truncated, mapped, locked or
+// unlocked (its own locks and its log's shared-memory locks), or closed.
+//
+// Only for connections with synchronous=FULL, which is what makes it safe:
+// - the log: SQLite syncs it at every commit, before the wal-index makes the new
+//   frames visible to any other connection, so every frame another connection or
+//   process may read is on file by then; the frames a transaction spills before
+//   its commit are read back only by their own connection, through this file,
+//   which writes its buffer first;
+// - the database: only a checkpoint writes it, and it syncs the file before it
+//   tells readers (through the shared memory, under a lock) that they may read
+//   those pages from the file rather than from the log.
+// A crash loses at most frames of a transaction that had not committed, which
+// SQLite's recovery ignores as it ignores a torn write. Other files (a rollback
+// journal, temporary files) go straight through.
+//
+//   sqlite3_open_v2(path, &db, flags, store_sqlite::BufferedVfs());
+#ifndef CADUCE_STORE_SQLITE_BUFFERED_VFS_H_
+#define CADUCE_STORE_SQLITE_BUFFERED_VFS_H_
+
+#include <cstdint>
+
+namespace caduce::store_sqlite {
+
+// The VFS's name, registered (not as the default) on the first call; nullptr when
+// SQLite has no default VFS to build on. Thread-safe.
+const char* BufferedVfs();
+
+// The system calls that wrote to logs, and to database files, through the VFS
+// since the process started (not their bytes): what tests read to see the
+// buffers at work.
+int64_t BufferedLogWrites();
+int64_t BufferedDatabaseWrites();
+
+}  // namespace caduce::store_sqlite
+
+#endif  // CADUCE_STORE_SQLITE_BUFFERED_VFS_H_
