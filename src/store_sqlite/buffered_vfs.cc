@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstring>
 #include <mutex>
+#include <unordered_map>
 
 namespace caduce::store_sqlite {
 namespace {
@@ -27,6 +28,10 @@ struct LogFile {
   sqlite3_file* real;
   bool log;       // a write-ahead log
   bool database;  // a main database file
+  const char* name;  // as SQLite gave it (a database's: the key to its log)
+  // A database's log and a log's database, of the same connection, once both are
+  // open; only that connection's thread uses them.
+  LogFile* peer;
   // The bytes [off, off + len) of the file, not yet written (a log or database).
   char* buf;  // kBuffer bytes, allocated at the first buffered write
   sqlite3_int64 off;
@@ -34,6 +39,14 @@ struct LogFile {
 };
 
 constexpr size_t kHeader = (sizeof(LogFile) + 15) & ~size_t{15};
+
+// The open database files by the name pointer SQLite gave them: a log's name
+// leads to its database's (sqlite3_filename_database), whose file it pairs with.
+std::mutex g_files_mu;
+std::unordered_map<const char*, LogFile*>& Databases() {
+  static auto* files = new std::unordered_map<const char*, LogFile*>();
+  return *files;
+}
 
 LogFile* Of(sqlite3_file* f) { return reinterpret_cast<LogFile*>(f); }
 const sqlite3_io_methods* Real(LogFile* f) { return f->real->pMethods; }
@@ -53,6 +66,12 @@ int Flush(LogFile* f) {
 
 int Close(sqlite3_file* file) {
   LogFile* f = Of(file);
+  if (f->database && f->name != nullptr) {
+    std::lock_guard<std::mutex> lock(g_files_mu);
+    auto it = Databases().find(f->name);
+    if (it != Databases().end() && it->second == f) Databases().erase(it);
+  }
+  if (f->peer != nullptr) f->peer->peer = nullptr;
   int flushed = Flush(f);
   int rc = Real(f)->xClose(f->real);
   delete[] f->buf;
@@ -120,17 +139,45 @@ int Lock(sqlite3_file* file, int level) {
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xLock(f->real, level);
 }
+// Before a lock is let go: the buffer written, or, when that fails, dropped (the
+// error reached SQLite at the sync that failed first), and the lock let go all
+// the same: nothing may be written once another connection can take the lock.
+void FlushBeforeUnlock(LogFile* f) {
+  if (Flush(f) != SQLITE_OK) f->len = 0;
+}
+
 int Unlock(sqlite3_file* file, int level) {
   LogFile* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  FlushBeforeUnlock(f);
   return Real(f)->xUnlock(f->real, level);
 }
 int CheckReservedLock(sqlite3_file* file, int* out) {
   return Real(Of(file))->xCheckReservedLock(Of(file)->real, out);
 }
 
+// True when a PRAGMA would take a connection out of what the buffers rely on:
+// synchronous below FULL (commits no longer sync the log), or the exclusive
+// locking mode (no shared-memory locks, hence no end of a write transaction seen).
+bool BreaksTheBuffers(const char* name, const char* value) {
+  if (name == nullptr || value == nullptr) return false;  // a query
+  if (sqlite3_stricmp(name, "synchronous") == 0) {
+    return !(sqlite3_stricmp(value, "full") == 0 || sqlite3_stricmp(value, "2") == 0 ||
+             sqlite3_stricmp(value, "extra") == 0 || sqlite3_stricmp(value, "3") == 0);
+  }
+  return sqlite3_stricmp(name, "locking_mode") == 0 && sqlite3_stricmp(value, "normal") != 0;
+}
+
 int FileControl(sqlite3_file* file, int op, void* arg) {
   LogFile* f = Of(file);
+  if (op == SQLITE_FCNTL_PRAGMA && f->database) {
+    char** a = static_cast<char**>(arg);  // {error message, name, value}
+    if (BreaksTheBuffers(a[1], a[2])) {
+      a[0] = sqlite3_mprintf("PRAGMA %s=%s is refused on this connection: its writes are "
+                             "buffered on the condition of synchronous=FULL and shared locks",
+                             a[1], a[2]);
+      return SQLITE_ERROR;
+    }
+  }
   // Whatever the control does to the file (a size hint, a chunk size), it sees
   // every byte written so far.
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
@@ -147,7 +194,16 @@ int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile**
 }
 int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
   LogFile* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  if ((flags & SQLITE_SHM_UNLOCK) != 0) {
+    FlushBeforeUnlock(f);
+  } else if (int rc = Flush(f); rc != SQLITE_OK) {
+    return rc;
+  }
+  // The log's write lock (offset 0, WAL_WRITE_LOCK in wal.c) let go: the write
+  // transaction is over. A commit synced the log, so whatever its buffer still
+  // holds is frames of a transaction rolled back: dropped, never written, for
+  // the next writer may already be writing committed frames at those offsets.
+  if ((flags & SQLITE_SHM_UNLOCK) != 0 && offset == 0 && f->peer != nullptr) f->peer->len = 0;
   return Real(f)->xShmLock(f->real, offset, n, flags);
 }
 void ShmBarrier(sqlite3_file* file) { Real(Of(file))->xShmBarrier(Of(file)->real); }
@@ -191,6 +247,18 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
   f->buf = nullptr;
   f->log = (flags & SQLITE_OPEN_WAL) != 0;
   f->database = (flags & SQLITE_OPEN_MAIN_DB) != 0;
+  f->name = name;
+  f->peer = nullptr;
+  if (name != nullptr && (f->database || f->log)) {
+    std::lock_guard<std::mutex> lock(g_files_mu);
+    if (f->database) {
+      Databases()[name] = f;
+    } else if (auto it = Databases().find(sqlite3_filename_database(name));
+               it != Databases().end()) {
+      f->peer = it->second;
+      it->second->peer = f;
+    }
+  }
   f->off = 0;
   f->len = 0;
   const int version = std::clamp(f->real->pMethods->iVersion, 1, 3);

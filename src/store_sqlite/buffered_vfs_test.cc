@@ -180,6 +180,76 @@ TEST_F(BufferedVfsTest, ARolledBackTransactionLeavesNothingAndTheNextOneCommits)
   EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
 }
 
+// A raw connection through the buffering VFS, as SqliteDatabase opens them, with
+// no automatic checkpoint: the log keeps every frame for the test to read.
+sqlite3* OpenBuffered(const std::string& path) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &h, SQLITE_OPEN_READWRITE, BufferedVfs()) != SQLITE_OK ||
+      sqlite3_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                      "PRAGMA wal_autocheckpoint=0",
+                   nullptr, nullptr, nullptr) != SQLITE_OK) {
+    sqlite3_close_v2(h);
+    return nullptr;
+  }
+  return h;
+}
+
+// A writer that rolls back keeps nothing in its buffer that could later be
+// written over the frames another writer committed at the same place in the log.
+TEST_F(BufferedVfsTest, ARolledBackWritersFramesNeverOverwriteTheNextWritersOnes) {
+  db_.reset();
+  sqlite3* a = OpenBuffered(path_);
+  sqlite3* b = OpenBuffered(path_);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  auto fill = [](sqlite3* h, int rows, char letter) {
+    std::string sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                      std::to_string(rows) + ") INSERT INTO notes(body) SELECT replace(hex(" +
+                      "zeroblob(512)), '0', '" + std::string(1, letter) + "') FROM n";
+    return sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr);
+  };
+  // A spills ~1,000 frames into the log, the last ones in its buffer, then rolls back.
+  ASSERT_EQ(sqlite3_exec(a, "PRAGMA cache_size = 50; BEGIN", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(fill(a, 3000, 'a'), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(a, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  // B commits more than that, over the same part of the log.
+  ASSERT_EQ(sqlite3_exec(b, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(fill(b, 4000, 'b'), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(b, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  // A writes again, after B's frames.
+  ASSERT_EQ(sqlite3_exec(a, "INSERT INTO notes(body) VALUES ('c')", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close_v2(a);
+  sqlite3_close_v2(b);
+  Plain other(path_);
+  EXPECT_EQ(other.One("SELECT count(*) FROM notes WHERE body NOT GLOB '*[^b]*'"), "4000");
+  EXPECT_EQ(other.One("SELECT count(*) FROM notes"), "4001");
+  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+}
+
+// What the buffers rely on cannot be turned off on such a connection.
+TEST_F(BufferedVfsTest, PragmasThatWouldBreakTheBuffersAreRefused) {
+  db_.reset();
+  sqlite3* h = OpenBuffered(path_);
+  ASSERT_NE(h, nullptr);
+  for (const char* pragma : {"PRAGMA synchronous=OFF", "PRAGMA synchronous = normal",
+                             "PRAGMA synchronous=1", "PRAGMA locking_mode=EXCLUSIVE"}) {
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(h, pragma, nullptr, nullptr, &error), SQLITE_ERROR) << pragma;
+    EXPECT_NE(error, nullptr) << pragma;
+    if (error != nullptr) {
+      EXPECT_NE(std::string(error).find("refused"), std::string::npos);
+    }
+    sqlite3_free(error);
+  }
+  for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA synchronous=EXTRA",
+                             "PRAGMA synchronous", "PRAGMA locking_mode=NORMAL"}) {
+    EXPECT_EQ(sqlite3_exec(h, pragma, nullptr, nullptr, nullptr), SQLITE_OK) << pragma;
+  }
+  sqlite3_close_v2(h);
+}
+
 // Runs `body` in a child process that ends with _exit (no destructor, no close:
 // as if killed), and waits for it.
 template <typename Body>
