@@ -89,7 +89,11 @@ int Read(sqlite3_file* file, void* data, int amt, sqlite3_int64 off) {
 
 int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
   LogFile* f = Of(file);
-  if (!f->log && !f->database) return Real(f)->xWrite(f->real, data, amt, off);
+  // A log is buffered only while paired with its database, whose locks say when
+  // its write transaction ends (ShmLock).
+  if (!(f->database || (f->log && f->peer != nullptr))) {
+    return Real(f)->xWrite(f->real, data, amt, off);
+  }
   const auto size = static_cast<sqlite3_int64>(amt);
   if (f->len > 0) {
     const sqlite3_int64 end = f->off + static_cast<sqlite3_int64>(f->len);
