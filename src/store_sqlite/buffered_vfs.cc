@@ -32,10 +32,17 @@ struct LogFile {
   // A database's log and a log's database, of the same connection, once both are
   // open; only that connection's thread uses them.
   LogFile* peer;
-  // The bytes [off, off + len) of the file, not yet written (a log or database).
-  char* buf;  // kBuffer bytes, allocated at the first buffered write
+  // A log: its connection holds the log's write lock (no other connection writes
+  // the log meanwhile), as the database's shared-memory locks say.
+  bool writing;
+  // The window: the bytes [off, off + len) of the file as they are or are to be,
+  // not written yet when dirty (a log's appends, a checkpoint's pages), or read
+  // ahead (a log read from start to end while its connection writes it).
+  char* buf;  // kBuffer bytes, allocated when first needed
   sqlite3_int64 off;
   size_t len;
+  bool dirty;
+  sqlite3_int64 read_end;  // where the last read ended: the next read follows?
 };
 
 constexpr size_t kHeader = (sizeof(LogFile) + 15) & ~size_t{15};
@@ -56,12 +63,23 @@ int WriteReal(LogFile* f, const void* data, int amt, sqlite3_int64 off) {
   return Real(f)->xWrite(f->real, data, amt, off);
 }
 
-// Kept on failure: the error goes to the method that needed the bytes written.
+// Writes the window if it is dirty, then lets it go. Kept on failure: the error
+// goes to the method that needed the bytes written.
 int Flush(LogFile* f) {
   if (f->len == 0) return SQLITE_OK;
-  int rc = WriteReal(f, f->buf, static_cast<int>(f->len), f->off);
-  if (rc == SQLITE_OK) f->len = 0;
-  return rc;
+  if (f->dirty) {
+    int rc = WriteReal(f, f->buf, static_cast<int>(f->len), f->off);
+    if (rc != SQLITE_OK) return rc;
+  }
+  f->len = 0;
+  f->dirty = false;
+  return SQLITE_OK;
+}
+
+// Lets the window go unwritten.
+void Drop(LogFile* f) {
+  f->len = 0;
+  f->dirty = false;
 }
 
 int Close(sqlite3_file* file) {
@@ -81,8 +99,39 @@ int Close(sqlite3_file* file) {
 
 int Read(sqlite3_file* file, void* data, int amt, sqlite3_int64 off) {
   LogFile* f = Of(file);
-  if (f->len > 0 && off < f->off + static_cast<sqlite3_int64>(f->len) && off + amt > f->off) {
+  const auto size = static_cast<sqlite3_int64>(amt);
+  const bool follows = off == f->read_end;
+  f->read_end = off + size;
+  if (f->len > 0) {
+    const sqlite3_int64 end = f->off + static_cast<sqlite3_int64>(f->len);
+    if (off >= f->off && off + size <= end) {
+      std::memcpy(data, f->buf + (off - f->off), static_cast<size_t>(amt));
+      return SQLITE_OK;
+    }
+    if (off < end && off + size > f->off) {
+      if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+    }
+  }
+  // A log read from one frame to the next while its connection writes it (at a
+  // commit, SQLite reads every frame the transaction wrote over once spilled, to
+  // write their headers again): read a window ahead, where those writes gather
+  // too. No other connection writes the log meanwhile, so the window stays true.
+  if (f->log && f->writing && follows && static_cast<size_t>(amt) < kBuffer) {
     if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+    sqlite3_int64 file_size = 0;
+    if (int rc = Real(f)->xFileSize(f->real, &file_size); rc != SQLITE_OK) return rc;
+    const sqlite3_int64 n = std::min<sqlite3_int64>(kBuffer, file_size - off);
+    if (n >= size) {
+      if (f->buf == nullptr) f->buf = new char[kBuffer];
+      if (int rc = Real(f)->xRead(f->real, f->buf, static_cast<int>(n), off); rc != SQLITE_OK) {
+        return rc;
+      }
+      f->off = off;
+      f->len = static_cast<size_t>(n);
+      f->dirty = false;
+      std::memcpy(data, f->buf, static_cast<size_t>(amt));
+      return SQLITE_OK;
+    }
   }
   return Real(f)->xRead(f->real, data, amt, off);
 }
@@ -102,6 +151,7 @@ int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
       // a part of it written again (a frame of this transaction): in the buffer.
       std::memcpy(f->buf + (off - f->off), data, static_cast<size_t>(amt));
       f->len = std::max(f->len, static_cast<size_t>(off + size - f->off));
+      f->dirty = true;
       return SQLITE_OK;
     }
     // Before the buffer (an older frame spilled again): written alone, and the
@@ -114,6 +164,7 @@ int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
   std::memcpy(f->buf, data, static_cast<size_t>(amt));
   f->off = off;
   f->len = static_cast<size_t>(amt);
+  f->dirty = true;
   return SQLITE_OK;
 }
 
@@ -147,7 +198,7 @@ int Lock(sqlite3_file* file, int level) {
 // error reached SQLite at the sync that failed first), and the lock let go all
 // the same: nothing may be written once another connection can take the lock.
 void FlushBeforeUnlock(LogFile* f) {
-  if (Flush(f) != SQLITE_OK) f->len = 0;
+  if (Flush(f) != SQLITE_OK) Drop(f);
 }
 
 int Unlock(sqlite3_file* file, int level) {
@@ -207,8 +258,17 @@ int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
   // transaction is over. A commit synced the log, so whatever its buffer still
   // holds is frames of a transaction rolled back: dropped, never written, for
   // the next writer may already be writing committed frames at those offsets.
-  if ((flags & SQLITE_SHM_UNLOCK) != 0 && offset == 0 && f->peer != nullptr) f->peer->len = 0;
-  return Real(f)->xShmLock(f->real, offset, n, flags);
+  const bool write_lock = offset == 0 && f->peer != nullptr;
+  if (write_lock && (flags & SQLITE_SHM_UNLOCK) != 0) {
+    f->peer->writing = false;
+    Drop(f->peer);
+  }
+  int rc = Real(f)->xShmLock(f->real, offset, n, flags);
+  if (rc == SQLITE_OK && write_lock && (flags & SQLITE_SHM_LOCK) != 0 &&
+      (flags & SQLITE_SHM_EXCLUSIVE) != 0) {
+    f->peer->writing = true;
+  }
+  return rc;
 }
 void ShmBarrier(sqlite3_file* file) { Real(Of(file))->xShmBarrier(Of(file)->real); }
 int ShmUnmap(sqlite3_file* file, int remove) {
@@ -253,6 +313,9 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
   f->database = (flags & SQLITE_OPEN_MAIN_DB) != 0;
   f->name = name;
   f->peer = nullptr;
+  f->writing = false;
+  f->dirty = false;
+  f->read_end = -1;
   if (name != nullptr && (f->database || f->log)) {
     std::lock_guard<std::mutex> lock(g_files_mu);
     if (f->database) {

@@ -5,11 +5,15 @@
 // header, then the page), and a checkpoint copies the log into the database one
 // page a call: a 100,000-account import writes ~37,000 frames and copies them
 // back, and on a virtual machine each call costs more than copying its 4 KiB.
-// Here consecutive writes to a log or a database file wait in a buffer of that
+// Here consecutive writes to a log or a database file wait in a window of that
 // open file (120 KiB: the most the platform's VFS writes at once) and go out in
-// one call when the buffer is full or a write lands elsewhere, and before the file
-// is synced, read where the buffer lies, sized, truncated, mapped, locked or
-// unlocked (its own locks and its log's shared-memory locks), or closed.
+// one call when the window is full or a write lands elsewhere, and before the file
+// is synced, read across the window, sized, truncated, mapped, locked or unlocked
+// (its own locks and its log's shared-memory locks), or closed. A log read from
+// frame to frame while its connection holds the log's write lock (at a commit,
+// SQLite reads every frame the transaction wrote over, to write its header
+// again: ~36,000 frames for that import) is read a window ahead, and the header
+// writes gather in the window.
 //
 // Only for connections with synchronous=FULL, which is what makes it safe:
 // - the log: SQLite syncs it at every commit, before the wal-index makes the new
@@ -20,9 +24,18 @@
 // - the database: only a checkpoint writes it, and it syncs the file before it
 //   tells readers (through the shared memory, under a lock) that they may read
 //   those pages from the file rather than from the log.
-// A crash loses at most frames of a transaction that had not committed, which
-// SQLite's recovery ignores as it ignores a torn write. Other files (a rollback
-// journal, temporary files) go straight through.
+// - the end of a write transaction (the log's write lock let go, seen on the
+//   database file's shared-memory locks, hence a log is buffered only once
+//   paired with its database file) drops what the log's window still holds:
+//   after a commit nothing, after a rollback frames that must never be written,
+//   for the next writer may already have committed frames at those offsets; and
+//   no window read ahead outlives the write lock, under which no other
+//   connection writes the log.
+// PRAGMAs that would break these conditions (synchronous below FULL, exclusive
+// locking) are refused on such a connection. A crash loses at most frames of a
+// transaction that had not committed, which SQLite's recovery ignores as it
+// ignores a torn write. Other files (a rollback journal, temporary files) go
+// straight through.
 //
 //   sqlite3_open_v2(path, &db, flags, store_sqlite::BufferedVfs());
 #ifndef CADUCE_STORE_SQLITE_BUFFERED_VFS_H_
