@@ -449,6 +449,13 @@ TEST_F(ImportTest, AKillInTheMiddleLeavesTheDatabaseAsBefore) {
   EXPECT_EQ(r.created, 3000);
 }
 
+TEST_F(ImportTest, AFileThatCannotBeReadIsNamedWithNothingWritten) {
+  std::string path = dir_.File("absent.xlsx");
+  EXPECT_THAT(Import(path), StatusIs(Code::kInvalidArgument,
+                                     HasSubstr("Le fichier « " + path + " » est illisible.")));
+  EXPECT_EQ(Count(), 0);
+}
+
 TEST_F(ImportTest, NotASpreadsheetIsRefusedWithNothingWritten) {
   std::string path = dir_.File("image.png");
   std::ofstream(path, std::ios::binary) << "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
