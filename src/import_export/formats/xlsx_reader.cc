@@ -9,13 +9,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <limits>
 #include <map>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "base/text.h"
@@ -275,7 +271,6 @@ class EntryStream {
   }
 
   const std::string& name() const { return name_; }
-  uint64_t declared() const { return declared_; }
 
  private:
   Status CheckRatio(uint64_t size) const {
@@ -648,97 +643,15 @@ class SharedStringsHandler : public XmlHandler {
 // nearly all of a workbook's bytes, and SpreadsheetML needs only elements,
 // attributes, text and the predefined entities.
 
-// A ZIP entry as the scanner's byte source. A large entry (the worksheet of an
-// account list) is inflated on a thread of its own, a few chunks ahead of the
-// scanner: inflating is a fifth of reading a sheet, and on two cores it runs
-// beside the scanning. The bytes, and an error where the entry fails, come in
-// the order the entry gives them, as they would read in line.
+// A ZIP entry as the scanner's byte source.
 class EntrySource : public internal::ByteSource {
  public:
-  // Entries of at least this many declared bytes are inflated ahead.
-  static constexpr uint64_t kAheadFrom = 1024 * 1024;
-
-  explicit EntrySource(EntryStream entry) : entry_(std::move(entry)) {
-    if (entry_.declared() >= kAheadFrom) {
-      inflater_ = std::thread([this] { InflateAhead(); });
-    }
-  }
-  ~EntrySource() override {
-    if (!inflater_.joinable()) return;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    room_.notify_one();
-    inflater_.join();
-  }
-  EntrySource(const EntrySource&) = delete;
-  EntrySource& operator=(const EntrySource&) = delete;
-
-  Result<size_t> Read(char* buf, size_t n) override {
-    if (!inflater_.joinable()) return entry_.Read(buf, n);
-    if (at_ == current_.size()) {
-      std::unique_lock<std::mutex> lock(mu_);
-      ready_.wait(lock, [this] { return !chunks_.empty() || end_; });
-      if (chunks_.empty()) return status_.ok() ? Result<size_t>(size_t{0}) : status_;
-      current_ = std::move(chunks_.front());
-      chunks_.pop_front();
-      at_ = 0;
-      lock.unlock();
-      room_.notify_one();
-    }
-    const size_t k = std::min(n, current_.size() - at_);
-    std::memcpy(buf, current_.data() + at_, k);
-    at_ += k;
-    return k;
-  }
+  explicit EntrySource(EntryStream entry) : entry_(std::move(entry)) {}
+  Result<size_t> Read(char* buf, size_t n) override { return entry_.Read(buf, n); }
   const std::string& name() const { return entry_.name(); }
 
  private:
-  static constexpr size_t kAheadChunk = 256 * 1024;
-  static constexpr size_t kAheadChunks = 4;  // at most 1 MiB inflated ahead
-
-  void InflateAhead() {
-    for (;;) {
-      std::string chunk(kAheadChunk, '\0');
-      size_t filled = 0;
-      Status failed;
-      while (filled < chunk.size()) {
-        Result<size_t> got = entry_.Read(chunk.data() + filled, chunk.size() - filled);
-        if (!got.ok()) {
-          failed = got.status();
-          break;
-        }
-        if (*got == 0) break;
-        filled += *got;
-      }
-      chunk.resize(filled);
-      std::unique_lock<std::mutex> lock(mu_);
-      room_.wait(lock, [this] { return chunks_.size() < kAheadChunks || stop_; });
-      if (stop_) return;
-      const bool last = !failed.ok() || filled < kAheadChunk;
-      if (!chunk.empty()) chunks_.push_back(std::move(chunk));
-      if (last) {
-        status_ = failed;
-        end_ = true;
-      }
-      lock.unlock();
-      ready_.notify_one();
-      if (last) return;
-    }
-  }
-
-  EntryStream entry_;  // read by the inflater alone while it runs
-  std::string current_;  // the chunk being handed out
-  size_t at_ = 0;
-  std::mutex mu_;
-  std::condition_variable ready_;  // a chunk or the end arrived
-  std::condition_variable room_;   // a chunk was taken, or stop
-  std::deque<std::string> chunks_;
-  Status status_;  // why the entry ended early (OK at its end)
-  bool end_ = false;
-  bool stop_ = false;
-  std::thread inflater_;  // last: started once everything above exists
+  EntryStream entry_;
 };
 
 // The longest tag the worksheet may hold, beyond a CDATA section holding a
