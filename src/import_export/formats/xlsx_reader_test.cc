@@ -588,6 +588,71 @@ TEST_F(XlsxReaderTest, WorksheetXmlErrorsAreNamed) {
                                      HasSubstr("balise fermante </worksheet> inattendue")));
 }
 
+// Damage in the middle of a large worksheet's compressed bytes stops the reading
+// with the archive's error, after the rows before it came in order.
+TEST_F(XlsxReaderTest, CorruptedLargeEntryStopsAfterTheRowsBeforeIt) {
+  XlsxParts p;
+  // Letters drawn at random: a sheet that deflates to several hundred KiB.
+  auto text_of = [](int64_t i) {
+    std::string t;
+    uint64_t x = static_cast<uint64_t>(i) * 6364136223846793005u + 1442695040888963407u;
+    for (int k = 0; k < 24; ++k) {
+      x = x * 6364136223846793005u + 1442695040888963407u;
+      t += static_cast<char>('a' + (x >> 59) % 26);
+    }
+    return t;
+  };
+  std::string rows;
+  for (int i = 1; i <= 50000; ++i) {
+    rows += "<row r=\"" + std::to_string(i) + "\"><c t=\"inlineStr\"><is><t>" + text_of(i) +
+            "</t></is></c></row>";
+  }
+  p.sheet_data = "<sheetData>" + rows + "</sheetData>";
+  std::string bytes = test::ReadFile(Write(p));
+  size_t at = bytes.find("xl/worksheets/sheet1.xml");
+  ASSERT_NE(at, std::string::npos);
+  size_t next = bytes.find(std::string("PK\x01\x02", 4), at);  // the central directory
+  ASSERT_NE(next, std::string::npos);
+  ASSERT_GT(next - at, 200000u);  // the deflated sheet lies in between
+  const size_t mid = at + (next - at) / 2;
+  for (size_t i = mid; i < mid + 64; ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5A);
+  ASSERT_OK_AND_ASSIGN(auto reader, XlsxReader::FromString(bytes, {}));
+  int64_t n = 0;
+  Status s;
+  while (true) {
+    Result<std::optional<Row>> row = reader->Next();
+    if (!row.ok()) {
+      s = row.status();
+      break;
+    }
+    if (!*row) break;
+    ++n;
+    ASSERT_EQ((*row)->number, n);
+    ASSERT_EQ((*row)->cells[0].text, text_of(n));
+  }
+  EXPECT_THAT(s, StatusIs(Code::kInvalidArgument, HasSubstr("archive ZIP corrompue")));
+  EXPECT_GT(n, 0);
+  EXPECT_LT(n, 50000);
+}
+
+// A reader let go before the end of a large worksheet ends cleanly.
+TEST_F(XlsxReaderTest, ALargeSheetLeftUnreadEndsCleanly) {
+  XlsxParts p;
+  std::string rows;
+  for (int i = 1; i <= 50000; ++i) {
+    rows += "<row r=\"" + std::to_string(i) + "\"><c><v>" + std::to_string(i) + "</v></c></row>";
+  }
+  p.sheet_data = "<sheetData>" + rows + "</sheetData>";
+  for (int read : {0, 1, 20000}) {
+    ASSERT_OK_AND_ASSIGN(auto reader, XlsxReader::Open(Write(p), {}));
+    for (int i = 1; i <= read; ++i) {
+      ASSERT_OK_AND_ASSIGN(std::optional<Row> row, reader->Next());
+      ASSERT_TRUE(row.has_value());
+      ASSERT_EQ(row->cells[0].text, std::to_string(i));
+    }
+  }
+}
+
 TEST_F(XlsxReaderTest, StreamsManyRows) {
   XlsxParts p;
   std::string rows;
