@@ -234,7 +234,10 @@ int FileControl(sqlite3_file* file, int op, void* arg) {
     }
   }
   // Whatever the control does to the file (a size hint, a chunk size), it sees
-  // every byte written so far.
+  // every byte written so far. Load-bearing for SQLITE_FCNTL_CKPT_DONE: a
+  // checkpoint sends it to the database once its pages are copied, before it
+  // tells readers (nBackfill) to read them from the file, which a checkpoint cut
+  // short by a reader does without a sync.
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xFileControl(f->real, op, arg);
 }

@@ -21,9 +21,10 @@
 //   process may read is on file by then; the frames a transaction spills before
 //   its commit are read back only by their own connection, through this file,
 //   which writes its buffer first;
-// - the database: only a checkpoint writes it, and it syncs the file before it
-//   tells readers (through the shared memory, under a lock) that they may read
-//   those pages from the file rather than from the log.
+// - the database: only a checkpoint writes it, and it tells the file its copy
+//   is done (SQLITE_FCNTL_CKPT_DONE, which writes the window like every file
+//   control) before it tells readers, through the shared memory, that they may
+//   read those pages from the file rather than from the log;
 // - the end of a write transaction (the log's write lock let go, seen on the
 //   database file's shared-memory locks, hence a log is buffered only once
 //   paired with its database file) drops what the log's window still holds:
