@@ -23,7 +23,7 @@ std::atomic<int64_t> g_log_writes{0};
 std::atomic<int64_t> g_database_writes{0};
 
 // Our part of an open file; the platform's file follows it in the same block.
-struct LogFile {
+struct BufferedFile {
   sqlite3_file base;
   sqlite3_file* real;
   bool log;       // a write-ahead log
@@ -31,7 +31,7 @@ struct LogFile {
   const char* name;  // as SQLite gave it (a database's: the key to its log)
   // A database's log and a log's database, of the same connection, once both are
   // open; only that connection's thread uses them.
-  LogFile* peer;
+  BufferedFile* peer;
   // A log: its connection holds the log's write lock (no other connection writes
   // the log meanwhile), as the database's shared-memory locks say.
   bool writing;
@@ -45,27 +45,27 @@ struct LogFile {
   sqlite3_int64 read_end;  // where the last read ended: the next read follows?
 };
 
-constexpr size_t kHeader = (sizeof(LogFile) + 15) & ~size_t{15};
+constexpr size_t kHeader = (sizeof(BufferedFile) + 15) & ~size_t{15};
 
 // The open database files by the name pointer SQLite gave them: a log's name
 // leads to its database's (sqlite3_filename_database), whose file it pairs with.
 std::mutex g_files_mu;
-std::unordered_map<const char*, LogFile*>& Databases() {
-  static auto* files = new std::unordered_map<const char*, LogFile*>();
+std::unordered_map<const char*, BufferedFile*>& Databases() {
+  static auto* files = new std::unordered_map<const char*, BufferedFile*>();
   return *files;
 }
 
-LogFile* Of(sqlite3_file* f) { return reinterpret_cast<LogFile*>(f); }
-const sqlite3_io_methods* Real(LogFile* f) { return f->real->pMethods; }
+BufferedFile* Of(sqlite3_file* f) { return reinterpret_cast<BufferedFile*>(f); }
+const sqlite3_io_methods* Real(BufferedFile* f) { return f->real->pMethods; }
 
-int WriteReal(LogFile* f, const void* data, int amt, sqlite3_int64 off) {
+int WriteReal(BufferedFile* f, const void* data, int amt, sqlite3_int64 off) {
   (f->log ? g_log_writes : g_database_writes).fetch_add(1, std::memory_order_relaxed);
   return Real(f)->xWrite(f->real, data, amt, off);
 }
 
 // Writes the window if it is dirty, then lets it go. Kept on failure: the error
 // goes to the method that needed the bytes written.
-int Flush(LogFile* f) {
+int Flush(BufferedFile* f) {
   if (f->len == 0) return SQLITE_OK;
   if (f->dirty) {
     int rc = WriteReal(f, f->buf, static_cast<int>(f->len), f->off);
@@ -77,13 +77,13 @@ int Flush(LogFile* f) {
 }
 
 // Lets the window go unwritten.
-void Drop(LogFile* f) {
+void Drop(BufferedFile* f) {
   f->len = 0;
   f->dirty = false;
 }
 
 int Close(sqlite3_file* file) {
-  LogFile* f = Of(file);
+  BufferedFile* f = Of(file);
   if (f->database && f->name != nullptr) {
     std::lock_guard<std::mutex> lock(g_files_mu);
     auto it = Databases().find(f->name);
@@ -98,7 +98,7 @@ int Close(sqlite3_file* file) {
 }
 
 int Read(sqlite3_file* file, void* data, int amt, sqlite3_int64 off) {
-  LogFile* f = Of(file);
+  BufferedFile* f = Of(file);
   const auto size = static_cast<sqlite3_int64>(amt);
   const bool follows = off == f->read_end;
   f->read_end = off + size;
@@ -137,7 +137,7 @@ int Read(sqlite3_file* file, void* data, int amt, sqlite3_int64 off) {
 }
 
 int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
-  LogFile* f = Of(file);
+  BufferedFile* f = Of(file);
   // A log is buffered only while paired with its database, whose locks say when
   // its write transaction ends (ShmLock).
   if (!(f->database || (f->log && f->peer != nullptr))) {
@@ -168,41 +168,39 @@ int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
   return SQLITE_OK;
 }
 
+// Writes the window, then calls the platform's method (call(methods, file)).
+template <typename Call>
+int AfterFlush(sqlite3_file* file, Call call) {
+  BufferedFile* f = Of(file);
+  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  return call(Real(f), f->real);
+}
+
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
-  LogFile* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xTruncate(f->real, size);
+  return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xTruncate(r, size); });
 }
-
 int Sync(sqlite3_file* file, int flags) {
-  LogFile* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xSync(f->real, flags);
+  return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xSync(r, flags); });
 }
-
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
-  LogFile* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xFileSize(f->real, size);
+  return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xFileSize(r, size); });
 }
 
 // A database's pages wait in its buffer only while its connection holds its
 // locks as they are: every lock change, of the file or of the log's shared
 // memory (a checkpoint lets readers back to the file by one), writes them first.
 int Lock(sqlite3_file* file, int level) {
-  LogFile* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  return Real(f)->xLock(f->real, level);
+  return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xLock(r, level); });
 }
 // Before a lock is let go: the buffer written, or, when that fails, dropped (the
 // error reached SQLite at the sync that failed first), and the lock let go all
 // the same: nothing may be written once another connection can take the lock.
-void FlushBeforeUnlock(LogFile* f) {
+void FlushBeforeUnlock(BufferedFile* f) {
   if (Flush(f) != SQLITE_OK) Drop(f);
 }
 
 int Unlock(sqlite3_file* file, int level) {
-  LogFile* f = Of(file);
+  BufferedFile* f = Of(file);
   FlushBeforeUnlock(f);
   return Real(f)->xUnlock(f->real, level);
 }
@@ -223,7 +221,7 @@ bool BreaksTheBuffers(const char* name, const char* value) {
 }
 
 int FileControl(sqlite3_file* file, int op, void* arg) {
-  LogFile* f = Of(file);
+  BufferedFile* f = Of(file);
   if (op == SQLITE_FCNTL_PRAGMA && f->database) {
     char** a = static_cast<char**>(arg);  // {error message, name, value}
     if (BreaksTheBuffers(a[1], a[2])) {
@@ -251,7 +249,7 @@ int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile**
   return Real(Of(file))->xShmMap(Of(file)->real, region, size, extend, out);
 }
 int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
-  LogFile* f = Of(file);
+  BufferedFile* f = Of(file);
   if ((flags & SQLITE_SHM_UNLOCK) != 0) {
     FlushBeforeUnlock(f);
   } else if (int rc = Flush(f); rc != SQLITE_OK) {
@@ -278,9 +276,8 @@ int ShmUnmap(sqlite3_file* file, int remove) {
   return Real(Of(file))->xShmUnmap(Of(file)->real, remove);
 }
 int Fetch(sqlite3_file* file, sqlite3_int64 off, int amt, void** out) {
-  LogFile* f = Of(file);
-  if (int rc = Flush(f); rc != SQLITE_OK) return rc;  // a map shows the file
-  return Real(f)->xFetch(f->real, off, amt, out);
+  // A map shows the file.
+  return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xFetch(r, off, amt, out); });
 }
 int Unfetch(sqlite3_file* file, sqlite3_int64 off, void* p) {
   return Real(Of(file))->xUnfetch(Of(file)->real, off, p);
@@ -301,7 +298,7 @@ constexpr sqlite3_io_methods MethodsOf(int version) {
 constexpr sqlite3_io_methods kMethods[] = {MethodsOf(1), MethodsOf(2), MethodsOf(3)};
 
 int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
-  LogFile* f = Of(file);
+  BufferedFile* f = Of(file);
   f->base.pMethods = nullptr;
   f->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + kHeader);
   f->real->pMethods = nullptr;

@@ -63,6 +63,14 @@ class Plain {
   sqlite3* h_ = nullptr;
 };
 
+// What another program finds in the database at `path`: `count_sql`'s answer,
+// and an intact file.
+void ExpectFile(const std::string& path, const char* count_sql, const std::string& expected) {
+  Plain other(path);
+  EXPECT_EQ(other.One(count_sql), expected) << count_sql;
+  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+}
+
 class BufferedVfsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -92,6 +100,15 @@ class BufferedVfsTest : public ::testing::Test {
     return OkStatus();
   }
 
+  // A copy of the database file without its log, as a backup of that file
+  // alone would see it.
+  std::string CopyOfTheFileAlone() {
+    const std::string copy = dir_.File("copy.db");
+    std::filesystem::remove(copy);
+    std::filesystem::copy_file(path_, copy);
+    return copy;
+  }
+
   TempDir dir_;
   std::string path_;
   std::unique_ptr<SqliteDatabase> db_;
@@ -103,9 +120,7 @@ TEST_F(BufferedVfsTest, ACommitIsInTheFileForAnotherProgram) {
   ASSERT_THAT(Add(**tx, 10, 'a'), IsOk());
   ASSERT_THAT((*tx)->Commit(), IsOk());
   // Read with the platform's VFS while caduce's connections stay open.
-  Plain other(path_);
-  EXPECT_EQ(other.One("SELECT count(*) FROM notes"), "10");
-  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+  ExpectFile(path_, "SELECT count(*) FROM notes", "10");
 }
 
 TEST_F(BufferedVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
@@ -118,9 +133,9 @@ TEST_F(BufferedVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
   // SQLite alone: two calls a frame (its header, then the page).
   EXPECT_GT(calls, 0);
   EXPECT_LT(calls, 100);
-  Plain other(path_);
-  EXPECT_EQ(other.One("SELECT count(*) FROM notes WHERE length(body) = 1024 AND body NOT GLOB '*[^b]*'"),
-            "6000");
+  ExpectFile(path_,
+             "SELECT count(*) FROM notes WHERE length(body) = 1024 AND body NOT GLOB '*[^b]*'",
+             "6000");
 }
 
 // The checkpoint copies the log into the database a page a call in SQLite; here
@@ -137,11 +152,7 @@ TEST_F(BufferedVfsTest, ACheckpointWritesTheDatabaseInFewCallsAndTheFileHoldsEve
   const int64_t calls = BufferedDatabaseWrites() - before;
   EXPECT_GT(calls, 0);
   EXPECT_LT(calls, 200);
-  const std::string copy = dir_.File("copy.db");
-  std::filesystem::copy_file(path_, copy);
-  Plain alone(copy);
-  EXPECT_EQ(alone.One("SELECT count(*) FROM notes WHERE body LIKE 'k%'"), "6000");
-  EXPECT_EQ(alone.One("PRAGMA integrity_check"), "ok");
+  ExpectFile(CopyOfTheFileAlone(), "SELECT count(*) FROM notes WHERE body LIKE 'k%'", "6000");
 }
 
 TEST_F(BufferedVfsTest, ATransactionLargerThanTheCacheReadsItsSpilledPagesBack) {
@@ -165,9 +176,7 @@ TEST_F(BufferedVfsTest, ATransactionLargerThanTheCacheReadsItsSpilledPagesBack) 
   ASSERT_THAT((*tx)->Commit(), IsOk());
   const int64_t calls = BufferedLogWrites() - before;
   EXPECT_LT(calls, 200);
-  Plain other(path_);
-  EXPECT_EQ(other.One("SELECT sum(length(body)) FROM notes WHERE body LIKE 'd%'"), "3000000");
-  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+  ExpectFile(path_, "SELECT sum(length(body)) FROM notes WHERE body LIKE 'd%'", "3000000");
 }
 
 TEST_F(BufferedVfsTest, ARolledBackTransactionLeavesNothingAndTheNextOneCommits) {
@@ -182,10 +191,8 @@ TEST_F(BufferedVfsTest, ARolledBackTransactionLeavesNothingAndTheNextOneCommits)
   ASSERT_THAT(tx.status(), IsOk());
   ASSERT_THAT(Add(**tx, 5, 'f'), IsOk());
   ASSERT_THAT((*tx)->Commit(), IsOk());
-  Plain other(path_);
-  EXPECT_EQ(other.One("SELECT group_concat(DISTINCT substr(body, 1, 1)) || count(*) FROM notes"),
-            "f5");
-  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+  ExpectFile(path_, "SELECT group_concat(DISTINCT substr(body, 1, 1)) || count(*) FROM notes",
+             "f5");
 }
 
 // A raw connection through the buffering VFS, as SqliteDatabase opens them, with
@@ -329,17 +336,10 @@ TEST_F(BufferedVfsTest, ConcurrentWritersReadersAndCheckpointsKeepEveryCommitAnd
   ASSERT_FALSE(failed);
   EXPECT_GT(reads.load(), 0);
   db_->WaitForCheckpoints();
-  {
-    Plain other(path_);
-    EXPECT_EQ(other.One("SELECT count(*) FROM notes"), std::to_string(committed.load()));
-    EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
-  }
+  ExpectFile(path_, "SELECT count(*) FROM notes", std::to_string(committed.load()));
   db_.reset();  // the last connection closed: everything in the file itself
-  const std::string copy = dir_.File("copy.db");
-  std::filesystem::copy_file(path_, copy);
-  Plain alone(copy);
-  EXPECT_EQ(alone.One("SELECT count(*) FROM notes"), std::to_string(committed.load()));
-  EXPECT_EQ(alone.One("PRAGMA integrity_check"), "ok");
+  ExpectFile(CopyOfTheFileAlone(), "SELECT count(*) FROM notes",
+             std::to_string(committed.load()));
 }
 
 // Runs `body` in a child process that ends with _exit (no destructor, no close:
@@ -357,37 +357,36 @@ void InADyingChild(Body body) {
   ASSERT_TRUE(WIFEXITED(status));
 }
 
+// In a child: the database at `path` as the server opens it, or the child ends.
+std::unique_ptr<SqliteDatabase> OpenOrExit(const std::string& path) {
+  Options options;
+  options.path = path;
+  auto db = SqliteDatabase::Open(options);
+  if (!db.ok()) _exit(2);
+  return std::move(*db);
+}
+
 TEST_F(BufferedVfsTest, AProcessThatDiesMidTransactionLeavesTheDatabaseAsItWas) {
   db_.reset();
   InADyingChild([&] {
-    Options options;
-    options.path = path_;
-    auto db = SqliteDatabase::Open(options);
-    if (!db.ok()) _exit(2);
-    auto tx = (*db)->Begin(TxMode::kWrite);
+    auto db = OpenOrExit(path_);
+    auto tx = db->Begin(TxMode::kWrite);
     if (!tx.ok() || !SqliteTx::ConnOf(**tx).Exec("PRAGMA cache_size = 50").ok()) _exit(3);
     if (!Add(**tx, 6000, 'g').ok()) _exit(4);  // spilled: in the log, part in the buffer
     _exit(0);
   });
-  Plain other(path_);
-  EXPECT_EQ(other.One("SELECT count(*) FROM notes"), "0");
-  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+  ExpectFile(path_, "SELECT count(*) FROM notes", "0");
 }
 
 TEST_F(BufferedVfsTest, AProcessThatDiesRightAfterItsCommitKeepsIt) {
   db_.reset();
   InADyingChild([&] {
-    Options options;
-    options.path = path_;
-    auto db = SqliteDatabase::Open(options);
-    if (!db.ok()) _exit(2);
-    auto tx = (*db)->Begin(TxMode::kWrite);
+    auto db = OpenOrExit(path_);
+    auto tx = db->Begin(TxMode::kWrite);
     if (!tx.ok() || !Add(**tx, 6000, 'h').ok() || !(*tx)->Commit().ok()) _exit(3);
     _exit(0);  // no checkpoint, no close: the commit is in the log alone
   });
-  Plain other(path_);
-  EXPECT_EQ(other.One("SELECT count(*) FROM notes WHERE body LIKE 'h%'"), "6000");
-  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
+  ExpectFile(path_, "SELECT count(*) FROM notes WHERE body LIKE 'h%'", "6000");
 }
 
 }  // namespace
