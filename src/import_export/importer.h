@@ -25,7 +25,7 @@
 // thread of its own while the person rows already read are planned (pass 1); a
 // file-level error found late still stops the import before anything is
 // committed. Three threads, two of which do the most: on two cores, the XML, the
-// planning and the writing overlap.
+// planning and the writing overlap (and a fourth, short, hashes the file).
 //
 // Exposure: reads an untrusted file uploaded by an administrator (bounded by
 // ReadLimits), and acts with the administrator's rights only.
