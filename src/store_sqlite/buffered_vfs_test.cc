@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "store_sqlite/db.h"
+#include "store_sqlite/notes_testing.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -28,40 +29,9 @@ namespace {
 using caduce::testing::IsOk;
 using caduce::testing::TempDir;
 using storage::TxMode;
-
-// A connection of the platform's VFS: another program reading the file.
-class Plain {
- public:
-  explicit Plain(const std::string& path) {
-    if (sqlite3_open_v2(path.c_str(), &h_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
-      sqlite3_close_v2(h_);
-      h_ = nullptr;
-    }
-  }
-  ~Plain() { sqlite3_close_v2(h_); }
-  Plain(const Plain&) = delete;
-  Plain& operator=(const Plain&) = delete;
-
-  // The first column of the first row, or "error: ...".
-  std::string One(const char* sql) {
-    if (h_ == nullptr) return "error: cannot open";
-    sqlite3_stmt* st = nullptr;
-    std::string out;
-    if (sqlite3_prepare_v2(h_, sql, -1, &st, nullptr) != SQLITE_OK) {
-      out = std::string("error: ") + sqlite3_errmsg(h_);
-    } else if (sqlite3_step(st) == SQLITE_ROW) {
-      const unsigned char* t = sqlite3_column_text(st, 0);
-      out = t != nullptr ? reinterpret_cast<const char*>(t) : "";
-    } else {
-      out = std::string("error: ") + sqlite3_errmsg(h_);
-    }
-    sqlite3_finalize(st);
-    return out;
-  }
-
- private:
-  sqlite3* h_ = nullptr;
-};
+using testing::AddNotes;
+using testing::kCreateNotes;
+using Plain = testing::PlainConnection;
 
 // What another program finds in the database at `path`: `count_sql`'s answer,
 // and an intact file.
@@ -81,7 +51,7 @@ class BufferedVfsTest : public ::testing::Test {
     auto db = SqliteDatabase::Open(options);
     ASSERT_THAT(db.status(), IsOk());
     db_ = std::move(*db);
-    ASSERT_THAT(Exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)"), IsOk());
+    ASSERT_THAT(Exec(kCreateNotes), IsOk());
   }
 
   Status Exec(const std::string& sql) {
@@ -90,23 +60,8 @@ class BufferedVfsTest : public ::testing::Test {
     return tx->Commit();
   }
 
-  // Adds `rows` rows of 1 KiB in `tx` (about one 4 KiB log frame per 3 rows).
-  static Status Add(storage::Tx& tx, int rows, char letter) {
-    for (int i = 0; i < rows; ++i) {
-      Stmt st(SqliteTx::ConnOf(tx), "INSERT INTO notes(body) VALUES (?1)");
-      st.Bind(1, std::string(1024, letter));
-      CADUCE_RETURN_IF_ERROR(st.Run());
-    }
-    return OkStatus();
-  }
-
-  // A copy of the database file without its log, as a backup of that file
-  // alone would see it.
   std::string CopyOfTheFileAlone() {
-    const std::string copy = dir_.File("copy.db");
-    std::filesystem::remove(copy);
-    std::filesystem::copy_file(path_, copy);
-    return copy;
+    return testing::CopyOfTheFileAlone(path_, dir_.File("copy.db"));
   }
 
   TempDir dir_;
@@ -117,7 +72,7 @@ class BufferedVfsTest : public ::testing::Test {
 TEST_F(BufferedVfsTest, ACommitIsInTheFileForAnotherProgram) {
   auto tx = db_->Begin(TxMode::kWrite);
   ASSERT_THAT(tx.status(), IsOk());
-  ASSERT_THAT(Add(**tx, 10, 'a'), IsOk());
+  ASSERT_THAT(AddNotes(**tx, 10, 'a'), IsOk());
   ASSERT_THAT((*tx)->Commit(), IsOk());
   // Read with the platform's VFS while caduce's connections stay open.
   ExpectFile(path_, "SELECT count(*) FROM notes", "10");
@@ -127,7 +82,7 @@ TEST_F(BufferedVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
   const int64_t before = BufferedLogWrites();
   auto tx = db_->Begin(TxMode::kWrite);
   ASSERT_THAT(tx.status(), IsOk());
-  ASSERT_THAT(Add(**tx, 6000, 'b'), IsOk());  // ~2,000 frames, ~8 MiB of log
+  ASSERT_THAT(AddNotes(**tx, 6000, 'b'), IsOk());  // ~2,000 frames, ~8 MiB of log
   ASSERT_THAT((*tx)->Commit(), IsOk());
   const int64_t calls = BufferedLogWrites() - before;
   // SQLite alone: two calls a frame (its header, then the page).
@@ -144,7 +99,7 @@ TEST_F(BufferedVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
 TEST_F(BufferedVfsTest, ACheckpointWritesTheDatabaseInFewCallsAndTheFileHoldsEverything) {
   auto tx = db_->Begin(TxMode::kWrite);
   ASSERT_THAT(tx.status(), IsOk());
-  ASSERT_THAT(Add(**tx, 6000, 'k'), IsOk());  // ~2,000 pages
+  ASSERT_THAT(AddNotes(**tx, 6000, 'k'), IsOk());  // ~2,000 pages
   const int64_t before = BufferedDatabaseWrites();
   ASSERT_THAT((*tx)->Commit(), IsOk());
   db_->WaitForCheckpoints();
@@ -160,7 +115,7 @@ TEST_F(BufferedVfsTest, ATransactionLargerThanTheCacheReadsItsSpilledPagesBack) 
   ASSERT_THAT(tx.status(), IsOk());
   Connection& conn = SqliteTx::ConnOf(**tx);
   ASSERT_THAT(conn.Exec("PRAGMA cache_size = 50"), IsOk());  // 200 KiB: pages spill
-  ASSERT_THAT(Add(**tx, 3000, 'c'), IsOk());
+  ASSERT_THAT(AddNotes(**tx, 3000, 'c'), IsOk());
   // Every page written again, then read: the spilled ones come back from the log.
   ASSERT_THAT(conn.Exec("UPDATE notes SET body = replace(hex(zeroblob(500)), '0', 'd')"), IsOk());
   {
@@ -184,12 +139,12 @@ TEST_F(BufferedVfsTest, ARolledBackTransactionLeavesNothingAndTheNextOneCommits)
     auto tx = db_->Begin(TxMode::kWrite);
     ASSERT_THAT(tx.status(), IsOk());
     ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec("PRAGMA cache_size = 50"), IsOk());
-    ASSERT_THAT(Add(**tx, 2000, 'e'), IsOk());  // spilled into the log, then rolled back
+    ASSERT_THAT(AddNotes(**tx, 2000, 'e'), IsOk());  // spilled into the log, then rolled back
     ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec("PRAGMA cache_size = -65536"), IsOk());
   }
   auto tx = db_->Begin(TxMode::kWrite);
   ASSERT_THAT(tx.status(), IsOk());
-  ASSERT_THAT(Add(**tx, 5, 'f'), IsOk());
+  ASSERT_THAT(AddNotes(**tx, 5, 'f'), IsOk());
   ASSERT_THAT((*tx)->Commit(), IsOk());
   ExpectFile(path_, "SELECT group_concat(DISTINCT substr(body, 1, 1)) || count(*) FROM notes",
              "f5");
@@ -372,7 +327,7 @@ TEST_F(BufferedVfsTest, AProcessThatDiesMidTransactionLeavesTheDatabaseAsItWas) 
     auto db = OpenOrExit(path_);
     auto tx = db->Begin(TxMode::kWrite);
     if (!tx.ok() || !SqliteTx::ConnOf(**tx).Exec("PRAGMA cache_size = 50").ok()) _exit(3);
-    if (!Add(**tx, 6000, 'g').ok()) _exit(4);  // spilled: in the log, part in the buffer
+    if (!AddNotes(**tx, 6000, 'g').ok()) _exit(4);  // spilled: in the log, part in the buffer
     _exit(0);
   });
   ExpectFile(path_, "SELECT count(*) FROM notes", "0");
@@ -383,7 +338,7 @@ TEST_F(BufferedVfsTest, AProcessThatDiesRightAfterItsCommitKeepsIt) {
   InADyingChild([&] {
     auto db = OpenOrExit(path_);
     auto tx = db->Begin(TxMode::kWrite);
-    if (!tx.ok() || !Add(**tx, 6000, 'h').ok() || !(*tx)->Commit().ok()) _exit(3);
+    if (!tx.ok() || !AddNotes(**tx, 6000, 'h').ok() || !(*tx)->Commit().ok()) _exit(3);
     _exit(0);  // no checkpoint, no close: the commit is in the log alone
   });
   ExpectFile(path_, "SELECT count(*) FROM notes WHERE body LIKE 'h%'", "6000");

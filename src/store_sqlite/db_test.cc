@@ -17,6 +17,7 @@
 #include <string>
 #include <utility>
 
+#include "store_sqlite/notes_testing.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 
@@ -71,9 +72,7 @@ class CheckpointTest : public ::testing::Test {
     db_ = std::move(*db);
     auto tx = db_->Begin(TxMode::kWrite);
     ASSERT_THAT(tx.status(), IsOk());
-    ASSERT_THAT(
-        SqliteTx::ConnOf(**tx).Exec("CREATE TABLE notes(id INTEGER PRIMARY KEY, body TEXT)"),
-        IsOk());
+    ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec(testing::kCreateNotes), IsOk());
     ASSERT_THAT((*tx)->Commit(), IsOk());
     db_->WaitForCheckpoints();
     // The schema and the empty table in the file itself, whatever the threshold.
@@ -96,35 +95,20 @@ class CheckpointTest : public ::testing::Test {
   // Commits `rows` rows of 1 KiB: about one log frame (a 4 KiB page) for each 3 rows.
   Status Write(int rows) {
     CADUCE_TRY(auto tx, db_->Begin(TxMode::kWrite));
-    for (int i = 0; i < rows; ++i) {
-      Stmt st(SqliteTx::ConnOf(*tx), "INSERT INTO notes(body) VALUES (?1)");
-      st.Bind(1, std::string(1024, 'a' + i % 26));
-      CADUCE_RETURN_IF_ERROR(st.Run());
-    }
+    CADUCE_RETURN_IF_ERROR(testing::AddNotes(*tx, rows, 'a'));
     return tx->Commit();
   }
 
-  // The rows a copy of the database file alone holds.
+  // The rows a copy of the database file alone holds (-1 when it cannot say).
   int64_t RowsInTheFileAlone() {
-    std::string copy = dir_.File("copy.db");
-    std::filesystem::remove(copy);
-    std::filesystem::remove(copy + "-wal");
-    std::filesystem::remove(copy + "-shm");
-    std::filesystem::copy_file(dir_.File("caduce.db"), copy);
-    sqlite3* h = nullptr;
-    int64_t n = -1;
-    if (sqlite3_open_v2(copy.c_str(), &h, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK) {
-      sqlite3_stmt* st = nullptr;
-      if (sqlite3_prepare_v2(h, "SELECT count(*) FROM notes", -1, &st, nullptr) == SQLITE_OK &&
-          sqlite3_step(st) == SQLITE_ROW) {
-        n = sqlite3_column_int64(st, 0);
-      } else {
-        ADD_FAILURE() << sqlite3_errmsg(h);
-      }
-      sqlite3_finalize(st);
+    testing::PlainConnection alone(
+        testing::CopyOfTheFileAlone(dir_.File("caduce.db"), dir_.File("copy.db")));
+    std::string n = alone.One("SELECT count(*) FROM notes");
+    if (n.empty() || n.find_first_not_of("0123456789") != std::string::npos) {
+      ADD_FAILURE() << n;
+      return -1;
     }
-    sqlite3_close_v2(h);
-    return n;
+    return std::stoll(n);
   }
 
   int64_t LogBytes() {
