@@ -308,12 +308,14 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
     f->real->pMethods->xClose(f->real);
     return rc;
   }
-  f->buf = nullptr;
   f->log = (flags & SQLITE_OPEN_WAL) != 0;
   f->database = (flags & SQLITE_OPEN_MAIN_DB) != 0;
   f->name = name;
   f->peer = nullptr;
   f->writing = false;
+  f->buf = nullptr;
+  f->off = 0;
+  f->len = 0;
   f->dirty = false;
   f->read_end = -1;
   if (name != nullptr && (f->database || f->log)) {
@@ -326,8 +328,6 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
       it->second->peer = f;
     }
   }
-  f->off = 0;
-  f->len = 0;
   const int version = std::clamp(f->real->pMethods->iVersion, 1, 3);
   f->base.pMethods = &kMethods[version - 1];
   return SQLITE_OK;
@@ -369,28 +369,31 @@ const char* BufferedVfs() {
   std::call_once(once, [] {
     g_root = sqlite3_vfs_find(nullptr);
     if (g_root == nullptr) return;
-    g_vfs = sqlite3_vfs{};
-    g_vfs.iVersion = std::min(g_root->iVersion, 2);
-    g_vfs.szOsFile = static_cast<int>(kHeader) + g_root->szOsFile;
-    g_vfs.mxPathname = g_root->mxPathname;
-    g_vfs.zName = kName;
-    g_vfs.xOpen = Open;
-    g_vfs.xDelete = Delete;
-    g_vfs.xAccess = Access;
-    g_vfs.xFullPathname = FullPathname;
-    g_vfs.xDlOpen = DlOpen;
-    g_vfs.xDlError = DlError;
-    g_vfs.xDlSym = DlSym;
-    g_vfs.xDlClose = DlClose;
-    g_vfs.xRandomness = Randomness;
-    g_vfs.xSleep = Sleep;
-    g_vfs.xCurrentTime = CurrentTime;
-    g_vfs.xGetLastError = GetLastError;
-    if (g_vfs.iVersion >= 2 && g_root->xCurrentTimeInt64 != nullptr) {
-      g_vfs.xCurrentTimeInt64 = CurrentTimeInt64;
-    } else {
-      g_vfs.iVersion = 1;
-    }
+    // Version 2 adds xCurrentTimeInt64 only; the system-call hooks of version 3
+    // (tests of SQLite itself) are not offered.
+    const bool v2 = g_root->iVersion >= 2 && g_root->xCurrentTimeInt64 != nullptr;
+    g_vfs = sqlite3_vfs{.iVersion = v2 ? 2 : 1,
+                        .szOsFile = static_cast<int>(kHeader) + g_root->szOsFile,
+                        .mxPathname = g_root->mxPathname,
+                        .pNext = nullptr,
+                        .zName = kName,
+                        .pAppData = nullptr,
+                        .xOpen = Open,
+                        .xDelete = Delete,
+                        .xAccess = Access,
+                        .xFullPathname = FullPathname,
+                        .xDlOpen = DlOpen,
+                        .xDlError = DlError,
+                        .xDlSym = DlSym,
+                        .xDlClose = DlClose,
+                        .xRandomness = Randomness,
+                        .xSleep = Sleep,
+                        .xCurrentTime = CurrentTime,
+                        .xGetLastError = GetLastError,
+                        .xCurrentTimeInt64 = v2 ? CurrentTimeInt64 : nullptr,
+                        .xSetSystemCall = nullptr,
+                        .xGetSystemCall = nullptr,
+                        .xNextSystemCall = nullptr};
     ok = sqlite3_vfs_register(&g_vfs, 0) == SQLITE_OK;
   });
   return ok ? kName : nullptr;
