@@ -114,6 +114,15 @@ class DirectoryRepository {
   virtual Result<std::optional<AccountBrief>> FindAccountBriefByAddress(
       storage::Tx& tx, std::string_view address) = 0;
   virtual Result<std::vector<Account>> ListAccounts(storage::Tx& tx, const AccountFilter& f) = 0;
+  // The brief of every account, read in one pass, when the store holds at most
+  // `max` accounts; std::nullopt when it holds more. For a bulk import, which asks
+  // whether each of its addresses is taken: one pass instead of as many lookups.
+  // Default: std::nullopt (a store that cannot tell cheaply).
+  virtual Result<std::optional<std::vector<AccountBrief>>> AllAccountBriefs(storage::Tx&,
+                                                                            size_t max) {
+    (void)max;
+    return std::optional<std::vector<AccountBrief>>();
+  }
   // True when an account other than `except_id` has MSSanté local part `local` in a
   // structure whose MSSanté domain is `domain`.
   virtual Result<bool> MssLocalPartTaken(storage::Tx& tx, std::string_view local,

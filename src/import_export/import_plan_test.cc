@@ -309,6 +309,44 @@ TEST_F(ImportPlanTest, PlanGivesTheStoresNextIdsAndUndoesToAMark) {
   EXPECT_EQ(Snapshot(), before);
 }
 
+// Whether the plan read every stored address at once (a store not larger than
+// asked) or looks each one up as asked, it finds the same stored accounts, and
+// the same addresses free.
+TEST_F(ImportPlanTest, StoredAddressesAreFoundWhetherReadAtOnceOrOneByOne) {
+  ASSERT_OK(Import(WriteCsv("a.csv", {MedRow("marie@chu.fr", "Dupont", "Marie"),
+                                      OrgRow("secretariat@chu.fr", "marie@chu.fr")}))
+                .status());
+  ASSERT_OK_AND_ASSIGN(Account marie, service_->GetAccountByAddress(op_, "marie@chu.fr"));
+  for (size_t max : {size_t{1000}, size_t{1}}) {
+    SCOPED_TRACE(max);
+    auto tx = *db_->Begin(storage::TxMode::kRead);
+    PlanRepository plan(repo_);
+    ASSERT_OK(plan.LoadStoredBriefs(*tx, max));
+    ASSERT_OK_AND_ASSIGN(auto found, plan.FindAccountBriefByAddress(*tx, "marie@chu.fr"));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, marie.id);
+    EXPECT_EQ(found->type, directory::AccountType::kMed);
+    EXPECT_EQ(found->structure_id, hospital_.id);
+    ASSERT_OK_AND_ASSIGN(auto none, plan.FindAccountBriefByAddress(*tx, "nina@chu.fr"));
+    EXPECT_FALSE(none.has_value());
+    // The address is taken for a new account, free once the plan's copy of its
+    // account gave it up.
+    Account nina = marie;
+    nina.get(directory::Field::kAddress) = "nina@chu.fr";
+    EXPECT_THAT(plan.InsertAccount(*tx, marie), StatusIs(Code::kAlreadyExists));
+    ASSERT_OK(plan.InsertAccount(*tx, nina).status());
+    Account renamed = marie;
+    renamed.get(directory::Field::kAddress) = "marie.dupont@chu.fr";
+    ASSERT_OK(plan.UpdateAccount(*tx, renamed));
+    ASSERT_OK_AND_ASSIGN(auto freed, plan.FindAccountBriefByAddress(*tx, "marie@chu.fr"));
+    EXPECT_FALSE(freed.has_value());
+    Account again = marie;
+    again.get(directory::Field::kAddress) = "marie@chu.fr";
+    again.get(directory::Field::kNom) = "Autre";
+    EXPECT_OK(plan.InsertAccount(*tx, again).status());
+  }
+}
+
 // One column of a query's rows, a line each (defined below).
 std::string Column(store_sqlite::SqliteDatabase& db, const std::string& sql);
 

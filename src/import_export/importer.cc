@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <fmt/format.h>
 
 #include "base/json.h"
@@ -381,7 +382,9 @@ class Importer {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, AddressRows, TextHash, std::equal_to<>> rows_by_address_;
+  // A flat table (one probe a row); its values move when it grows: no pointer to
+  // one is kept across an insertion.
+  boost::unordered_flat_map<std::string, AddressRows, TextHash, std::equal_to<>> rows_by_address_;
   bool early_ = true;
   // About how many rows the file holds, from its size (a row takes 70 bytes or
   // more in a workbook, more in a CSV): room made at once in the tables that hold
@@ -503,7 +506,7 @@ Status Importer::TakeBatch(Tx& tx, std::vector<BufferedRow> batch) {
     AddressRows* same = nullptr;
     if (!b.address.empty()) {
       auto [it, fresh] = rows_by_address_.try_emplace(b.address);
-      same = &it->second;  // stable: an unordered_map does not move its values
+      same = &it->second;  // valid until the next insertion, after this row
       if (fresh) {
         same->first = b.number;
       } else {
@@ -801,6 +804,12 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   CADUCE_RETURN_IF_ERROR(start_writing());
   // The transaction the rows are planned (or, row by row, written) in.
   auto planning = [&]() -> Tx& { return plan_tx ? *plan_tx : *tx; };
+  // A store not much larger than the file: its addresses read in one pass rather
+  // than looked up one row at a time.
+  auto load_briefs = [&]() -> Status {
+    return plan_ ? plan_->LoadStoredBriefs(planning(), 2 * expected_rows_) : OkStatus();
+  };
+  CADUCE_RETURN_IF_ERROR(load_briefs());
   Report(Progress::Phase::kApplying);
   while (more) {
     CADUCE_RETURN_IF_ERROR(TakeBatch(planning(), std::move(batch)));
@@ -820,6 +829,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
     if (Planned()) SetUpPlan();
     CADUCE_TRY(tx, BeginImport());
     CADUCE_RETURN_IF_ERROR(start_writing());
+    CADUCE_RETURN_IF_ERROR(load_briefs());
     applied_ = 0;
     report_.notifications_queued = 0;
     for (size_t i = 0; i < rows_.size(); ++i) {

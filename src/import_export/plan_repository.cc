@@ -226,8 +226,26 @@ Result<bool> PlanRepository::AddressTaken(storage::Tx& tx, const std::string& ad
   return stored && stored->id != except_id && !accounts_.count(stored->id);
 }
 
+Status PlanRepository::LoadStoredBriefs(storage::Tx& tx, size_t max) {
+  stored_briefs_.reset();
+  CADUCE_TRY(std::optional<std::vector<AccountBrief>> all, base_.AllAccountBriefs(tx, max));
+  if (!all) return OkStatus();
+  stored_briefs_.emplace();
+  stored_briefs_->reserve(all->size());
+  for (AccountBrief& b : *all) {
+    std::string key = b.address;
+    stored_briefs_->emplace(std::move(key), std::move(b));
+  }
+  return OkStatus();
+}
+
 Result<std::optional<AccountBrief>> PlanRepository::StoredBrief(storage::Tx& tx,
                                                                std::string_view address) {
+  if (stored_briefs_) {
+    auto it = stored_briefs_->find(address);
+    if (it == stored_briefs_->end()) return std::optional<AccountBrief>();
+    return std::optional<AccountBrief>(it->second);
+  }
   if (last_brief_ && last_address_ == address) return *last_brief_;
   CADUCE_TRY(std::optional<AccountBrief> stored, base_.FindAccountBriefByAddress(tx, address));
   last_address_.assign(address);
@@ -633,6 +651,7 @@ std::function<Status(storage::Tx&)> PlanRepository::StreamNewAccounts() {
 Status PlanRepository::WriteTo(storage::Tx& tx) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "write the plan"));
   last_brief_.reset();  // the store is about to change
+  stored_briefs_.reset();
   // What only the planning needed, freed for the store's cache.
   decltype(addresses_)().swap(addresses_);
   decltype(mss_)().swap(mss_);

@@ -39,6 +39,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include "audit/audit_log.h"
 #include "base/status.h"
 #include "directory/model.h"
@@ -58,6 +60,13 @@ class PlanRepository final : public directory::DirectoryRepository {
     accounts_.reserve(accounts);
     addresses_.reserve(accounts);
   }
+
+  // Reads the brief of every stored account at once when the store holds at most
+  // `max` (a bulk import next to a store of its size): StoredBrief then answers
+  // from memory. Otherwise each address is looked up in the store as asked.
+  // REQUIRES: `tx` is the transaction the plan is made in, and sees the store as
+  // every later call does.
+  Status LoadStoredBriefs(storage::Tx& tx, size_t max);
 
   // A point the plan can come back to: RollbackTo(mark) undoes every write made
   // since Mark() returned it. REQUIRES: marks are rolled back in reverse order.
@@ -201,9 +210,15 @@ class PlanRepository final : public directory::DirectoryRepository {
   };
   template <typename V>
   using TextMap = std::unordered_map<std::string, V, TextHash, std::equal_to<>>;
-  TextMap<int64_t> addresses_;  // their addresses
+  // Their addresses: asked for every row and every connection account, hence a
+  // flat table (one probe of a contiguous group, no node to follow, no division).
+  boost::unordered_flat_map<std::string, int64_t, TextHash, std::equal_to<>> addresses_;
   std::string last_address_;  // StoredBrief's last question and answer
   std::optional<std::optional<directory::AccountBrief>> last_brief_;
+  // Every stored account by address, when LoadStoredBriefs read them.
+  std::optional<boost::unordered_flat_map<std::string, directory::AccountBrief, TextHash,
+                                          std::equal_to<>>>
+      stored_briefs_;
   // MSSanté local part → plan accounts holding it; and the store accounts the plan
   // changed whose stored account held it.
   TextMap<std::set<int64_t>> mss_;

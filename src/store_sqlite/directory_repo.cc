@@ -823,6 +823,35 @@ Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBrief(
   return found;
 }
 
+Result<std::optional<std::vector<AccountBrief>>> SqliteDirectoryRepository::AllAccountBriefs(
+    storage::Tx& tx, size_t max) {
+  Connection& conn = ConnOf(tx);
+  int64_t largest = 0;
+  {
+    // Ids only grow: the largest one bounds the number of rows, at no cost.
+    Stmt st(conn, "SELECT coalesce(max(id), 0) FROM accounts");
+    if (st.Step()) largest = st.Int64(0);
+    CADUCE_RETURN_IF_ERROR(st.status());
+  }
+  if (largest > 0 && static_cast<uint64_t>(largest) > max) {
+    int64_t count = 0;
+    Stmt st(conn, "SELECT count(*) FROM accounts");
+    if (st.Step()) count = st.Int64(0);
+    CADUCE_RETURN_IF_ERROR(st.status());
+    if (static_cast<uint64_t>(count) > max) return std::optional<std::vector<AccountBrief>>();
+  }
+  std::vector<AccountBrief> out;
+  Stmt st(conn, "SELECT id, structure_id, type, default_mailbox_id, address FROM accounts");
+  while (st.Step()) {
+    std::optional<AccountType> t = directory::ParseAccountType(st.TextView(2));
+    if (!t) return DataLossError(fmt::format("account {} has an unknown type", st.Int64(0)));
+    out.push_back(AccountBrief{st.Int64(0), st.Int64(1), *t, std::string(st.TextView(4)),
+                               st.IsNull(3) ? 0 : st.Int64(3)});
+  }
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return std::optional<std::vector<AccountBrief>>(std::move(out));
+}
+
 Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBriefByAddress(
     storage::Tx& tx, std::string_view address) {
   Stmt st(ConnOf(tx),

@@ -59,6 +59,8 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
   Result<std::optional<directory::Account>> FindAccount(storage::Tx& tx, int64_t id) override;
   Result<std::optional<directory::AccountBrief>> FindAccountBrief(storage::Tx& tx,
                                                                  int64_t id) override;
+  Result<std::optional<std::vector<directory::AccountBrief>>> AllAccountBriefs(
+      storage::Tx& tx, size_t max) override;
   Result<std::optional<directory::AccountBrief>> FindAccountBriefByAddress(
       storage::Tx& tx, std::string_view address) override;
   Result<std::optional<directory::Account>> FindAccountByAddress(storage::Tx& tx,

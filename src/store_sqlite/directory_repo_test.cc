@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -15,6 +16,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "directory/fields.h"
 #include "store_sqlite/columns.h"
@@ -382,6 +385,37 @@ TEST_F(SqliteDirectoryTest, QueriesUseTheirIndexes) {
 
   ASSERT_OK(repo.MssLocalPartTaken(*tx, "jean.dupont", "a.mssante.fr", 0));
   EXPECT_THAT(PlanOf(*tx, "a.mss_address = ?1"), Contains(HasSubstr("accounts_by_mss")));
+}
+
+// A bulk import reads every stored address at once when the store is not much
+// larger than its file: all of them, each with its id, structure, type and
+// default mailbox; none when the store holds more than asked.
+TEST_F(SqliteDirectoryTest, AllAccountBriefsReadsEveryAccountUpToAMaximum) {
+  RightsSetup r;
+  SetUpRights(&r);
+  Account marie = Person(r.structure, "marie@chu.fr");
+  marie.type = AccountType::kMed;
+  marie.default_mailbox_id = r.mailbox;
+  ASSERT_OK_AND_ASSIGN(int64_t marie_id, r.repo.InsertAccount(*r.tx, marie));
+  ASSERT_OK_AND_ASSIGN(int64_t paul_id, r.repo.InsertAccount(*r.tx, Person(r.structure, "paul@chu.fr")));
+
+  ASSERT_OK_AND_ASSIGN(auto all, r.repo.AllAccountBriefs(*r.tx, 3));
+  ASSERT_TRUE(all.has_value());
+  std::vector<std::string> seen;
+  for (const directory::AccountBrief& b : *all) {
+    seen.push_back(fmt::format("{} {} {} {} {}", b.id, b.address, b.structure_id,
+                               directory::AccountTypeCode(b.type), b.default_mailbox_id));
+  }
+  std::sort(seen.begin(), seen.end());
+  std::vector<std::string> expected = {
+      fmt::format("{} secretariat@chu.fr {} ORG 0", r.mailbox, r.structure),
+      fmt::format("{} marie@chu.fr {} MED {}", marie_id, r.structure, r.mailbox),
+      fmt::format("{} paul@chu.fr {} PER 0", paul_id, r.structure)};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(seen, expected);
+
+  ASSERT_OK_AND_ASSIGN(auto too_many, r.repo.AllAccountBriefs(*r.tx, 2));
+  EXPECT_FALSE(too_many.has_value());
 }
 
 TEST(PrefixSuccessorTest, IsTheNextStringAfterEveryExtension) {

@@ -714,6 +714,7 @@ class SheetParser {
   // ST_CellType (§18.18.11); an unknown type is read as a number.
   enum class Type { kNumber, kShared, kInline, kStr, kBool, kError, kDate };
 
+  // Compared a byte at a time: called for every tag of the sheet.
   static Element Classify(std::string_view n) {
     switch (n.size()) {
       case 1:
@@ -722,9 +723,10 @@ class SheetParser {
                : n[0] == 't' ? Element::kT
                              : Element::kOther;
       case 2:
-        return n == "is" ? Element::kIs : Element::kOther;
+        return n[0] == 'i' && n[1] == 's' ? Element::kIs : Element::kOther;
       case 3:
-        return n == "row" ? Element::kRow : n == "rPh" ? Element::kRPh : Element::kOther;
+        if (n[0] == 'r' && n[1] == 'o' && n[2] == 'w') return Element::kRow;
+        return n[0] == 'r' && n[1] == 'P' && n[2] == 'h' ? Element::kRPh : Element::kOther;
       case 9:
         return n == "sheetData" ? Element::kSheetData : Element::kOther;
       default:
@@ -733,12 +735,22 @@ class SheetParser {
   }
 
   static Type TypeOf(std::string_view t) {
-    if (t == "s") return Type::kShared;
+    if (t.size() == 1) {
+      switch (t[0]) {
+        case 's':
+          return Type::kShared;
+        case 'b':
+          return Type::kBool;
+        case 'e':
+          return Type::kError;
+        case 'd':
+          return Type::kDate;
+        default:
+          return Type::kNumber;
+      }
+    }
     if (t == "inlineStr") return Type::kInline;
     if (t == "str") return Type::kStr;
-    if (t == "b") return Type::kBool;
-    if (t == "e") return Type::kError;
-    if (t == "d") return Type::kDate;
     return Type::kNumber;
   }
 

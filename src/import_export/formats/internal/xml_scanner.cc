@@ -17,6 +17,16 @@ constexpr size_t kMaxEntity = 12;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// a == b for the short names of a worksheet ("c", "row", "t"), without a call to
+// memcmp for each.
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 std::string_view LocalOf(std::string_view qname) {
   size_t colon = qname.rfind(':');
   return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
@@ -84,7 +94,8 @@ bool XmlScanner::Fill() {
 
 size_t XmlScanner::FindMarkupEnd(std::string_view close, size_t from) const {
   std::string_view avail(buf_.data() + pos_, end_ - pos_);
-  size_t at = avail.find(close, from);
+  // One byte (an end tag's '>', most of the calls): no substring search.
+  size_t at = close.size() == 1 ? avail.find(close[0], from) : avail.find(close, from);
   return at == std::string_view::npos ? 0 : pos_ + at + close.size();
 }
 
@@ -184,16 +195,21 @@ XmlScanner::Token XmlScanner::ScanMarkup() {
   };
   // Nine bytes tell "<![CDATA[" from "<!DOCTYPE"; two are enough for the rest.
   if (!ensure(2)) return Token::kError;
-  if (end_ - pos_ >= 2 && buf_[pos_ + 1] == '!' && !ensure(9)) return Token::kError;
-  std::string_view head(buf_.data() + pos_, std::min<size_t>(end_ - pos_, 9));
   text_ = {};
   cdata_ = false;
-  const bool first = !root_seen_ && depth_ == 0;
-  if (head.starts_with("</")) {
+  // The second byte tells the markup apart: '/' an end tag, '?' a processing
+  // instruction, '!' a comment, CDATA section or declaration, anything else a start
+  // tag (most of a worksheet: tested first, without comparing strings).
+  const char second = end_ - pos_ >= 2 ? buf_[pos_ + 1] : '\0';
+  if (second == '/') {
     size_t end = wait_for(">", 2);
     if (end == 0) return Token::kError;
     return ScanEndTag(end);
   }
+  if (second != '?' && second != '!') return ScanStartTagAt();
+  if (second == '!' && !ensure(9)) return Token::kError;
+  std::string_view head(buf_.data() + pos_, std::min<size_t>(end_ - pos_, 9));
+  const bool first = !root_seen_ && depth_ == 0;
   if (head.starts_with("<?")) {
     size_t end = wait_for("?>", 2);
     if (end == 0) return Token::kError;
@@ -231,7 +247,10 @@ XmlScanner::Token XmlScanner::ScanMarkup() {
                     part_));
     return Token::kError;
   }
-  if (head.starts_with("<!")) return Fail("déclaration inconnue");
+  return Fail("déclaration inconnue");
+}
+
+XmlScanner::Token XmlScanner::ScanStartTagAt() {
   // A start tag: its '>' is the first one outside quoted attribute values.
   size_t from = 1;
   char quote = 0;
@@ -242,7 +261,11 @@ XmlScanner::Token XmlScanner::ScanMarkup() {
     for (; i < avail; ++i) {
       char c = p[i];
       if (quote != 0) {
-        if (c == quote) quote = 0;
+        if (c == quote) {
+          quote = 0;
+        } else if (c == '<') {
+          return Fail("'<' dans une balise");  // not even in a value (XML 1.0 §3.1 AttValue)
+        }
       } else if (c == '"' || c == '\'') {
         quote = c;
       } else if (c == '>') {
@@ -287,15 +310,14 @@ XmlScanner::Token XmlScanner::ScanStartTag(size_t end) {
       return Fail(fmt::format("attribut mal formé dans <{}>", qname));
     }
     const char q = t[i++];
-    size_t close = t.find(q, i);
-    if (close == std::string_view::npos) {
-      return Fail(fmt::format("attribut mal formé dans <{}>", qname));
-    }
+    size_t close = i;
+    while (close < t.size() && t[close] != q) ++close;  // values are short: no call
+    if (close == t.size()) return Fail(fmt::format("attribut mal formé dans <{}>", qname));
+    // ScanStartTagAt() refused a '<' in the tag, values included.
     std::string_view value = t.substr(i, close - i);
-    if (value.find('<') != std::string_view::npos) return Fail("'<' dans une balise");
     i = close + 1;
     // Namespace declarations are not attributes (Namespaces in XML §3).
-    if (aname == "xmlns" || aname.starts_with("xmlns:")) continue;
+    if (aname[0] == 'x' && (aname == "xmlns" || aname.starts_with("xmlns:"))) continue;
     attrs_.push_back({LocalOf(aname), value});
   }
   if (depth_ == 0 && root_seen_) return Fail("plusieurs éléments racines");
@@ -312,7 +334,7 @@ XmlScanner::Token XmlScanner::ScanStartTag(size_t end) {
 XmlScanner::Token XmlScanner::ScanEndTag(size_t end) {
   std::string_view qname(buf_.data() + pos_ + 2, end - pos_ - 3);
   while (!qname.empty() && IsSpace(qname.back())) qname.remove_suffix(1);
-  if (depth_ == 0 || open_[depth_ - 1] != qname) {
+  if (depth_ == 0 || !SameName(open_[depth_ - 1], qname)) {
     return Fail(fmt::format("balise fermante </{}> inattendue", qname.substr(0, 40)));
   }
   --depth_;
@@ -339,7 +361,8 @@ bool XmlScanner::CheckDeclaration(std::string_view decl) {
 
 std::optional<std::string_view> XmlScanner::Attr(std::string_view local) {
   for (const RawAttr& a : attrs_) {
-    if (a.local != local) continue;
+    // Most names are one letter ("r", "t", "s"): sizes and first letters first.
+    if (!SameName(a.local, local)) continue;
     bool plain = true;
     for (char c : a.value) {
       if (c == '&' || static_cast<unsigned char>(c) < 0x20) {

@@ -103,6 +103,8 @@ class XmlScanner {
   // `close`, or 0 when more bytes are needed.
   size_t FindMarkupEnd(std::string_view close, size_t from) const;
   Token ScanMarkup();
+  // The start tag at pos_: finds its end, then ScanStartTag.
+  Token ScanStartTagAt();
   Token ScanStartTag(size_t end);
   Token ScanEndTag(size_t end);
   bool CheckDeclaration(std::string_view decl);
