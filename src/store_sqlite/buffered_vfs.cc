@@ -1,7 +1,9 @@
 // The VFS that gathers small writes to a log or a database (see buffered_vfs.h).
 #include "store_sqlite/buffered_vfs.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,9 +20,16 @@ constexpr char kName[] = "caduce-buffered";
 // 30 frames of 4 KiB pages a write.
 constexpr size_t kBuffer = 120 * 1024;
 
+// Write-behind: once this many bytes went to a log or a database since its last
+// sync, the kernel is told to start writing them to the disk (as PostgreSQL's
+// *_flush_after settings do), so that the sync at a large commit or at the end
+// of a checkpoint waits for little rather than for everything.
+constexpr sqlite3_int64 kWriteBehind = 2 * 1024 * 1024;
+
 sqlite3_vfs* g_root = nullptr;  // the platform's VFS, set once before registering
 std::atomic<int64_t> g_log_writes{0};
 std::atomic<int64_t> g_database_writes{0};
+std::atomic<int64_t> g_write_behinds{0};
 
 // Our part of an open file; the platform's file follows it in the same block.
 struct BufferedFile {
@@ -43,6 +52,11 @@ struct BufferedFile {
   size_t len;
   bool dirty;
   sqlite3_int64 read_end;  // where the last read ended: the next read follows?
+  // Write-behind: a descriptor of the same file, opened read-only (the platform's
+  // file keeps its own private), or -1; the bytes written since the writeback
+  // was last started or the file synced.
+  int behind_fd;
+  sqlite3_int64 unstarted;
 };
 
 constexpr size_t kHeader = (sizeof(BufferedFile) + 15) & ~size_t{15};
@@ -60,7 +74,15 @@ const sqlite3_io_methods* Real(BufferedFile* f) { return f->real->pMethods; }
 
 int WriteReal(BufferedFile* f, const void* data, int amt, sqlite3_int64 off) {
   (f->log ? g_log_writes : g_database_writes).fetch_add(1, std::memory_order_relaxed);
-  return Real(f)->xWrite(f->real, data, amt, off);
+  int rc = Real(f)->xWrite(f->real, data, amt, off);
+  if (rc == SQLITE_OK && f->behind_fd >= 0 && (f->unstarted += amt) >= kWriteBehind) {
+    // Starts the writeback of the file's dirty pages and returns at once: no
+    // promise of durability (the sync still gives that), hence no error to report.
+    (void)sync_file_range(f->behind_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    f->unstarted = 0;
+    g_write_behinds.fetch_add(1, std::memory_order_relaxed);
+  }
+  return rc;
 }
 
 // Writes the window if it is dirty, then lets it go. Kept on failure: the error
@@ -94,6 +116,8 @@ int Close(sqlite3_file* file) {
   int rc = Real(f)->xClose(f->real);
   delete[] f->buf;
   f->buf = nullptr;
+  if (f->behind_fd >= 0) ::close(f->behind_fd);
+  f->behind_fd = -1;
   return flushed != SQLITE_OK ? flushed : rc;
 }
 
@@ -180,6 +204,7 @@ int Truncate(sqlite3_file* file, sqlite3_int64 size) {
   return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xTruncate(r, size); });
 }
 int Sync(sqlite3_file* file, int flags) {
+  Of(file)->unstarted = 0;
   return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xSync(r, flags); });
 }
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
@@ -318,7 +343,10 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
   f->len = 0;
   f->dirty = false;
   f->read_end = -1;
+  f->behind_fd = -1;
+  f->unstarted = 0;
   if (name != nullptr && (f->database || f->log)) {
+    f->behind_fd = ::open(name, O_RDONLY | O_CLOEXEC);  // -1: no write-behind
     std::lock_guard<std::mutex> lock(g_files_mu);
     if (f->database) {
       Databases()[name] = f;
@@ -401,5 +429,6 @@ const char* BufferedVfs() {
 
 int64_t BufferedLogWrites() { return g_log_writes.load(std::memory_order_relaxed); }
 int64_t BufferedDatabaseWrites() { return g_database_writes.load(std::memory_order_relaxed); }
+int64_t BufferedWriteBehinds() { return g_write_behinds.load(std::memory_order_relaxed); }
 
 }  // namespace caduce::store_sqlite

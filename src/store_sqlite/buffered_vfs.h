@@ -32,6 +32,12 @@
 //   for the next writer may already have committed frames at those offsets; and
 //   no window read ahead outlives the write lock, under which no other
 //   connection writes the log.
+// Write-behind: every 2 MiB written to a log or a database since its last sync,
+// the kernel is asked to start writing the file's dirty pages to the disk
+// (sync_file_range, SYNC_FILE_RANGE_WRITE: it waits for nothing and promises
+// nothing), so that the sync of a large commit or of a checkpoint's end finds
+// little left to write. As PostgreSQL's wal_writer_flush_after and
+// checkpoint_flush_after.
 // PRAGMAs that would break these conditions (synchronous below FULL, exclusive
 // locking) are refused on such a connection. A crash loses at most frames of a
 // transaction that had not committed, which SQLite's recovery ignores as it
@@ -55,6 +61,9 @@ const char* BufferedVfs();
 // buffers at work.
 int64_t BufferedLogWrites();
 int64_t BufferedDatabaseWrites();
+// How many times the writeback of a log or a database was started ahead of its
+// sync (write-behind, every 2 MiB written).
+int64_t BufferedWriteBehinds();
 
 }  // namespace caduce::store_sqlite
 
