@@ -56,10 +56,8 @@ class PlanRepository final : public directory::DirectoryRepository {
 
   // Room for about `accounts` new or changed accounts, made at once rather than by
   // growing the plan's tables (each growth rehashes every entry).
-  void Reserve(size_t accounts) {
-    accounts_.reserve(accounts);
-    addresses_.reserve(accounts);
-  }
+  // (The flat address table grows by itself: see rows_by_address_ in importer.cc.)
+  void Reserve(size_t accounts) { accounts_.reserve(accounts); }
 
   // Reads the brief of every stored account at once when the store holds at most
   // `max` (a bulk import next to a store of its size): StoredBrief then answers
