@@ -93,6 +93,29 @@ TEST_F(BufferedVfsTest, ALargeTransactionWritesTheLogInFewCalls) {
              "6000");
 }
 
+// Write-behind: a transaction that writes megabytes of log has their writeback
+// started as it goes (every 2 MiB), so that its commit's sync waits for little;
+// a small one leaves the kernel alone. Either commits as the platform's VFS would.
+TEST_F(BufferedVfsTest, ALargeTransactionStartsItsWritebackAsItGoesAndASmallOneDoesNot) {
+  int64_t before = BufferedWriteBehinds();
+  {
+    auto tx = db_->Begin(TxMode::kWrite);
+    ASSERT_THAT(tx.status(), IsOk());
+    ASSERT_THAT(AddNotes(**tx, 20, 'w'), IsOk());
+    ASSERT_THAT((*tx)->Commit(), IsOk());
+  }
+  EXPECT_EQ(BufferedWriteBehinds(), before);
+  before = BufferedWriteBehinds();
+  {
+    auto tx = db_->Begin(TxMode::kWrite);
+    ASSERT_THAT(tx.status(), IsOk());
+    ASSERT_THAT(AddNotes(**tx, 6000, 'x'), IsOk());  // ~8 MiB of log
+    ASSERT_THAT((*tx)->Commit(), IsOk());
+  }
+  EXPECT_GE(BufferedWriteBehinds() - before, 3);
+  ExpectFile(path_, "SELECT count(*) FROM notes", "6020");
+}
+
 // The checkpoint copies the log into the database a page a call in SQLite; here
 // consecutive pages go out together, and the file alone (a copy without its log,
 // as a backup of that file would see it) holds every row once it is done.
