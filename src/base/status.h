@@ -127,11 +127,13 @@ class [[nodiscard]] Result {
 #define CADUCE_INTERNAL_CONCAT2(a, b) a##b
 #define CADUCE_INTERNAL_CONCAT(a, b) CADUCE_INTERNAL_CONCAT2(a, b)
 
-// Returns the status of `expr` from the enclosing function when it is not OK.
+// Returns the status of `expr` (a Status or a Result) from the enclosing function
+// when it is not OK. An OK one is not copied: this runs for every token of a
+// worksheet and every row of an import.
 #define CADUCE_RETURN_IF_ERROR(expr)                                   \
   do {                                                                 \
-    ::caduce::Status caduce_status_ = (expr).status();                 \
-    if (!caduce_status_.ok()) return caduce_status_;                   \
+    auto&& caduce_checked_ = (expr);                                   \
+    if (!caduce_checked_.ok()) return ::caduce::Status(caduce_checked_.status()); \
   } while (0)
 
 // CADUCE_TRY(auto x, Compute()); declares x from the value of a Result, or returns

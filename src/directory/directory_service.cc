@@ -385,7 +385,12 @@ Result<Account> DirectoryService::CreateAccountInTx(Tx& tx, const Actor& actor,
   // password (nobody signs into it) and is in service at once.
   account.status = IsNominative(*type) ? AccountStatus::kPending : AccountStatus::kActive;
   account.visible_in_directory = options.visible_in_directory;
-  account.fields = vr.normalized;
+  // The list of connection accounts is not a column of the account: kept aside,
+  // and the validated values moved rather than copied (a bulk import makes
+  // hundreds of thousands of accounts).
+  std::string connection_accounts =
+      std::move(vr.normalized[FieldIndex(Field::kConnectionAccounts)]);
+  account.fields = std::move(vr.normalized);
   account.get(Field::kType) = std::string(AccountTypeCode(*type));
   account.get(Field::kConnectionAccounts).clear();
   account.get(Field::kStructure).clear();
@@ -408,8 +413,7 @@ Result<Account> DirectoryService::CreateAccountInTx(Tx& tx, const Actor& actor,
   }
 
   if (IsSharedMailbox(account.type)) {
-    std::vector<std::string> persons =
-        SplitList(vr.normalized[FieldIndex(Field::kConnectionAccounts)]);
+    std::vector<std::string> persons = SplitList(connection_accounts);
     if (!persons.empty()) {
       int64_t granted = 0, revoked = 0;
       CADUCE_RETURN_IF_ERROR(
