@@ -361,8 +361,7 @@ bool XmlScanner::CheckDeclaration(std::string_view decl) {
 
 std::optional<std::string_view> XmlScanner::Attr(std::string_view local) {
   for (const RawAttr& a : attrs_) {
-    // Most names are one letter ("r", "t", "s"): sizes and first letters first.
-    if (!SameName(a.local, local)) continue;
+    if (!SameName(a.local, local)) continue;  // most are one letter: "r", "t", "s"
     bool plain = true;
     for (char c : a.value) {
       if (c == '&' || static_cast<unsigned char>(c) < 0x20) {
