@@ -86,6 +86,12 @@ Result<std::unique_ptr<App>> App::Start(const AppOptions& options) {
 
   store_sqlite::Options db_options;
   db_options.path = options.db_path;
+  db_options.on_checkpoint_error = [](const Status& st) {
+    std::fprintf(stderr,
+                 "caduce : base de données : la copie du journal dans le fichier a échoué "
+                 "(checkpoint), les données validées restent dans le journal : %s\n",
+                 st.ToString().c_str());
+  };
   CADUCE_TRY(impl->db, store_sqlite::SqliteDatabase::Open(db_options));
   const Clock& clock = SystemClock::Get();
   impl->audit = std::make_unique<audit::AuditLog>(impl->audit_repo, clock);

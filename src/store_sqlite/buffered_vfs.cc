@@ -1,4 +1,4 @@
-// The VFS that gathers small writes to a log or a database (see buffered_vfs.h).
+// The VFS that gathers small writes to a log (see buffered_vfs.h).
 #include "store_sqlite/buffered_vfs.h"
 
 #include <fcntl.h>
@@ -32,6 +32,8 @@ std::atomic<int64_t> g_database_writes{0};
 std::atomic<int64_t> g_write_behinds{0};
 
 // Our part of an open file; the platform's file follows it in the same block.
+// Only a log's writes wait in its window; a database's go straight through (see
+// Write), with its write-behind.
 struct BufferedFile {
   sqlite3_file base;
   sqlite3_file* real;
@@ -44,9 +46,9 @@ struct BufferedFile {
   // A log: its connection holds the log's write lock (no other connection writes
   // the log meanwhile), as the database's shared-memory locks say.
   bool writing;
-  // The window: the bytes [off, off + len) of the file as they are or are to be,
-  // not written yet when dirty (a log's appends, a checkpoint's pages), or read
-  // ahead (a log read from start to end while its connection writes it).
+  // A log's window: the bytes [off, off + len) of the file as they are or are to
+  // be, not written yet when dirty (appends, headers written again), or read ahead
+  // (the log read from start to end while its connection writes it).
   char* buf;  // kBuffer bytes, allocated when first needed
   sqlite3_int64 off;
   size_t len;
@@ -163,10 +165,13 @@ int Read(sqlite3_file* file, void* data, int amt, sqlite3_int64 off) {
 int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
   BufferedFile* f = Of(file);
   // A log is buffered only while paired with its database, whose locks say when
-  // its write transaction ends (ShmLock).
-  if (!(f->database || (f->log && f->peer != nullptr))) {
-    return Real(f)->xWrite(f->real, data, amt, off);
-  }
+  // its write transaction ends (ShmLock). A database's writes (a checkpoint's copy)
+  // go straight through: SQLite ignores what the file answers once the copy is
+  // done (SQLITE_FCNTL_CKPT_DONE), and a checkpoint cut short by a reader then
+  // tells later readers to read the copied pages from the file, without a sync:
+  // a copy that failed in a buffer would go unnoticed, and those readers would get
+  // the pages as they were (ACheckpointCutShortByAReaderThatCannotWriteLosesNothing).
+  if (!(f->log && f->peer != nullptr)) return WriteReal(f, data, amt, off);
   const auto size = static_cast<sqlite3_int64>(amt);
   if (f->len > 0) {
     const sqlite3_int64 end = f->off + static_cast<sqlite3_int64>(f->len);
@@ -211,9 +216,8 @@ int FileSize(sqlite3_file* file, sqlite3_int64* size) {
   return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xFileSize(r, size); });
 }
 
-// A database's pages wait in its buffer only while its connection holds its
-// locks as they are: every lock change, of the file or of the log's shared
-// memory (a checkpoint lets readers back to the file by one), writes them first.
+// Every lock change of a file writes its window first (a log's frames wait only
+// while its connection holds its locks as they are).
 int Lock(sqlite3_file* file, int level) {
   return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xLock(r, level); });
 }
@@ -257,10 +261,7 @@ int FileControl(sqlite3_file* file, int op, void* arg) {
     }
   }
   // Whatever the control does to the file (a size hint, a chunk size), it sees
-  // every byte written so far. Load-bearing for SQLITE_FCNTL_CKPT_DONE: a
-  // checkpoint sends it to the database once its pages are copied, before it
-  // tells readers (nBackfill) to read them from the file, which a checkpoint cut
-  // short by a reader does without a sync.
+  // every byte written so far.
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xFileControl(f->real, op, arg);
 }

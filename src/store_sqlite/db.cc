@@ -218,6 +218,7 @@ void SqliteDatabase::AskCheckpoint(int frames) {
 
 void SqliteDatabase::CheckpointLoop() {
   std::unique_ptr<Connection> conn;
+  Status reported;  // the last error given to on_checkpoint_error; OK after a success
   std::unique_lock<std::mutex> lock(ckpt_mu_);
   for (;;) {
     ckpt_cv_.wait(lock, [&] { return ckpt_asked_ || ckpt_stop_; });
@@ -241,6 +242,10 @@ void SqliteDatabase::CheckpointLoop() {
                                          &log, &copied);
       if (rc != SQLITE_OK && (rc & 0xFF) != SQLITE_BUSY) st = conn->LastError("checkpoint");
     }
+    if (!st.ok() && !(st == reported) && options_.on_checkpoint_error) {
+      options_.on_checkpoint_error(st);
+    }
+    reported = st;
     lock.lock();
     ckpt_copied_ = std::max(copied, 0);
     ckpt_running_ = false;

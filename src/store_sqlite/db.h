@@ -47,6 +47,10 @@ struct Options {
   int64_t journal_size_limit = 64 << 20;
   // Tests only: run by the checkpoint thread before each checkpoint.
   std::function<void()> before_checkpoint;
+  // Called on the checkpoint thread when a checkpoint fails (a reader or writer in
+  // the way is not a failure), once for each new error: the server logs it. What
+  // was committed stays in the log, readable, until a checkpoint succeeds.
+  std::function<void(const Status&)> on_checkpoint_error;
 };
 
 class Connection;

@@ -7,9 +7,14 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -188,6 +193,57 @@ TEST_F(CheckpointTest, TheLogFileIsCutBackAfterALargeTransaction) {
   ASSERT_THAT(Write(1), IsOk());  // starts the log over, cut back to the limit
   EXPECT_LE(LogBytes(), (64 << 10) + 2 * 4096 + 64);
   EXPECT_EQ(RowsInTheFileAlone(), 6000);
+}
+
+// A checkpoint that fails is reported once to on_checkpoint_error (the server logs
+// it) and kept in last_checkpoint_error, and what was committed stays readable in
+// the log. A real failure: a child process whose files may not grow past 256 KiB
+// (RLIMIT_FSIZE) commits a change to a page of the database beyond that offset; its
+// frame lands at the start of the log, the checkpoint's copy fails.
+TEST_F(CheckpointTest, AFailedCheckpointIsReportedOnceAndTheCommitStaysInTheLog) {
+  Options o;
+  o.checkpoint_frames = 1;
+  Open(o);
+  ASSERT_THAT(Write(1500), IsOk());  // ~1.5 MiB of rows in the file once copied
+  db_.reset();                       // the close copies everything and removes the log
+  ASSERT_EQ(RowsInTheFileAlone(), 1500);
+  const std::string path = dir_.File("caduce.db");
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit fails with EFBIG instead
+    rlimit limit{256 << 10, 256 << 10};
+    if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(10);
+    std::atomic<int> reported{0};
+    Options c;
+    c.path = path;
+    c.checkpoint_frames = 1;
+    c.on_checkpoint_error = [&](const Status&) { ++reported; };
+    auto db = SqliteDatabase::Open(c);
+    if (!db.ok()) _exit(11);
+    for (char letter : {'x', 'y'}) {  // the same failure twice: reported once
+      auto tx = (*db)->Begin(TxMode::kWrite);
+      if (!tx.ok()) _exit(12);
+      std::string sql = "UPDATE notes SET body = 'changed ";
+      sql += letter;
+      sql += "' WHERE id = (SELECT max(id) FROM notes)";
+      if (!SqliteTx::ConnOf(**tx).Exec(sql).ok()) _exit(13);
+      if (!(*tx)->Commit().ok()) _exit(14);
+      (*db)->WaitForCheckpoints();
+    }
+    if ((*db)->last_checkpoint_error().ok()) _exit(15);
+    if (reported != 1) _exit(16);
+    _exit(0);  // no close: its checkpoint would fail the same way
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // Another program reads the last change from the log; the file is sound.
+  testing::PlainConnection other(path);
+  EXPECT_EQ(other.One("SELECT body FROM notes WHERE id = (SELECT max(id) FROM notes)"),
+            "changed y");
+  EXPECT_EQ(other.One("PRAGMA integrity_check"), "ok");
 }
 
 TEST_F(CheckpointTest, ClosingTheDatabaseLeavesEverythingInTheFile) {
