@@ -178,8 +178,8 @@ int Write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 off) {
   if (f->len > 0) {
     const sqlite3_int64 end = f->off + static_cast<sqlite3_int64>(f->len);
     if (off >= f->off && off <= end && off + size <= f->off + static_cast<sqlite3_int64>(kBuffer)) {
-      // What follows the buffer (a log's next frame, a checkpoint's next page), or
-      // a part of it written again (a frame of this transaction): in the buffer.
+      // What follows the buffer (the next frame), or a part of it written again
+      // (a frame of this transaction): in the buffer.
       std::memcpy(f->buf + (off - f->off), data, static_cast<size_t>(amt));
       f->len = std::max(f->len, static_cast<size_t>(off + size - f->off));
       f->dirty = true;
@@ -218,22 +218,12 @@ int FileSize(sqlite3_file* file, sqlite3_int64* size) {
   return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xFileSize(r, size); });
 }
 
-// Every lock change of a file writes its window first (a log's frames wait only
-// while its connection holds its locks as they are).
-int Lock(sqlite3_file* file, int level) {
-  return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xLock(r, level); });
-}
-// Before a lock is let go: the buffer written, or, when that fails, dropped (the
-// error reached SQLite at the sync that failed first), and the lock let go all
-// the same: nothing may be written once another connection can take the lock.
-void FlushBeforeUnlock(BufferedFile* f) {
-  if (Flush(f) != SQLITE_OK) Drop(f);
-}
-
+// Locks, the shared memory and its locks are the database file's (a log gets none
+// of these calls in WAL mode), and a database file holds no window: straight
+// through.
+int Lock(sqlite3_file* file, int level) { return Real(Of(file))->xLock(Of(file)->real, level); }
 int Unlock(sqlite3_file* file, int level) {
-  BufferedFile* f = Of(file);
-  FlushBeforeUnlock(f);
-  return Real(f)->xUnlock(f->real, level);
+  return Real(Of(file))->xUnlock(Of(file)->real, level);
 }
 int CheckReservedLock(sqlite3_file* file, int* out) {
   return Real(Of(file))->xCheckReservedLock(Of(file)->real, out);
@@ -278,11 +268,6 @@ int ShmMap(sqlite3_file* file, int region, int size, int extend, void volatile**
 }
 int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
   BufferedFile* f = Of(file);
-  if ((flags & SQLITE_SHM_UNLOCK) != 0) {
-    FlushBeforeUnlock(f);
-  } else if (int rc = Flush(f); rc != SQLITE_OK) {
-    return rc;
-  }
   // The log's write lock (offset 0, WAL_WRITE_LOCK in wal.c) let go: the write
   // transaction is over. A commit synced the log, so whatever its buffer still
   // holds is frames of a transaction rolled back: dropped, never written, for
@@ -304,8 +289,7 @@ int ShmUnmap(sqlite3_file* file, int remove) {
   return Real(Of(file))->xShmUnmap(Of(file)->real, remove);
 }
 int Fetch(sqlite3_file* file, sqlite3_int64 off, int amt, void** out) {
-  // A map shows the file.
-  return AfterFlush(file, [&](auto* m, sqlite3_file* r) { return m->xFetch(r, off, amt, out); });
+  return Real(Of(file))->xFetch(Of(file)->real, off, amt, out);  // a database's: no window
 }
 int Unfetch(sqlite3_file* file, sqlite3_int64 off, void* p) {
   return Real(Of(file))->xUnfetch(Of(file)->real, off, p);

@@ -7,8 +7,7 @@
 // Here consecutive writes to a log wait in a window of that open file (120 KiB:
 // the most the platform's VFS writes at once) and go out in one call when the
 // window is full or a write lands elsewhere, and before the file is synced, read
-// across the window, sized, truncated, mapped, locked or unlocked (its own locks
-// and its log's shared-memory locks), or closed. A log read from frame to frame
+// across the window, sized, truncated, sent a file control, or closed. A log read from frame to frame
 // while its connection holds the log's write lock (at a commit, SQLite reads every
 // frame the transaction wrote over, to write its header again: ~36,000 frames for
 // that import) is read a window ahead, and the header writes gather in the window.

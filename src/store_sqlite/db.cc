@@ -276,8 +276,8 @@ Status SqliteDatabase::last_checkpoint_error() const {
 
 Result<std::unique_ptr<Connection>> SqliteDatabase::OpenConnection() {
   sqlite3* handle = nullptr;
-  // With synchronous=FULL, the writes to the log and the checkpoints' writes to
-  // the database may wait in a buffer (buffered_vfs.h).
+  // With synchronous=FULL, the writes to the log may wait in a buffer
+  // (buffered_vfs.h).
   int rc = sqlite3_open_v2(options_.path.c_str(), &handle,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            options_.synchronous_full ? BufferedVfs() : nullptr);
