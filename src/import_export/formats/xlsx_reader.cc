@@ -210,7 +210,7 @@ struct ZipFileClose {
   void operator()(zip_file_t* f) const { zip_fclose(f); }
 };
 
-class EntryStream {
+class EntryStream : public internal::ByteSource {
  public:
   EntryStream() = default;
 
@@ -249,8 +249,9 @@ class EntryStream {
     return e;
   }
 
-  // Reads up to n bytes; 0 at the end of the entry.
-  Result<size_t> Read(char* buf, size_t n) {
+  // Reads up to n bytes; 0 at the end of the entry. (The worksheet scanner's
+  // byte source.)
+  Result<size_t> Read(char* buf, size_t n) override {
     zip_int64_t got = zip_fread(file_.get(), buf, n);
     if (got < 0) {
       return NotXlsx(fmt::format("archive ZIP corrompue (entrée « {} »)", name_));
@@ -643,17 +644,6 @@ class SharedStringsHandler : public XmlHandler {
 // nearly all of a workbook's bytes, and SpreadsheetML needs only elements,
 // attributes, text and the predefined entities.
 
-// A ZIP entry as the scanner's byte source.
-class EntrySource : public internal::ByteSource {
- public:
-  explicit EntrySource(EntryStream entry) : entry_(std::move(entry)) {}
-  Result<size_t> Read(char* buf, size_t n) override { return entry_.Read(buf, n); }
-  const std::string& name() const { return entry_.name(); }
-
- private:
-  EntryStream entry_;
-};
-
 // The longest tag the worksheet may hold, beyond a CDATA section holding a
 // whole cell: far above what any generator writes.
 constexpr size_t kMaxTag = 1 << 20;
@@ -983,7 +973,7 @@ class SheetParser {
     return Cell::Date(std::move(iso));
   }
 
-  EntrySource source_;
+  EntryStream source_;
   internal::XmlScanner scanner_;
   ReadLimits limits_;
   const SharedStrings* strings_;
