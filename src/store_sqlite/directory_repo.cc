@@ -499,6 +499,24 @@ Result<int64_t> SqliteDirectoryRepository::InsertAccount(storage::Tx& tx, const 
   return id;
 }
 
+// A row of kBriefColumns as an account's brief.
+constexpr char kBriefColumns[] = "id, structure_id, type, default_mailbox_id, address";
+Result<AccountBrief> ReadBrief(Stmt& st) {
+  std::optional<AccountType> t = directory::ParseAccountType(st.TextView(2));
+  if (!t) return DataLossError(fmt::format("account {} has an unknown type", st.Int64(0)));
+  return AccountBrief{st.Int64(0), st.Int64(1), *t, st.Text(4), st.IsNull(3) ? 0 : st.Int64(3)};
+}
+
+// The largest account id (0 when there is none): ids only grow, so it bounds the
+// number of accounts, at the cost of one step down the table's b-tree.
+Result<int64_t> LargestAccountId(Connection& conn) {
+  Stmt st(conn, "SELECT coalesce(max(id), 0) FROM accounts");
+  int64_t largest = 0;
+  if (st.Step()) largest = st.Int64(0);
+  CADUCE_RETURN_IF_ERROR(st.status());
+  return largest;
+}
+
 // The secondary indexes of `tables` that a bulk insert may drop and build again
 // (name, CREATE statement): every index created by a statement, except UNIQUE
 // ones, whose check the inserts themselves must meet, and partial ones (WHERE),
@@ -531,13 +549,7 @@ class DeferredIndexes {
   // Drops the indexes when `count` new accounts outnumber those of the table.
   static Result<DeferredIndexes> Begin(Connection& conn, size_t count) {
     DeferredIndexes d(conn);
-    int64_t largest = 0;
-    {
-      Stmt st(conn, "SELECT coalesce(max(id), 0) FROM accounts");
-      if (st.Step()) largest = st.Int64(0);
-      CADUCE_RETURN_IF_ERROR(st.status());
-    }
-    // Ids only grow: the largest one bounds the number of rows.
+    CADUCE_TRY(int64_t largest, LargestAccountId(conn));
     if (count < 1000 || static_cast<int64_t>(count) <= largest) return d;
     CADUCE_TRY(auto all, RebuildableIndexes(conn, {"accounts"}));
     for (auto& index : all) {
@@ -810,14 +822,13 @@ Result<std::optional<Account>> SqliteDirectoryRepository::FindAccount(storage::T
 
 Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBrief(
     storage::Tx& tx, int64_t id) {
-  Stmt st(ConnOf(tx),
-          "SELECT structure_id, type, address, default_mailbox_id FROM accounts WHERE id = ?1");
+  static const std::string sql =
+      fmt::format("SELECT {} FROM accounts WHERE id = ?1", kBriefColumns);
+  Stmt st(ConnOf(tx), sql);
   st.Bind(1, id);
   std::optional<AccountBrief> found;
   if (st.Step()) {
-    std::optional<AccountType> t = directory::ParseAccountType(st.TextView(1));
-    if (!t) return DataLossError(fmt::format("account {} has an unknown type", id));
-    found = AccountBrief{id, st.Int64(0), *t, st.Text(2), st.IsNull(3) ? 0 : st.Int64(3)};
+    CADUCE_TRY(found, ReadBrief(st));
   }
   CADUCE_RETURN_IF_ERROR(st.status());
   return found;
@@ -826,13 +837,7 @@ Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBrief(
 Result<std::optional<std::vector<AccountBrief>>> SqliteDirectoryRepository::AllAccountBriefs(
     storage::Tx& tx, size_t max) {
   Connection& conn = ConnOf(tx);
-  int64_t largest = 0;
-  {
-    // Ids only grow: the largest one bounds the number of rows, at no cost.
-    Stmt st(conn, "SELECT coalesce(max(id), 0) FROM accounts");
-    if (st.Step()) largest = st.Int64(0);
-    CADUCE_RETURN_IF_ERROR(st.status());
-  }
+  CADUCE_TRY(int64_t largest, LargestAccountId(conn));
   if (largest > 0 && static_cast<uint64_t>(largest) > max) {
     int64_t count = 0;
     Stmt st(conn, "SELECT count(*) FROM accounts");
@@ -841,12 +846,11 @@ Result<std::optional<std::vector<AccountBrief>>> SqliteDirectoryRepository::AllA
     if (static_cast<uint64_t>(count) > max) return std::optional<std::vector<AccountBrief>>();
   }
   std::vector<AccountBrief> out;
-  Stmt st(conn, "SELECT id, structure_id, type, default_mailbox_id, address FROM accounts");
+  static const std::string sql = fmt::format("SELECT {} FROM accounts", kBriefColumns);
+  Stmt st(conn, sql);
   while (st.Step()) {
-    std::optional<AccountType> t = directory::ParseAccountType(st.TextView(2));
-    if (!t) return DataLossError(fmt::format("account {} has an unknown type", st.Int64(0)));
-    out.push_back(AccountBrief{st.Int64(0), st.Int64(1), *t, std::string(st.TextView(4)),
-                               st.IsNull(3) ? 0 : st.Int64(3)});
+    CADUCE_TRY(AccountBrief b, ReadBrief(st));
+    out.push_back(std::move(b));
   }
   CADUCE_RETURN_IF_ERROR(st.status());
   return std::optional<std::vector<AccountBrief>>(std::move(out));
@@ -854,15 +858,13 @@ Result<std::optional<std::vector<AccountBrief>>> SqliteDirectoryRepository::AllA
 
 Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBriefByAddress(
     storage::Tx& tx, std::string_view address) {
-  Stmt st(ConnOf(tx),
-          "SELECT id, structure_id, type, default_mailbox_id FROM accounts WHERE address = ?1");
+  static const std::string sql =
+      fmt::format("SELECT {} FROM accounts WHERE address = ?1", kBriefColumns);
+  Stmt st(ConnOf(tx), sql);
   st.Bind(1, address);
   std::optional<AccountBrief> found;
   if (st.Step()) {
-    std::optional<AccountType> t = directory::ParseAccountType(st.TextView(2));
-    if (!t) return DataLossError(fmt::format("account {} has an unknown type", st.Int64(0)));
-    found = AccountBrief{st.Int64(0), st.Int64(1), *t, std::string(address),
-                         st.IsNull(3) ? 0 : st.Int64(3)};
+    CADUCE_TRY(found, ReadBrief(st));
   }
   CADUCE_RETURN_IF_ERROR(st.status());
   return found;
