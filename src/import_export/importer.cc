@@ -4,6 +4,7 @@
 #include "import_export/importer.h"
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <bitset>
@@ -84,14 +85,9 @@ Result<std::string> Sha256Hex(const std::string& path) {
   if (!ok || EVP_DigestFinal_ex(ctx.get(), out, &size) != 1) {
     return InternalError("SHA-256 failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * size);
-  for (unsigned int i = 0; i < size; ++i) {
-    hex += kHex[out[i] >> 4];
-    hex += kHex[out[i] & 15];
-  }
-  return hex;
+  char hex[2 * EVP_MAX_MD_SIZE + 1];
+  sodium_bin2hex(hex, sizeof hex, out, size);
+  return std::string(hex);
 }
 
 // The text a cell gives a field. Dates lose their time of day; everything else is
