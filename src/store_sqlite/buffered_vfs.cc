@@ -12,6 +12,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "store_sqlite/library.h"
+
 namespace caduce::store_sqlite {
 namespace {
 
@@ -382,6 +384,7 @@ const char* BufferedVfs() {
   static std::once_flag once;
   static bool ok = false;
   std::call_once(once, [] {
+    ConfigureSqliteLibrary();  // before sqlite3_vfs_find initialises the library
     g_root = sqlite3_vfs_find(nullptr);
     if (g_root == nullptr) return;
     // Version 2 adds xCurrentTimeInt64 only; the system-call hooks of version 3

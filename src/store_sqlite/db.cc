@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "store_sqlite/buffered_vfs.h"
+#include "store_sqlite/library.h"
 #include "store_sqlite/migrations.h"
 
 namespace caduce::store_sqlite {
@@ -275,6 +276,7 @@ Status SqliteDatabase::last_checkpoint_error() const {
 }
 
 Result<std::unique_ptr<Connection>> SqliteDatabase::OpenConnection() {
+  ConfigureSqliteLibrary();
   sqlite3* handle = nullptr;
   // With synchronous=FULL, the writes to the log may wait in a buffer
   // (buffered_vfs.h).

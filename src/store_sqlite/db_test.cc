@@ -22,6 +22,7 @@
 #include <string>
 #include <utility>
 
+#include "store_sqlite/library.h"
 #include "store_sqlite/notes_testing.h"
 #include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
@@ -254,6 +255,18 @@ TEST_F(CheckpointTest, ClosingTheDatabaseLeavesEverythingInTheFile) {
   db_.reset();  // a checkpoint may still be running: the close waits for it
   EXPECT_EQ(RowsInTheFileAlone(), 3000);
   EXPECT_EQ(LogBytes(), 0);
+}
+
+// SQLite's allocation statistics take one process-wide lock on every allocation
+// (library.h): the store turns them off before its first connection, so a
+// database that has done real work leaves them at zero.
+TEST_F(CheckpointTest, TheLibraryKeepsNoProcessWideAllocationStatistics) {
+  Options o;
+  Open(o);
+  ASSERT_THAT(Write(500), IsOk());
+  EXPECT_TRUE(ConfigureSqliteLibrary());
+  EXPECT_EQ(sqlite3_memory_used(), 0);
+  EXPECT_EQ(sqlite3_memory_highwater(0), 0);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "store_sqlite/library.h"
+
 namespace caduce::store_sqlite {
 namespace {
 
@@ -23,6 +25,7 @@ struct Module {
 const Module& Unicode61() {
   static const Module* module = [] {
     auto* m = new Module;
+    ConfigureSqliteLibrary();
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
         SQLITE_OK) {
