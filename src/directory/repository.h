@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -114,6 +115,19 @@ class DirectoryRepository {
   virtual Result<std::optional<AccountBrief>> FindAccountBriefByAddress(
       storage::Tx& tx, std::string_view address) = 0;
   virtual Result<std::vector<Account>> ListAccounts(storage::Tx& tx, const AccountFilter& f) = 0;
+  // The accounts among `ids` that exist, in no particular order: what FindAccount
+  // gives for each, in one query for many (an import reads the stored accounts of
+  // a batch of rows at once). Default: FindAccount for each id.
+  virtual Result<std::vector<Account>> FindAccounts(storage::Tx& tx,
+                                                    std::span<const int64_t> ids) {
+    std::vector<Account> out;
+    for (int64_t id : ids) {
+      Result<std::optional<Account>> a = FindAccount(tx, id);
+      if (!a.ok()) return a.status();
+      if (*a) out.push_back(std::move(**a));
+    }
+    return out;
+  }
   // The brief of every account, read in one pass, when the store holds at most
   // `max` accounts; std::nullopt when it holds more. For a bulk import, which asks
   // whether each of its addresses is taken: one pass instead of as many lookups.

@@ -347,6 +347,58 @@ TEST_F(ImportPlanTest, StoredAddressesAreFoundWhetherReadAtOnceOrOneByOne) {
   }
 }
 
+// The stored accounts of a batch of rows read at once (PrefetchStored): the plan
+// sees them as when it reads them one by one, its own writes over them, the
+// stored ones again once a write is rolled back; what the store does not hold is
+// found nowhere, and without the briefs read at once nothing is read ahead.
+TEST_F(ImportPlanTest, StoredAccountsReadAheadAreSeenAsTheStoreHoldsThemUnderThePlansWrites) {
+  ASSERT_OK(Import(WriteCsv("a.csv", {MedRow("marie@chu.fr", "Dupont", "Marie"),
+                                      MedRow("paul@chu.fr", "Martin", "Paul"),
+                                      OrgRow("secretariat@chu.fr", "marie@chu.fr")}))
+                .status());
+  ASSERT_OK_AND_ASSIGN(Account marie, service_->GetAccountByAddress(op_, "marie@chu.fr"));
+  ASSERT_OK_AND_ASSIGN(Account paul, service_->GetAccountByAddress(op_, "paul@chu.fr"));
+  for (size_t max : {size_t{1000}, size_t{1}}) {
+    for (bool ahead : {true, false}) {
+      SCOPED_TRACE("max " + std::to_string(max) + (ahead ? ", read ahead" : ""));
+      auto tx = *db_->Begin(storage::TxMode::kRead);
+      PlanRepository plan(repo_);
+      ASSERT_OK(plan.LoadStoredBriefs(*tx, max));
+      if (ahead) {
+        std::vector<std::string_view> batch = {"paul@chu.fr", "nobody@chu.fr", "marie@chu.fr"};
+        ASSERT_OK(plan.PrefetchStored(*tx, batch));
+      }
+      ASSERT_OK_AND_ASSIGN(std::optional<Account> m, plan.FindAccount(*tx, marie.id));
+      ASSERT_TRUE(m.has_value());
+      EXPECT_EQ(m->fields, marie.fields);
+      EXPECT_EQ(m->updated_at, marie.updated_at);
+      ASSERT_OK_AND_ASSIGN(std::optional<Account> p, plan.FindAccount(*tx, paul.id));
+      ASSERT_TRUE(p.has_value());
+      EXPECT_EQ(p->fields, paul.fields);
+      ASSERT_OK_AND_ASSIGN(auto brief, plan.FindAccountBrief(*tx, paul.id));
+      ASSERT_TRUE(brief.has_value());
+      EXPECT_EQ(brief->address, "paul@chu.fr");
+      const int64_t missing = paul.id + marie.id + 1000;
+      ASSERT_OK_AND_ASSIGN(std::optional<Account> none, plan.FindAccount(*tx, missing));
+      EXPECT_FALSE(none.has_value());
+      ASSERT_OK_AND_ASSIGN(auto no_brief, plan.FindAccountBrief(*tx, missing));
+      EXPECT_FALSE(no_brief.has_value());
+
+      const size_t mark = plan.Mark();
+      Account renamed = marie;
+      renamed.get(directory::Field::kNom) = "DURAND";
+      ASSERT_OK(plan.UpdateAccount(*tx, renamed));
+      ASSERT_OK_AND_ASSIGN(m, plan.FindAccount(*tx, marie.id));
+      ASSERT_TRUE(m.has_value());
+      EXPECT_EQ(m->get(directory::Field::kNom), "DURAND");
+      plan.RollbackTo(mark);
+      ASSERT_OK_AND_ASSIGN(m, plan.FindAccount(*tx, marie.id));
+      ASSERT_TRUE(m.has_value());
+      EXPECT_EQ(m->get(directory::Field::kNom), marie.get(directory::Field::kNom));
+    }
+  }
+}
+
 // One column of a query's rows, a line each (defined below).
 std::string Column(store_sqlite::SqliteDatabase& db, const std::string& sql);
 

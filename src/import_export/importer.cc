@@ -299,6 +299,16 @@ class Importer {
   void SetUpPlan();
   Status MapHeader(const Row& header);
   Status ApplyRow(Tx& tx, const BufferedRow& row, RowReport& report);
+  // Reads at once the stored accounts of the next RowQueue::kBatch rows of
+  // `order` from `at` (rows_ indexes), which are planned next (PrefetchStored).
+  Status Prefetch(Tx& tx, const std::vector<size_t>& order, size_t at) {
+    if (!plan_) return OkStatus();
+    std::vector<std::string_view> addresses;
+    for (size_t k = at; k < order.size() && k < at + RowQueue::kBatch; ++k) {
+      if (!rows_[order[k]].address.empty()) addresses.push_back(rows_[order[k]].address);
+    }
+    return plan_->PrefetchStored(tx, addresses);
+  }
   Status ApplyRowAt(Tx& tx, size_t i) {
     CADUCE_RETURN_IF_ERROR(ApplyRow(tx, rows_[i], report_.rows_report[i]));
     if (++applied_ % kProgressEvery == 0) Report(Progress::Phase::kApplying);
@@ -517,6 +527,14 @@ Status Importer::ReadFile(const std::string& path, RowQueue& queue) {
 }
 
 Status Importer::TakeBatch(Tx& tx, std::vector<BufferedRow> batch) {
+  if (plan_ && early_) {
+    std::vector<std::string_view> addresses;
+    addresses.reserve(batch.size());
+    for (const BufferedRow& b : batch) {
+      if (!b.shared && !b.address.empty()) addresses.push_back(b.address);
+    }
+    CADUCE_RETURN_IF_ERROR(plan_->PrefetchStored(tx, addresses));
+  }
   for (BufferedRow& b : batch) {
     size_t i = rows_.size();
     AddressRows* same = nullptr;
@@ -851,8 +869,13 @@ Result<ImportReport> Importer::Run(const std::string& path) {
       report_.rows_report[i] = RowReport{};
       report_.rows_report[i].row = rows_[i].number;
     }
+    std::vector<size_t> persons;
     for (size_t i = 0; i < rows_.size(); ++i) {
-      if (!rows_[i].shared) CADUCE_RETURN_IF_ERROR(ApplyRowAt(planning(), i));
+      if (!rows_[i].shared) persons.push_back(i);
+    }
+    for (size_t at = 0; at < persons.size(); ++at) {
+      if (at % RowQueue::kBatch == 0) CADUCE_RETURN_IF_ERROR(Prefetch(planning(), persons, at));
+      CADUCE_RETURN_IF_ERROR(ApplyRowAt(planning(), persons[at]));
     }
   }
   std::vector<size_t> shared;
@@ -861,7 +884,9 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   }
   // Pass 2: shared mailboxes and their "Compte(s) de connexion".
   Report(Progress::Phase::kRights);
-  for (size_t i : shared) {
+  for (size_t at = 0; at < shared.size(); ++at) {
+    if (at % RowQueue::kBatch == 0) CADUCE_RETURN_IF_ERROR(Prefetch(planning(), shared, at));
+    const size_t i = shared[at];
     CADUCE_RETURN_IF_ERROR(ApplyRow(planning(), rows_[i], report_.rows_report[i]));
     if (++applied_ % kProgressEvery == 0) Report(Progress::Phase::kRights);
   }

@@ -197,12 +197,17 @@ Result<int64_t> PlanRepository::FirstNewId(storage::Tx& tx) {
 Result<std::optional<Account>> PlanRepository::Current(storage::Tx& tx, int64_t id) {
   if (const Stored* s = Written(id)) return std::optional<Account>(s->ToAccount());
   if (IsNew(id)) return std::optional<Account>();
+  if (auto it = prefetched_.find(id); it != prefetched_.end()) {
+    return std::optional<Account>(it->second);
+  }
+  if (stored_loaded_ && !stored_by_id_.contains(id)) return std::optional<Account>();
   return base_.FindAccount(tx, id);
 }
 
 Result<bool> PlanRepository::Exists(storage::Tx& tx, int64_t id) {
   if (accounts_.count(id)) return true;
   if (IsNew(id)) return false;
+  if (stored_loaded_) return stored_by_id_.contains(id);
   CADUCE_TRY(std::optional<AccountBrief> b, base_.FindAccountBrief(tx, id));
   return b.has_value();
 }
@@ -226,25 +231,53 @@ Result<bool> PlanRepository::AddressTaken(storage::Tx& tx, const std::string& ad
   return stored && stored->id != except_id && !accounts_.count(stored->id);
 }
 
+void PlanRepository::ForgetStored() {
+  stored_loaded_ = false;
+  decltype(stored_by_id_)().swap(stored_by_id_);
+  decltype(stored_ids_)().swap(stored_ids_);
+  decltype(prefetched_)().swap(prefetched_);
+}
+
 Status PlanRepository::LoadStoredBriefs(storage::Tx& tx, size_t max) {
-  stored_briefs_.reset();
+  ForgetStored();
   CADUCE_TRY(std::optional<std::vector<AccountBrief>> all, base_.AllAccountBriefs(tx, max));
   if (!all) return OkStatus();
-  stored_briefs_.emplace();
-  stored_briefs_->reserve(all->size());
+  stored_loaded_ = true;
+  stored_by_id_.reserve(all->size());
+  stored_ids_.reserve(all->size());
   for (AccountBrief& b : *all) {
-    std::string key = b.address;
-    stored_briefs_->emplace(std::move(key), std::move(b));
+    stored_ids_.emplace(b.address, b.id);
+    const int64_t id = b.id;
+    stored_by_id_.emplace(id, std::move(b));
+  }
+  return OkStatus();
+}
+
+Status PlanRepository::PrefetchStored(storage::Tx& tx,
+                                      std::span<const std::string_view> addresses) {
+  prefetched_.clear();
+  if (!stored_loaded_) return OkStatus();
+  std::vector<int64_t> ids;
+  ids.reserve(addresses.size());
+  for (std::string_view address : addresses) {
+    auto it = stored_ids_.find(address);
+    if (it != stored_ids_.end() && !Written(it->second)) ids.push_back(it->second);
+  }
+  if (ids.empty()) return OkStatus();
+  CADUCE_TRY(std::vector<Account> found, base_.FindAccounts(tx, ids));
+  for (Account& a : found) {
+    const int64_t id = a.id;
+    prefetched_.insert_or_assign(id, std::move(a));
   }
   return OkStatus();
 }
 
 Result<std::optional<AccountBrief>> PlanRepository::StoredBrief(storage::Tx& tx,
                                                                std::string_view address) {
-  if (stored_briefs_) {
-    auto it = stored_briefs_->find(address);
-    if (it == stored_briefs_->end()) return std::optional<AccountBrief>();
-    return std::optional<AccountBrief>(it->second);
+  if (stored_loaded_) {
+    auto it = stored_ids_.find(address);
+    if (it == stored_ids_.end()) return std::optional<AccountBrief>();
+    return std::optional<AccountBrief>(stored_by_id_.at(it->second));
   }
   if (last_brief_ && last_address_ == address) return *last_brief_;
   CADUCE_TRY(std::optional<AccountBrief> stored, base_.FindAccountBriefByAddress(tx, address));
@@ -383,6 +416,11 @@ Result<std::optional<Account>> PlanRepository::FindAccountByAddress(storage::Tx&
 Result<std::optional<AccountBrief>> PlanRepository::FindAccountBrief(storage::Tx& tx, int64_t id) {
   if (const Stored* s = Written(id)) return std::optional<AccountBrief>(s->Brief());
   if (IsNew(id)) return std::optional<AccountBrief>();
+  if (stored_loaded_) {
+    auto it = stored_by_id_.find(id);
+    if (it == stored_by_id_.end()) return std::optional<AccountBrief>();
+    return std::optional<AccountBrief>(it->second);
+  }
   return base_.FindAccountBrief(tx, id);
 }
 
@@ -651,7 +689,7 @@ std::function<Status(storage::Tx&)> PlanRepository::StreamNewAccounts() {
 Status PlanRepository::WriteTo(storage::Tx& tx) {
   CADUCE_RETURN_IF_ERROR(RequireWrite(tx, "write the plan"));
   last_brief_.reset();  // the store is about to change
-  stored_briefs_.reset();
+  ForgetStored();
   // What only the planning needed, freed for the store's cache.
   decltype(addresses_)().swap(addresses_);
   decltype(mss_)().swap(mss_);

@@ -33,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -65,6 +66,15 @@ class PlanRepository final : public directory::DirectoryRepository {
   // REQUIRES: `tx` is the transaction the plan is made in, and sees the store as
   // every later call does.
   Status LoadStoredBriefs(storage::Tx& tx, size_t max);
+
+  // Reads at once the stored accounts that `addresses` name (a batch of rows about
+  // to be planned), in place of those read by the last call: the plan's reads of
+  // those accounts then come from memory, one query for the batch instead of one
+  // a row. Only after LoadStoredBriefs read the briefs (which tell which addresses
+  // are stored, and their ids); otherwise does nothing. Accounts the plan wrote are
+  // not read: the plan's copy is the one it sees.
+  // REQUIRES: as LoadStoredBriefs.
+  Status PrefetchStored(storage::Tx& tx, std::span<const std::string_view> addresses);
 
   // A point the plan can come back to: RollbackTo(mark) undoes every write made
   // since Mark() returned it. REQUIRES: marks are rolled back in reverse order.
@@ -186,6 +196,8 @@ class PlanRepository final : public directory::DirectoryRepository {
                                                              std::string_view address);
   // Makes `s` the plan's copy of account s.id, with its undo entry.
   void Put(Stored s);
+  // Drops what LoadStoredBriefs and PrefetchStored read.
+  void ForgetStored();
   void Index(const Stored& s);
   void Unindex(const Stored& s);
   const Stored* Written(int64_t id) const {
@@ -213,10 +225,13 @@ class PlanRepository final : public directory::DirectoryRepository {
   boost::unordered_flat_map<std::string, int64_t, TextHash, std::equal_to<>> addresses_;
   std::string last_address_;  // StoredBrief's last question and answer
   std::optional<std::optional<directory::AccountBrief>> last_brief_;
-  // Every stored account by address, when LoadStoredBriefs read them.
-  std::optional<boost::unordered_flat_map<std::string, directory::AccountBrief, TextHash,
-                                          std::equal_to<>>>
-      stored_briefs_;
+  // Every stored account's brief by id, and its id by address, when
+  // LoadStoredBriefs read them (stored_loaded_).
+  bool stored_loaded_ = false;
+  boost::unordered_flat_map<int64_t, directory::AccountBrief> stored_by_id_;
+  boost::unordered_flat_map<std::string, int64_t, TextHash, std::equal_to<>> stored_ids_;
+  // The stored accounts PrefetchStored read last, by id.
+  boost::unordered_flat_map<int64_t, directory::Account> prefetched_;
   // MSSanté local part → plan accounts holding it; and the store accounts the plan
   // changed whose stored account held it.
   TextMap<std::set<int64_t>> mss_;

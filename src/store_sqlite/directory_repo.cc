@@ -46,6 +46,7 @@ constexpr int kFirstFieldColumn = 11;
 struct AccountSql {
   std::vector<Field> columns;  // fields stored in a column of their own, in table order
   std::string find_by_id;
+  std::string find_by_ids;  // ?1 to ?kIdsPerFind (NULL for none)
   std::string find_by_address;
   std::string list_all;           // ?1 after_id, ?2 type, ?3 status, ?4 limit
   std::string list_in_structure;  // the same and ?5 structure_id
@@ -62,6 +63,8 @@ bool HasOwnColumn(Field f) {
 
 // Accounts written by one statement of a bulk insert.
 constexpr size_t kAccountsPerInsert = 16;
+// Accounts read by one statement of FindAccounts.
+constexpr size_t kIdsPerFind = 64;
 
 const AccountSql& Sql() {
   static const AccountSql* const sql = [] {
@@ -76,6 +79,9 @@ const AccountSql& Sql() {
         "id > ?1 AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR status = ?3) "
         "ORDER BY id LIMIT ?4";
     s->find_by_id = select + " WHERE id = ?1";
+    s->find_by_ids = select + " WHERE id IN (?1";
+    for (size_t i = 2; i <= kIdsPerFind; ++i) s->find_by_ids += fmt::format(", ?{}", i);
+    s->find_by_ids += ")";
     s->find_by_address = select + " WHERE address = ?1";
     s->list_all = fmt::format("{} WHERE {}", select, kListFilter);
     s->list_in_structure = fmt::format("{} WHERE structure_id = ?5 AND {}", select, kListFilter);
@@ -818,6 +824,32 @@ Result<std::optional<Account>> SqliteDirectoryRepository::FindAccount(storage::T
   }
   CADUCE_RETURN_IF_ERROR(st.status());
   return found;
+}
+
+Result<std::vector<Account>> SqliteDirectoryRepository::FindAccounts(
+    storage::Tx& tx, std::span<const int64_t> ids) {
+  // One statement for kIdsPerFind ids: a statement's run allocates a buffer for
+  // each text column it returns and frees them at its reset, so reading a batch of
+  // accounts costs one run instead of one each.
+  std::vector<Account> out;
+  out.reserve(ids.size());
+  for (size_t start = 0; start < ids.size(); start += kIdsPerFind) {
+    const size_t n = std::min(kIdsPerFind, ids.size() - start);
+    Stmt st(ConnOf(tx), Sql().find_by_ids);
+    for (size_t k = 0; k < kIdsPerFind; ++k) {
+      if (k < n) {
+        st.Bind(static_cast<int>(k + 1), ids[start + k]);
+      } else {
+        st.BindNull(static_cast<int>(k + 1));
+      }
+    }
+    while (st.Step()) {
+      CADUCE_TRY(Account a, ReadAccount(st));
+      out.push_back(std::move(a));
+    }
+    CADUCE_RETURN_IF_ERROR(st.status());
+  }
+  return out;
 }
 
 Result<std::optional<AccountBrief>> SqliteDirectoryRepository::FindAccountBrief(

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,8 @@ class SqliteDirectoryRepository final : public directory::DirectoryRepository {
   Result<int64_t> InsertAccount(storage::Tx& tx, const directory::Account& account) override;
   Status UpdateAccount(storage::Tx& tx, const directory::Account& account) override;
   Result<std::optional<directory::Account>> FindAccount(storage::Tx& tx, int64_t id) override;
+  Result<std::vector<directory::Account>> FindAccounts(storage::Tx& tx,
+                                                       std::span<const int64_t> ids) override;
   Result<std::optional<directory::AccountBrief>> FindAccountBrief(storage::Tx& tx,
                                                                  int64_t id) override;
   Result<std::optional<std::vector<directory::AccountBrief>>> AllAccountBriefs(

@@ -418,6 +418,42 @@ TEST_F(SqliteDirectoryTest, AllAccountBriefsReadsEveryAccountUpToAMaximum) {
   EXPECT_FALSE(too_many.has_value());
 }
 
+// A bulk import reads the stored accounts of a batch of rows with one query: the
+// same accounts, every column, as FindAccount reads them one by one; ids that do
+// not exist are left out; more ids than one statement takes are read too.
+TEST_F(SqliteDirectoryTest, FindAccountsReadsWhatFindAccountReadsForManyIdsAtOnce) {
+  ASSERT_OK_AND_ASSIGN(auto db, Open());
+  ASSERT_OK_AND_ASSIGN(int64_t sid, AddStructure(*db, "CHU"));
+  SqliteDirectoryRepository repo;
+  ASSERT_OK_AND_ASSIGN(auto tx, db->Begin(TxMode::kWrite));
+  ASSERT_OK_AND_ASSIGN(int64_t first, repo.InsertAccounts(*tx, 150, [&](size_t i, Account* a) {
+    *a = Person(sid, "p" + std::to_string(i) + "@chu.fr");
+    a->get(Field::kNom) = "NOM " + std::to_string(i);
+    a->get(Field::kVille) = i % 2 ? "Toulouse" : "";
+    a->visible_in_directory = i % 3 == 0;
+  }));
+  std::vector<int64_t> ids = {first + 149, 0, -7, first + 150 + 40};  // three do not exist
+  for (int64_t k = 0; k < 140; ++k) ids.push_back(first + k);
+  ASSERT_OK_AND_ASSIGN(std::vector<Account> found, repo.FindAccounts(*tx, ids));
+  ASSERT_EQ(found.size(), 141u);
+  std::sort(found.begin(), found.end(),
+            [](const Account& a, const Account& b) { return a.id < b.id; });
+  for (size_t k = 0; k < found.size(); ++k) {
+    const int64_t id = k < 140 ? first + static_cast<int64_t>(k) : first + 149;
+    ASSERT_OK_AND_ASSIGN(std::optional<Account> one, repo.FindAccount(*tx, id));
+    ASSERT_TRUE(one.has_value());
+    EXPECT_EQ(found[k].id, id);
+    EXPECT_EQ(found[k].fields, one->fields) << id;
+    EXPECT_EQ(found[k].visible_in_directory, one->visible_in_directory) << id;
+    EXPECT_EQ(found[k].structure_id, sid);
+    EXPECT_EQ(found[k].created_at, one->created_at);
+  }
+  EXPECT_EQ(found[3].get(Field::kNom), "NOM 3");
+  EXPECT_EQ(found[3].get(Field::kVille), "Toulouse");
+  ASSERT_OK_AND_ASSIGN(found, repo.FindAccounts(*tx, std::vector<int64_t>{}));
+  EXPECT_TRUE(found.empty());
+}
+
 TEST(PrefixSuccessorTest, IsTheNextStringAfterEveryExtension) {
   EXPECT_EQ(PrefixSuccessor("ab"), std::optional<std::string>("ac"));
   EXPECT_EQ(PrefixSuccessor("a\x7f"), std::optional<std::string>("a\xc2\x80"));
