@@ -669,9 +669,19 @@ class SheetParser {
         case Token::kEof:
           done_ = true;
           break;
-        case Token::kStart:
-          CADUCE_RETURN_IF_ERROR(OnStart(Classify(scanner_.local_name())));
+        case Token::kStart: {
+          const Element e = Classify(scanner_.local_name());
+          CADUCE_RETURN_IF_ERROR(OnStart(e));
+          if (e == Element::kC && in_cell_) {
+            if (TakeCellContent()) {
+              bool row_ready = false;  // a cell's end never ends a row
+              CADUCE_RETURN_IF_ERROR(OnEnd(Element::kC, &row_ready));
+            } else if (!scanner_.status().ok()) {
+              return scanner_.status();
+            }
+          }
           break;
+        }
         case Token::kEnd: {
           bool row_ready = false;
           CADUCE_RETURN_IF_ERROR(OnEnd(Classify(scanner_.local_name()), &row_ready));
@@ -867,6 +877,23 @@ class SheetParser {
     value_oversize_ = false;
     value_.clear();
     return OkStatus();
+  }
+
+  // Right after a cell's start tag: its value and its end tag at once when the
+  // cell has the usual shape (<is><t>text</t></is> for an inline string, <v>…</v>
+  // otherwise); false when it does not (its tokens then come one by one).
+  bool TakeCellContent() {
+    const bool inline_string = type_ == Type::kInline;
+    if (!scanner_.TakeSimpleContent(inline_string ? "<is><t>" : "<v>",
+                                    inline_string ? "</t></is>" : "</v>", &value_)) {
+      return false;
+    }
+    has_value_ = true;
+    if (value_.size() > limits_.max_cell_chars * 4 + 28) {
+      value_oversize_ = true;  // as when the text comes in pieces (NextRow)
+      value_.clear();
+    }
+    return true;
   }
 
   Status EndCell() {

@@ -382,6 +382,40 @@ bool XmlScanner::AppendText(std::string* out) {
   return Decode(text_, cdata_ ? Mode::kCdata : Mode::kText, out);
 }
 
+bool XmlScanner::TakeSimpleContent(std::string_view open, std::string_view close,
+                                   std::string* out) {
+  if (!status_.ok() || pending_end_ || depth_ == 0) return false;
+  const char* p = buf_.data() + pos_;
+  const char* const stop = buf_.data() + end_;
+  if (static_cast<size_t>(stop - p) < open.size() ||
+      std::memcmp(p, open.data(), open.size()) != 0) {
+    return false;
+  }
+  const char* text = p + open.size();
+  const void* lt = std::memchr(text, '<', static_cast<size_t>(stop - text));
+  if (lt == nullptr) return false;  // the text goes on past what was read
+  const char* at = static_cast<const char*>(lt);
+  // `close`, then "</" + the element's own name + ">".
+  const std::string& element = open_[depth_ - 1];
+  const size_t tail = close.size() + element.size() + 3;
+  if (static_cast<size_t>(stop - at) < tail || std::memcmp(at, close.data(), close.size()) != 0) {
+    return false;
+  }
+  const char* end_tag = at + close.size();
+  if (end_tag[0] != '<' || end_tag[1] != '/' ||
+      std::memcmp(end_tag + 2, element.data(), element.size()) != 0 ||
+      end_tag[2 + element.size()] != '>') {
+    return false;
+  }
+  if (!Decode(std::string_view(text, static_cast<size_t>(at - text)), Mode::kText, out)) {
+    return false;
+  }
+  pos_ = static_cast<size_t>(at - buf_.data()) + tail;
+  --depth_;
+  local_name_ = LocalOf(element);
+  return true;
+}
+
 bool XmlScanner::IsWhitespace() const { return std::all_of(text_.begin(), text_.end(), IsSpace); }
 
 // Decodes entities (not in CDATA), normalises line ends (XML 1.0 §2.11) and, in an

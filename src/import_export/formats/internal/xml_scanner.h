@@ -86,6 +86,19 @@ class XmlScanner {
   // kText: true when the piece is only XML white space.
   bool IsWhitespace() const;
 
+  // Right after the kStart of an element (not an empty-element tag): when the
+  // bytes that follow are exactly `open` (start tags without attributes), text
+  // without markup, `close` (the matching end tags) and the end tag of that
+  // element, all already read, takes them at once: appends the text to *out as
+  // AppendText would, and stands where the element's kEnd would have been
+  // returned (local_name() names it). Otherwise takes nothing and returns false,
+  // and the tokens come one by one from Next() as usual (also false, with
+  // status() failed, on a malformed entity or a forbidden character). For the
+  // usual shape of a worksheet's cells, `<is><t>…</t></is></c>` and
+  // `<v>…</v></c>`: five tokens for the price of one.
+  //   REQUIRES: `open` and `close` are well-formed, and close what `open` opens.
+  bool TakeSimpleContent(std::string_view open, std::string_view close, std::string* out);
+
   // OK until a kError.
   const Status& status() const { return status_; }
 

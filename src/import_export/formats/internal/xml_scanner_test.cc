@@ -46,8 +46,12 @@ class StringSource : public ByteSource {
 
 // The document as a trace: "<name a=v ...>" for a start (attributes asked for
 // by name), "</name>" for an end, the decoded text between; or the error.
+// With `taken`, a <c> element's content is taken at once when it can be
+// (TakeSimpleContent, as the worksheet reader does) and traced as the tokens
+// would have traced it; *taken counts those.
 Result<std::string> Trace(const std::string& xml, size_t step,
-                          std::vector<std::string> attrs = {"r", "t"}, size_t max_token = 4096) {
+                          std::vector<std::string> attrs = {"r", "t"}, size_t max_token = 4096,
+                          size_t* taken = nullptr) {
   StringSource source(xml, step);
   XmlScanner s(&source, "xl/worksheets/sheet1.xml", max_token);
   std::string out;
@@ -66,6 +70,18 @@ Result<std::string> Trace(const std::string& xml, size_t step,
         }
         if (!s.status().ok()) return s.status();
         out += ">";
+        if (taken != nullptr && s.local_name() == "c") {
+          for (auto [open, close] : {std::pair<std::string, std::string>("<is><t>", "</t></is>"),
+                                     std::pair<std::string, std::string>("<v>", "</v>")}) {
+            std::string value;
+            if (s.TakeSimpleContent(open, close, &value)) {
+              out += open + value + close + "</" + std::string(s.local_name()) + ">";
+              ++*taken;
+              break;
+            }
+            if (!s.status().ok()) return s.status();
+          }
+        }
         break;
       case Token::kEnd:
         flush();
@@ -119,6 +135,47 @@ TEST_P(XmlScannerTest, EntitiesCharacterReferencesCdataCommentsAndLineEnds) {
   // A '>' inside a quoted attribute value does not end the tag.
   EXPECT_THAT(Trace(R"(<t a="1>2" r='3'>x</t>)", GetParam(), {"a", "r"}),
               IsOkAndHolds(std::string("<t a=1>2 r=3>x</t>")));
+}
+
+// A worksheet cell's usual content is taken at once when the whole of it has
+// been read (always here with the whole document at once); what it gives is what
+// the tokens give, entities decoded and line ends normalised.
+TEST_P(XmlScannerTest, UsualCellContentIsTakenAtOnceAsTheTokensWouldGiveIt) {
+  const std::string xml =
+      R"(<row><c r="A1" t="inlineStr"><is><t>Zoé &amp; Cie&#x21;</t></is></c>)"
+      "<c r=\"B1\"><v>42</v></c><c r=\"C1\"><is><t></t></is></c><c><v>l1\r\nl2</v></c></row>";
+  const std::string expected =
+      "<row><c r=A1 t=inlineStr><is><t>Zoé & Cie!</t></is></c><c r=B1><v>42</v></c>"
+      "<c r=C1><is><t></t></is></c><c><v>l1\nl2</v></c></row>";
+  size_t taken = 0;
+  EXPECT_THAT(Trace(xml, GetParam(), {"r", "t"}, 4096, &taken), IsOkAndHolds(expected));
+  EXPECT_THAT(Trace(xml, GetParam()), IsOkAndHolds(expected));
+  if (GetParam() == (1 << 20)) {
+    EXPECT_EQ(taken, 4u);
+  }
+}
+
+// Any other shape is left to the tokens, with the same result: attributes on the
+// inner elements, prefixes, a formula before the value, rich text, white space
+// in an end tag, an empty cell; and a wrong end tag is still refused.
+TEST_P(XmlScannerTest, OtherCellContentIsLeftToTheTokens) {
+  const std::string xml =
+      R"(<row><c><is><t xml:space="preserve"> a </t></is></c>)"
+      R"(<x:c xmlns:x="urn:x"><x:v>1</x:v></x:c><c><f>1+1</f><v>2</v></c>)"
+      R"(<c><is><r><t>b</t></r></is></c><c><v>3</v ></c><c><v>4</v></c ><c/></row>)";
+  size_t taken = 0;
+  EXPECT_THAT(Trace(xml, GetParam(), {"r", "t"}, 4096, &taken),
+              IsOkAndHolds(std::string("<row><c><is><t> a </t></is></c><c><v>1</v></c>"
+                                       "<c><f>1+1</f><v>2</v></c><c><is><r><t>b</t></r></is></c>"
+                                       "<c><v>3</v></c><c><v>4</v></c><c></c></row>")));
+  EXPECT_EQ(taken, 0u);
+  EXPECT_THAT(Trace("<row><c><v>1</v></d></row>", GetParam(), {"r", "t"}, 4096, &taken),
+              StatusIs(Code::kInvalidArgument, HasSubstr("balise fermante </d> inattendue")));
+  EXPECT_THAT(Trace("<row><c><v>&bogus;</v></c></row>", GetParam(), {"r", "t"}, 4096, &taken),
+              StatusIs(Code::kInvalidArgument, HasSubstr("entité inconnue")));
+  EXPECT_THAT(Trace("<row><c><is><t>a\x01" "b</t></is></c></row>", GetParam(), {"r", "t"}, 4096,
+                    &taken),
+              StatusIs(Code::kInvalidArgument, HasSubstr("U+0001")));
 }
 
 TEST_P(XmlScannerTest, ByteOrderMarkIsSkipped) {
