@@ -2,7 +2,7 @@
 // give rows or a clean error, within small limits. The same bytes also go
 // straight to the worksheet's XML scanner (internal/xml_scanner.h), handed out
 // in pieces whose size the first byte picks, since mutated ZIP entries seldom
-// inflate to XML that reaches it.
+// inflate to XML that reaches it (a cell's usual content taken at once too).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -42,6 +42,13 @@ void ScanXml(const uint8_t* data, size_t size) {
       case XmlScanner::Token::kStart:
         (void)scanner.Attr("r");
         (void)scanner.Attr("t");
+        // As the worksheet reader does after a cell's start tag.
+        if (scanner.local_name() == "c" &&
+            !scanner.TakeSimpleContent("<is><t>", "</t></is>", &text) &&
+            !scanner.TakeSimpleContent("<v>", "</v>", &text) && !scanner.status().ok()) {
+          return;
+        }
+        if (text.size() > 65536) text.clear();
         break;
       case XmlScanner::Token::kText:
         if (!scanner.AppendText(&text)) return;
