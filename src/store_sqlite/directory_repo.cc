@@ -918,6 +918,9 @@ Result<std::vector<Account>> SqliteDirectoryRepository::ListAccounts(
     storage::Tx& tx, const directory::AccountFilter& f) {
   std::vector<Account> out;
   if (f.limit <= 0) return out;
+  // Room for a page of one structure at once: an Account is 36 strings, and each
+  // growth of the vector moves every one read so far.
+  out.reserve(static_cast<size_t>(std::min(f.limit, 4096)));
   // Reads one page through `sql`, appending to `out`.
   auto read_page = [&](const std::string& sql, std::optional<int64_t> structure_id) -> Status {
     Stmt st(ConnOf(tx), sql);
@@ -946,9 +949,11 @@ Result<std::vector<Account>> SqliteDirectoryRepository::ListAccounts(
   }
   // One page per structure through accounts_by_structure, then the first `limit` of
   // their union: bounded work whatever the size of the other structures.
-  for (int64_t sid : UniqueIds(f.structure_ids)) {
+  const std::vector<int64_t> structures = UniqueIds(f.structure_ids);
+  for (int64_t sid : structures) {
     CADUCE_RETURN_IF_ERROR(read_page(Sql().list_in_structure, sid));
   }
+  if (structures.size() == 1) return out;  // one page, already in id order
   std::sort(out.begin(), out.end(), [](const Account& a, const Account& b) { return a.id < b.id; });
   if (out.size() > static_cast<size_t>(f.limit)) out.resize(static_cast<size_t>(f.limit));
   return out;
