@@ -115,9 +115,10 @@ class DirectoryRepository {
   virtual Result<std::optional<AccountBrief>> FindAccountBriefByAddress(
       storage::Tx& tx, std::string_view address) = 0;
   virtual Result<std::vector<Account>> ListAccounts(storage::Tx& tx, const AccountFilter& f) = 0;
-  // The accounts among `ids` that exist, in no particular order: what FindAccount
-  // gives for each, in one query for many (an import reads the stored accounts of
-  // a batch of rows at once). Default: FindAccount for each id.
+  // The accounts among `ids` that exist, in no particular order (an id given twice
+  // may come back once or twice): what FindAccount gives for each, in one query for
+  // many (an import reads the stored accounts of a batch of rows at once). Default:
+  // FindAccount for each id.
   virtual Result<std::vector<Account>> FindAccounts(storage::Tx& tx,
                                                     std::span<const int64_t> ids) {
     std::vector<Account> out;
