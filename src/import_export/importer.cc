@@ -299,15 +299,23 @@ class Importer {
   void SetUpPlan();
   Status MapHeader(const Row& header);
   Status ApplyRow(Tx& tx, const BufferedRow& row, RowReport& report);
-  // Reads at once the stored accounts of the next RowQueue::kBatch rows of
-  // `order` from `at` (rows_ indexes), which are planned next (PrefetchStored).
-  Status Prefetch(Tx& tx, const std::vector<size_t>& order, size_t at) {
+  // Reads at once the stored accounts named by the rows that `pick` gives for 0 …
+  // n - 1 (nullptr: no row), which are planned next (PlanRepository::PrefetchStored).
+  template <typename Pick>
+  Status Prefetch(Tx& tx, size_t n, Pick pick) {
     if (!plan_) return OkStatus();
     std::vector<std::string_view> addresses;
-    for (size_t k = at; k < order.size() && k < at + RowQueue::kBatch; ++k) {
-      if (!rows_[order[k]].address.empty()) addresses.push_back(rows_[order[k]].address);
+    addresses.reserve(n);
+    for (size_t k = 0; k < n; ++k) {
+      const BufferedRow* row = pick(k);
+      if (row != nullptr && !row->address.empty()) addresses.push_back(row->address);
     }
     return plan_->PrefetchStored(tx, addresses);
+  }
+  // The same for the next RowQueue::kBatch rows of `order` (rows_ indexes) from `at`.
+  Status PrefetchNext(Tx& tx, const std::vector<size_t>& order, size_t at) {
+    return Prefetch(tx, std::min(RowQueue::kBatch, order.size() - at),
+                    [&](size_t k) { return &rows_[order[at + k]]; });
   }
   Status ApplyRowAt(Tx& tx, size_t i) {
     CADUCE_RETURN_IF_ERROR(ApplyRow(tx, rows_[i], report_.rows_report[i]));
@@ -527,13 +535,9 @@ Status Importer::ReadFile(const std::string& path, RowQueue& queue) {
 }
 
 Status Importer::TakeBatch(Tx& tx, std::vector<BufferedRow> batch) {
-  if (plan_ && early_) {
-    std::vector<std::string_view> addresses;
-    addresses.reserve(batch.size());
-    for (const BufferedRow& b : batch) {
-      if (!b.shared && !b.address.empty()) addresses.push_back(b.address);
-    }
-    CADUCE_RETURN_IF_ERROR(plan_->PrefetchStored(tx, addresses));
+  if (early_) {  // the person rows of the batch are planned below, as they come
+    CADUCE_RETURN_IF_ERROR(Prefetch(
+        tx, batch.size(), [&](size_t k) { return batch[k].shared ? nullptr : &batch[k]; }));
   }
   for (BufferedRow& b : batch) {
     size_t i = rows_.size();
@@ -874,7 +878,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
       if (!rows_[i].shared) persons.push_back(i);
     }
     for (size_t at = 0; at < persons.size(); ++at) {
-      if (at % RowQueue::kBatch == 0) CADUCE_RETURN_IF_ERROR(Prefetch(planning(), persons, at));
+      if (at % RowQueue::kBatch == 0) CADUCE_RETURN_IF_ERROR(PrefetchNext(planning(), persons, at));
       CADUCE_RETURN_IF_ERROR(ApplyRowAt(planning(), persons[at]));
     }
   }
@@ -885,7 +889,7 @@ Result<ImportReport> Importer::Run(const std::string& path) {
   // Pass 2: shared mailboxes and their "Compte(s) de connexion".
   Report(Progress::Phase::kRights);
   for (size_t at = 0; at < shared.size(); ++at) {
-    if (at % RowQueue::kBatch == 0) CADUCE_RETURN_IF_ERROR(Prefetch(planning(), shared, at));
+    if (at % RowQueue::kBatch == 0) CADUCE_RETURN_IF_ERROR(PrefetchNext(planning(), shared, at));
     const size_t i = shared[at];
     CADUCE_RETURN_IF_ERROR(ApplyRow(planning(), rows_[i], report_.rows_report[i]));
     if (++applied_ % kProgressEvery == 0) Report(Progress::Phase::kRights);
