@@ -5,26 +5,38 @@
 
 namespace caduce {
 
+namespace {
+
+// Bytes that a JSON string cannot hold as they are (RFC 8259 §7), besides DEL,
+// which is escaped too so that a trail or a report shows no invisible character.
+constexpr bool NeedsEscape(unsigned char u) {
+  return u < 0x20 || u == '"' || u == '\\' || u == 0x7F;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
-  for (char c : s) {
-    unsigned char u = static_cast<unsigned char>(c);
-    switch (c) {
+  size_t done = 0;  // s[0, done) is in `out`
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char u = static_cast<unsigned char>(s[i]);
+    if (!NeedsEscape(u)) continue;
+    out.append(s.data() + done, i - done);  // the run of plain bytes before it, at once
+    done = i + 1;
+    switch (u) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u == 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", u);
-          out += buf;
-        } else {
-          out += c;
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", u);
+        out += buf;
+      }
     }
   }
+  out.append(s.data() + done, s.size() - done);
   out += '"';
 }
 

@@ -28,7 +28,14 @@ class JsonObject {
   // Adds already-serialised JSON (an object or array built elsewhere).
   JsonObject& AddRaw(std::string_view key, std::string_view json);
   bool empty() const { return body_.empty(); }
-  std::string str() const { return "{" + body_ + "}"; }
+  std::string str() const {
+    std::string out;
+    out.reserve(body_.size() + 2);
+    out += '{';
+    out += body_;
+    out += '}';
+    return out;
+  }
 
  private:
   void Key(std::string_view key);
