@@ -194,8 +194,9 @@ SqliteDatabase::~SqliteDatabase() {
 }
 
 int SqliteDatabase::OnCommit(void* self, sqlite3*, const char*, int frames) {
-  auto* db = static_cast<SqliteDatabase*>(self);
-  if (frames >= db->options_.checkpoint_frames) db->AskCheckpoint(frames);
+  // Every commit, small ones too: the first commits of a log started over are
+  // how AskCheckpoint sees that it started over.
+  static_cast<SqliteDatabase*>(self)->AskCheckpoint(frames);
   return SQLITE_OK;
 }
 
@@ -204,6 +205,10 @@ void SqliteDatabase::AskCheckpoint(int frames) {
   if (ckpt_stop_) return;
   // The log keeps its length after a checkpoint until a writer starts it over: a
   // round is asked for once `checkpoint_frames` frames came after the last one's.
+  // A log shorter than what the last round copied has started over: every commit
+  // comes here, so a log started over is seen at its first commit, unless that
+  // commit alone is longer than the count; the next round then comes up to that
+  // many frames later than it should, but it comes.
   if (frames < ckpt_copied_) ckpt_copied_ = 0;  // the log started over
   if (frames - ckpt_copied_ < options_.checkpoint_frames) return;
   ckpt_asked_ = true;

@@ -73,21 +73,20 @@ class CheckpointTest : public ::testing::Test {
  protected:
   void Open(Options options) {
     options.path = dir_.File("caduce.db");
+    {
+      // The schema and the empty table in the file itself, whatever the threshold:
+      // the database closed once created leaves nothing in a log, and the one the
+      // test opens starts with an empty log and no checkpoint behind it.
+      auto db = SqliteDatabase::Open(options);
+      ASSERT_THAT(db.status(), IsOk());
+      auto tx = (*db)->Begin(TxMode::kWrite);
+      ASSERT_THAT(tx.status(), IsOk());
+      ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec(testing::kCreateNotes), IsOk());
+      ASSERT_THAT((*tx)->Commit(), IsOk());
+    }
     auto db = SqliteDatabase::Open(options);
     ASSERT_THAT(db.status(), IsOk());
     db_ = std::move(*db);
-    auto tx = db_->Begin(TxMode::kWrite);
-    ASSERT_THAT(tx.status(), IsOk());
-    ASSERT_THAT(SqliteTx::ConnOf(**tx).Exec(testing::kCreateNotes), IsOk());
-    ASSERT_THAT((*tx)->Commit(), IsOk());
-    db_->WaitForCheckpoints();
-    // The schema and the empty table in the file itself, whatever the threshold.
-    sqlite3* h = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(options.path.c_str(), &h, SQLITE_OPEN_READWRITE, nullptr),
-              SQLITE_OK);
-    EXPECT_EQ(sqlite3_exec(h, "PRAGMA wal_checkpoint(FULL)", nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close_v2(h);
     ASSERT_EQ(RowsInTheFileAlone(), 0);
   }
 
@@ -150,6 +149,29 @@ TEST_F(CheckpointTest, ASmallCommitStaysInTheLogUntilTheThresholdIsReached) {
   ASSERT_THAT(Write(600), IsOk());  // the log passes 200 frames
   db_->WaitForCheckpoints();
   EXPECT_EQ(RowsInTheFileAlone(), 630);
+}
+
+// The log starts over once a checkpoint copied all of it: the frames that count
+// toward the next checkpoint are then those of the new log, however long the old
+// one was. Here the new log's first commit is small, and the next one brings it
+// past the old log's length with fewer than checkpoint_frames frames more than the
+// old log had, but more than checkpoint_frames frames since the start over.
+TEST_F(CheckpointTest, AfterTheLogStartsOverItsNewFramesAskForTheNextCheckpoint) {
+  Options o;
+  o.checkpoint_frames = 10;
+  Open(o);
+  ASSERT_THAT(Write(45), IsOk());  // ~16 frames: a checkpoint copies all of them
+  db_->WaitForCheckpoints();
+  ASSERT_EQ(RowsInTheFileAlone(), 45);
+  const int64_t rounds = db_->checkpoints();
+  ASSERT_THAT(Write(6), IsOk());  // the log starts over: ~3 frames, under the threshold
+  db_->WaitForCheckpoints();
+  EXPECT_EQ(db_->checkpoints(), rounds);
+  EXPECT_EQ(RowsInTheFileAlone(), 45);
+  ASSERT_THAT(Write(45), IsOk());  // ~16 frames more: ~19 in the new log
+  db_->WaitForCheckpoints();
+  EXPECT_GT(db_->checkpoints(), rounds);
+  EXPECT_EQ(RowsInTheFileAlone(), 96);
 }
 
 TEST_F(CheckpointTest, ACommitReturnsWithoutWaitingForItsCheckpoint) {
