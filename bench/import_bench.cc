@@ -108,24 +108,26 @@ Measure MeasureStoreFloor(const std::string& floor_db, const std::string& import
       sqlite3_free(err);
       return false;
     };
-    auto texts = [&](const char* sql) {
+    // The first column of each row of `sql`, as text (its second into `second`).
+    auto texts = [&](const char* sql, std::vector<std::string>* second = nullptr) {
       std::vector<std::string> out;
       sqlite3_stmt* st = nullptr;
       sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
       while (sqlite3_step(st) == SQLITE_ROW) {
         out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+        if (second != nullptr) {
+          second->emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+        }
       }
       sqlite3_finalize(st);
       return out;
     };
+    std::vector<std::string> creates;
     const std::vector<std::string> indexes = texts(
-        "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' "
+        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' "
         "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND sql NOT LIKE '% WHERE %' "
-        "AND name NOT IN ('accounts_by_structure', 'accounts_by_structure_sign_in')");
-    const std::vector<std::string> creates = texts(
-        "SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' "
-        "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND sql NOT LIKE '% WHERE %' "
-        "AND name NOT IN ('accounts_by_structure', 'accounts_by_structure_sign_in')");
+        "AND name NOT IN ('accounts_by_structure', 'accounts_by_structure_sign_in')",
+        &creates);
     const std::vector<std::string> trigger =
         texts("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND "
               "name = 'account_counts_insert'");
