@@ -28,6 +28,7 @@
 #include "directory/fields.h"
 #include "import_export/formats/xlsx_writer.h"
 #include "store_sqlite/buffered_vfs.h"
+#include "store_sqlite/directory_repo.h"
 
 namespace caduce {
 namespace {
@@ -79,14 +80,15 @@ Measure RunProcess(const std::vector<std::string>& args) {
 // The store's floor: into `floor_db` (the schema and the structure, nothing else),
 // SQLite writes the accounts, search terms, connection rights and trail entries
 // that the import wrote into `imported_db`, in one transaction, as the import
-// writes them: synchronous=FULL, the store's VFS and the import's cache, the new accounts' counting
-// trigger dropped and their rebuildable indexes built after the rows (all but the
-// two that the import keeps, whose entries it appends), each table's rows in its
-// key order, then the commit and the checkpoint at close. The rows are first read
-// into in-memory tables, outside the measure, so that what is measured is the
-// writing alone: no parsing, validation, encoding, hashing or reading of a file.
-// Runs in a child process; `cpu_seconds` is the child's user + system time over
-// the measured part; no peak memory (the in-memory copy would be counted).
+// writes them: synchronous=FULL, the store's VFS and the import's cache, the new
+// accounts' counting trigger dropped and the indexes that the import drops built
+// after the rows (read with the statements of store_sqlite/directory_repo.h that
+// the import itself uses), each table's rows in its key order, then the commit
+// and the checkpoint at close. The rows are first read into in-memory tables,
+// outside the measure, so that what is measured is the writing alone: no parsing,
+// validation, encoding, hashing or reading of a file. Runs in a child process;
+// `cpu_seconds` is the child's user + system time over the measured part; no peak
+// memory (the in-memory copy would be counted).
 Measure MeasureStoreFloor(const std::string& floor_db, const std::string& imported_db) {
   int fds[2];
   if (pipe(fds) != 0) return Measure{};
@@ -122,15 +124,12 @@ Measure MeasureStoreFloor(const std::string& floor_db, const std::string& import
       sqlite3_finalize(st);
       return out;
     };
-    std::vector<std::string> creates;
-    const std::vector<std::string> indexes = texts(
-        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' "
-        "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND sql NOT LIKE '% WHERE %' "
-        "AND name NOT IN ('accounts_by_structure', 'accounts_by_structure_sign_in')",
-        &creates);
-    const std::vector<std::string> trigger =
-        texts("SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND "
-              "name = 'account_counts_insert'");
+    // What the import's bulk insert sets aside (store_sqlite/directory_repo.h).
+    std::vector<std::string> creates, trigger;
+    const std::vector<std::string> indexes =
+        texts(store_sqlite::kBulkDeferredIndexesSql, &creates);
+    const std::vector<std::string> trigger_name =
+        texts(store_sqlite::kBulkDeferredTriggerSql, &trigger);
     bool ok =
         exec("PRAGMA journal_mode = WAL") && exec("PRAGMA synchronous = FULL") &&
         exec("PRAGMA temp_store = MEMORY") && exec("ATTACH '" + imported_db + "' AS src") &&
@@ -150,7 +149,7 @@ Measure MeasureStoreFloor(const std::string& floor_db, const std::string& import
     getrusage(RUSAGE_SELF, &before);
     ok = ok && exec("PRAGMA cache_size = -16384") && exec("BEGIN IMMEDIATE");
     for (const std::string& name : indexes) ok = ok && exec("DROP INDEX " + name);
-    if (!trigger.empty()) ok = ok && exec("DROP TRIGGER account_counts_insert");
+    if (!trigger.empty()) ok = ok && exec("DROP TRIGGER " + trigger_name[0]);
     ok = ok && exec("INSERT INTO accounts SELECT * FROM new_accounts ORDER BY rowid") &&
          exec("INSERT INTO audit SELECT * FROM new_audit ORDER BY rowid") &&
          exec("INSERT INTO account_search SELECT * FROM new_search ORDER BY rowid") &&

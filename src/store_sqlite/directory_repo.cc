@@ -523,31 +523,22 @@ Result<int64_t> LargestAccountId(Connection& conn) {
   return largest;
 }
 
-// The secondary indexes of `tables` that a bulk insert may drop and build again
-// (name, CREATE statement): every index created by a statement, except UNIQUE
-// ones, whose check the inserts themselves must meet, and partial ones (WHERE),
-// which most rows skip at no cost while a build would scan the whole table.
-Result<std::vector<std::pair<std::string, std::string>>> RebuildableIndexes(
-    Connection& conn, std::initializer_list<std::string_view> tables) {
+// The rows of `sql` on sqlite_schema: (name, CREATE statement) pairs.
+Result<std::vector<std::pair<std::string, std::string>>> SchemaEntries(Connection& conn,
+                                                                       const char* sql) {
   std::vector<std::pair<std::string, std::string>> out;
-  for (std::string_view table : tables) {
-    Stmt st(conn,
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1 "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND sql NOT LIKE '% WHERE %' "
-            "ORDER BY name");
-    st.Bind(1, table);
-    while (st.Step()) out.emplace_back(st.Text(0), st.Text(1));
-    CADUCE_RETURN_IF_ERROR(st.status());
-  }
+  Stmt st(conn, sql);
+  while (st.Step()) out.emplace_back(st.Text(0), st.Text(1));
+  CADUCE_RETURN_IF_ERROR(st.status());
   return out;
 }
 
-// While alive, the rebuildable indexes of the account tables are dropped; Build()
+// While alive, the indexes of kBulkDeferredIndexesSql are dropped; Build()
 // creates them again from their rows (one sort each instead of a hundred thousand
-// inserts at random places). So is the trigger that counts each inserted account
-// in account_counts (migration 8): Build() adds the counts of the new rows, which
-// the caller tallied, one statement per (structure, type, status), then creates
-// the trigger again. DDL is transactional in SQLite: a
+// inserts at random places). So is the trigger of kBulkDeferredTriggerSql, which
+// counts each inserted account in account_counts (migration 8): Build() adds the
+// counts of the new rows, which the caller tallied, one statement per (structure,
+// type, status), then creates the trigger again. DDL is transactional in SQLite: a
 // rollback or a kill before the commit brings the indexes and the trigger back
 // with the rows.
 class DeferredIndexes {
@@ -557,33 +548,21 @@ class DeferredIndexes {
     DeferredIndexes d(conn);
     CADUCE_TRY(int64_t largest, LargestAccountId(conn));
     if (count < 1000 || static_cast<int64_t>(count) <= largest) return d;
-    CADUCE_TRY(auto all, RebuildableIndexes(conn, {"accounts"}));
-    for (auto& index : all) {
-      // Kept: the new rows come in their order (ascending ids within a structure,
-      // never signed in), so each insert appends where the last one ended, which
-      // costs less than scanning and sorting the table again.
-      if (index.first == "accounts_by_structure" || index.first == "accounts_by_structure_sign_in") {
-        continue;
-      }
-      d.indexes_.push_back(std::move(index));
-    }
+    CADUCE_TRY(d.indexes_, SchemaEntries(conn, kBulkDeferredIndexesSql));
     for (const auto& [name, sql] : d.indexes_) {
       CADUCE_RETURN_IF_ERROR(conn.Exec(fmt::format("DROP INDEX \"{}\"", name)));
     }
-    {
-      Stmt st(conn, "SELECT sql FROM sqlite_schema WHERE type = 'trigger' AND name = ?1");
-      st.Bind(1, std::string_view(kCountTrigger));
-      if (st.Step()) d.count_trigger_ = st.Text(0);
-      CADUCE_RETURN_IF_ERROR(st.status());
-    }
-    if (!d.count_trigger_.empty()) {
-      CADUCE_RETURN_IF_ERROR(conn.Exec(fmt::format("DROP TRIGGER \"{}\"", kCountTrigger)));
+    CADUCE_TRY(auto trigger, SchemaEntries(conn, kBulkDeferredTriggerSql));
+    if (!trigger.empty()) {
+      d.count_trigger_ = std::move(trigger.front());
+      CADUCE_RETURN_IF_ERROR(
+          conn.Exec(fmt::format("DROP TRIGGER \"{}\"", d.count_trigger_.first)));
     }
     return d;
   }
   // (structure, type, status) → accounts inserted since Begin.
   using Counts = std::map<std::tuple<int64_t, std::string_view, std::string_view>, int64_t>;
-  bool counts_deferred() const { return !count_trigger_.empty(); }
+  bool counts_deferred() const { return !count_trigger_.second.empty(); }
   // REQUIRES: `counts` tallies every account inserted since Begin when
   // counts_deferred().
   Status Build(const Counts& counts) {
@@ -591,7 +570,7 @@ class DeferredIndexes {
       Status st = conn_->Exec(sql);
       if (!st.ok()) return st.WithContext(fmt::format("build index {}", name));
     }
-    if (!count_trigger_.empty()) {
+    if (counts_deferred()) {
       for (const auto& [key, n] : counts) {
         Stmt st(*conn_,
                 "INSERT INTO account_counts (structure_id, type, status, n) "
@@ -601,18 +580,18 @@ class DeferredIndexes {
         Status counted = st.Run();
         if (!counted.ok()) return counted.WithContext("count the new accounts");
       }
-      Status created = conn_->Exec(std::exchange(count_trigger_, {}));
-      if (!created.ok()) return created.WithContext(fmt::format("create {}", kCountTrigger));
+      const auto [name, sql] = std::exchange(count_trigger_, {});
+      Status created = conn_->Exec(sql);
+      if (!created.ok()) return created.WithContext(fmt::format("create {}", name));
     }
     return OkStatus();
   }
 
  private:
-  static constexpr std::string_view kCountTrigger = "account_counts_insert";
   explicit DeferredIndexes(Connection& conn) : conn_(&conn) {}
   Connection* conn_;
   std::vector<std::pair<std::string, std::string>> indexes_;
-  std::string count_trigger_;  // its CREATE statement while dropped
+  std::pair<std::string, std::string> count_trigger_;  // name, CREATE statement, while dropped
 };
 
 namespace {

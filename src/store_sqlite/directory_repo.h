@@ -27,6 +27,25 @@
 
 namespace caduce::store_sqlite {
 
+// What a bulk insert of many new accounts sets aside until its rows are in
+// (BeginInsertAccounts), read from sqlite_schema; also what the import
+// benchmark's store floor sets aside, so that it writes as the import does.
+// The account indexes it drops and builds again (name, CREATE statement): every
+// secondary index created by a statement, except UNIQUE ones, whose check the
+// inserts themselves must meet, partial ones (WHERE), which most rows skip at no
+// cost while a build would scan the whole table, and the two whose entries the new
+// rows append in order (ascending ids within a structure, never signed in), which
+// costs less than scanning and sorting the table again.
+inline constexpr char kBulkDeferredIndexesSql[] =
+    "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'accounts' "
+    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' AND sql NOT LIKE '% WHERE %' "
+    "AND name NOT IN ('accounts_by_structure', 'accounts_by_structure_sign_in') ORDER BY name";
+// The trigger that counts each inserted account (name, CREATE statement), dropped
+// and created again once the counts of the new rows are added at once.
+inline constexpr char kBulkDeferredTriggerSql[] =
+    "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' "
+    "AND name = 'account_counts_insert'";
+
 // REQUIRES: every Tx given comes from a SqliteDatabase (store_sqlite/db.h).
 //
 // Besides the contract of directory/repository.h:
